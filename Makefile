@@ -1,0 +1,88 @@
+# allocbench - `make` builds ./bench, the runner and the in-tree allocators;
+# `make check` runs the unit and integration tests; `make bench` measures the
+# harness's own cost. PLATFORM=generic builds the POSIX fallback of harness/prim.
+
+PLATFORM ?= linux
+CC       ?= cc
+O        := build
+VERSION  := 0.1.0
+GIT      := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+CPPFLAGS += -D_GNU_SOURCE -DAB_VERSION='"$(VERSION)"' -DAB_GIT='"$(GIT)"' \
+            -DAB_MULTIARCH='"$(MULTIARCH)"' -MMD -MP
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
+# Workloads call the allocator on purpose: keep the compiler from folding or
+# deleting calloc/free pairs.
+WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-builtin-realloc
+
+PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
+WL_SRC      := $(wildcard workloads/*.c)
+SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
+BENCH_SRC   := harness/main.c harness/run.c harness/list.c harness/job.c harness/results.c \
+               harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c
+RUNNER_SRC  := harness/runner.c harness/version.c
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc) -lm
+RUNNER_LIBS := -ldl -lpthread
+TEST_LIBS   := $(shell pkg-config --libs cmocka) $(BENCH_LIBS)
+
+UNIT_TESTS  := parse prng stats results
+ifeq ($(PLATFORM),linux)
+UNIT_TESTS  += procfs
+endif
+UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
+ALLOCATORS  := $(O)/libabcount.so
+
+all: bench $(O)/ab-runner $(ALLOCATORS)
+
+bench: $(call obj,$(BENCH_SRC) $(SHARED_SRC))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(BENCH_LIBS)
+
+$(O)/ab-runner: $(call obj,$(RUNNER_SRC) $(SHARED_SRC))
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(RUNNER_LIBS)
+
+$(O)/obj/workloads/%.o: workloads/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(WL_CFLAGS) -c -o $@ $<
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/lib%.so: allocators/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<
+$(O)/libabcount.so: allocators/counting.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<
+
+# --- tests -----------------------------------------------------------------
+LIB_OBJS = $(call obj,$(filter-out harness/main.c,$(BENCH_SRC)) $(SHARED_SRC))
+
+$(O)/test_%: tests/unit/test_%.c $(LIB_OBJS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
+
+$(O)/test_integration: tests/integration/test_integration.c
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
+
+check: all $(UNIT_BINS) $(O)/test_integration
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; (cd tests && ../$$t); done
+	@echo "== $(O)/test_integration"; ./$(O)/test_integration
+
+bench-harness: all
+	benchmarks/harness_cost.sh
+
+clean:
+	rm -rf $(O) bench
+
+.PHONY: all check clean bench-harness
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+/*
+ * backend.h - allocator backends: the built-in descriptors of
+ * allocators/backends.def, plus any path to a malloc-replacing shared library.
+ *
+ * The harness resolves a backend to the library file to preload (or none);
+ * the runner, inside the preloaded child, asks the loaded library for its
+ * version (ab_version_query) and names the object that serves malloc
+ * (ab_version_malloc_owner). The harness itself never loads an allocator.
+ */
+#ifndef AB_BACKEND_H
+#define AB_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum ab_vquery {
+        AB_VQ_GLIBC,    /* gnu_get_libc_version() */
+        AB_VQ_JEMALLOC, /* mallctl("version") */
+        AB_VQ_TCMALLOC, /* tc_version() */
+        AB_VQ_MIMALLOC, /* mi_version() */
+        AB_VQ_ANY,      /* a custom library: try every known query */
+};
+
+struct ab_backend {
+        const char *name;
+        const char *soname;  /* NULL: nothing preloaded */
+        const char *package; /* Debian package that ships it */
+        enum ab_vquery vq;
+        const char *help;
+};
+
+extern const struct ab_backend ab_backends[];
+extern const size_t ab_nbackends;
+
+/* A backend chosen for a run. */
+struct ab_alloc {
+        char name[64];     /* built-in name, or the file name of a custom library */
+        char library[4096]; /* absolute path to preload; "" for none */
+        enum ab_vquery vq;
+        const struct ab_backend *builtin; /* NULL for a custom library */
+};
+
+/* Resolve one --alloc item (a built-in name or a path). On failure writes a
+ * message naming the problem and the remedy into err and returns -ENOENT
+ * (missing library) or -EINVAL (unknown name). */
+int ab_backend_resolve(const char *item, struct ab_alloc *out, char *err, size_t errlen);
+
+/* Where a built-in backend's library lives on this machine, or false. */
+bool ab_backend_locate(const struct ab_backend *b, char *path, size_t len);
+
+/* Runner side (version.c). Return 0 or -1 when the query is unavailable. */
+int ab_version_query(enum ab_vquery q, char *buf, size_t len);
+int ab_version_malloc_owner(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * bench.h - the types the harness's commands share: a resolved job (which
+ * kernel, which parameter values, which points), the options of a run, and
+ * what a run measured. Owned by the parent; nothing here enters a child.
+ */
+#ifndef AB_BENCH_H
+#define AB_BENCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "spawn.h"
+#include "stats.h"
+#include "workload.h"
+
+#define AB_MAX_PARAMS 64
+
+/* Exit codes of bench (SPEC §1). */
+enum { AB_OK = 0, AB_BAD_INPUT = 1, AB_FLAGGED = 2, AB_REGRESSION = 3, AB_RUN_FAILED = 4 };
+
+struct ab_job {
+        char name[128];   /* as the user named it: built-in name or job file */
+        const struct ab_workload *w;
+        uint64_t v[AB_MAX_PARAMS]; /* scalar values; AB_AUTO where auto */
+        int sweep;                 /* index of the swept parameter, or -1 */
+        uint64_t *points;          /* values of the swept parameter */
+        size_t npoints;            /* >= 1 */
+};
+
+enum ab_format { AB_FMT_TABLE, AB_FMT_JSON, AB_FMT_CSV };
+
+struct ab_opts {
+        struct ab_alloc *allocs;
+        size_t nallocs;
+        struct ab_job *jobs;
+        size_t njobs;
+        unsigned reps;
+        uint64_t seed;
+        const char *out;
+        enum ab_format format;
+        bool quiet;
+        char **env; /* --env KEY=VALUE */
+        size_t nenv;
+        unsigned sample_ms;
+        uint64_t timeout_ns;
+        uint64_t mem_limit;
+        const char *cpus;
+        int argc; /* the whole command line, for the results file */
+        char **argv;
+};
+
+/* One repetition of one point, as measured. */
+struct ab_rep {
+        uint64_t ops, op_hash;
+        double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
+        int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
+};
+
+struct ab_point_res {
+        uint64_t value; /* of the swept parameter (unused without a sweep) */
+        uint64_t ops;   /* per repetition */
+        struct ab_rep *reps;
+        size_t nreps;
+        enum ab_status status;
+        int exit_code, signal;
+        char error[256];
+};
+
+struct ab_run_res {
+        const struct ab_alloc *alloc;
+        const struct ab_job *job;
+        char version[AB_VERSION_LEN]; /* "" when unknown */
+        char library[AB_LIBRARY_LEN];
+        int64_t runner_rss_kib;
+        uint64_t op_hash;
+        enum ab_status status;
+        struct ab_point_res *points; /* job->npoints */
+        struct ab_sample *timeline;  /* t_ns since the matrix started */
+        size_t ntimeline;
+};
+
+/* results.c */
+json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
+                         json_t *host, bool interrupted);
+json_t *ab_job_params_json(const struct ab_job *j);
+json_t *ab_point_params_json(const struct ab_job *j, uint64_t value);
+int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* host.c */
+json_t *ab_host_json(void);
+
+/* table.c */
+void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns);
+void ab_csv_print(FILE *f, json_t *doc);
+
+/* run.c */
+int ab_cmd_run(int argc, char **argv);
+int ab_cmd_list(int argc, char **argv); /* list.c */
+const char *ab_runner_path(void);
+int ab_find_runner(const char *argv0);
+
+/* main.c: the command line as given, for the results file. */
+extern int ab_argc;
+extern char **ab_argv;
+
+#endif

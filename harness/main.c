@@ -1,0 +1,67 @@
+/*
+ * bench - allocbench's one entry point. Dispatches to the commands; only
+ * main() exits.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+
+#ifndef AB_VERSION
+#define AB_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "allocbench %s - deterministic allocator stress tests and benchmarks\n"
+                "\n"
+                "usage: bench COMMAND [options]\n"
+                "\n"
+                "  bench [run] --alloc=A[,B..] --workload=W[,X..] [opts]\n"
+                "                        run the matrix, print a summary, write a results file\n"
+                "  bench list            allocators (found or not, library, version) and workloads\n"
+                "  bench help            this text; bench COMMAND --help for one command\n"
+                "\n"
+                "Example:\n"
+                "  ./bench --alloc=all --workload=calloc-sweep\n",
+                AB_VERSION);
+}
+
+int ab_argc;
+char **ab_argv;
+
+int main(int argc, char **argv)
+{
+        char *saved[argc + 1];
+        for (int i = 0; i <= argc; i++)
+                saved[i] = argv[i];
+        ab_argc = argc;
+        ab_argv = saved;
+        const char *cmd = argc > 1 ? argv[1] : NULL;
+        if (!cmd) {
+                usage(stderr);
+                return AB_BAD_INPUT;
+        }
+        if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+                usage(stdout);
+                return AB_OK;
+        }
+        if (strcmp(cmd, "--version") == 0) {
+                printf("allocbench %s\n", AB_VERSION);
+                return AB_OK;
+        }
+        if (strcmp(cmd, "run") == 0) {
+                argv[1] = argv[0];
+                return ab_cmd_run(argc - 1, argv + 1);
+        }
+        if (strcmp(cmd, "list") == 0) {
+                argv[1] = argv[0];
+                return ab_cmd_list(argc - 1, argv + 1);
+        }
+        if (cmd[0] == '-')
+                return ab_cmd_run(argc, argv);
+        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, help; see bench help)\n",
+                cmd);
+        return AB_BAD_INPUT;
+}

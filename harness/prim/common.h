@@ -1,0 +1,73 @@
+/*
+ * common.h - helpers shared by the prim implementations (not part of the
+ * contract). Header-only and static so each platform file stays one unit.
+ */
+#ifndef AB_PRIM_COMMON_H
+#define AB_PRIM_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "prim.h"
+
+static inline uint64_t tv_ns(struct timeval tv)
+{
+        return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
+}
+
+static inline int common_usage_self(struct ab_usage *u)
+{
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) != 0)
+                return -errno;
+        u->user_ns = tv_ns(ru.ru_utime);
+        u->sys_ns = tv_ns(ru.ru_stime);
+        u->minflt = (uint64_t)ru.ru_minflt;
+        u->majflt = (uint64_t)ru.ru_majflt;
+        return 0;
+}
+
+static inline void mem_unknown(struct ab_mem *m)
+{
+        m->rss_kib = m->vsz_kib = m->pte_kib = m->hwm_kib = AB_UNKNOWN;
+}
+
+/* Directory of argv0 when it contains a slash, else "." */
+static inline int common_dir_of(const char *path, char *buf, size_t len)
+{
+        const char *slash = path ? strrchr(path, '/') : NULL;
+        size_t n;
+        if (!slash) {
+                if (len < 2)
+                        return -ENAMETOOLONG;
+                strcpy(buf, ".");
+                return 0;
+        }
+        n = (size_t)(slash - path);
+        if (n == 0)
+                n = 1; /* "/bench" lives in "/" */
+        if (n >= len)
+                return -ENAMETOOLONG;
+        memcpy(buf, path, n);
+        buf[n] = '\0';
+        return 0;
+}
+
+static inline void common_uname_os(char *buf, size_t len)
+{
+        struct utsname u;
+        if (uname(&u) == 0)
+                snprintf(buf, len, "%s", u.sysname);
+        else
+                snprintf(buf, len, "unknown");
+}
+
+#endif

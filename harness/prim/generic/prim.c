@@ -1,0 +1,88 @@
+/*
+ * Generic POSIX implementation of prim.h: what any POSIX system offers
+ * (clock_gettime, getrusage, uname). Memory figures other than the peak
+ * resident set are unknown here; a port (macOS: mach task_info; FreeBSD:
+ * kinfo_proc) replaces this file with one that knows more.
+ */
+#include "../common.h"
+
+const char *ab_prim_name(void)
+{
+        return "generic";
+}
+
+uint64_t ab_prim_now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int ab_prim_parse_status(const char *buf, size_t len, struct ab_mem *m)
+{
+        (void)buf;
+        (void)len;
+        mem_unknown(m);
+        return -ENOSYS;
+}
+
+int ab_prim_mem_self(struct ab_mem *m)
+{
+        struct rusage ru;
+        mem_unknown(m);
+        if (getrusage(RUSAGE_SELF, &ru) != 0)
+                return -errno;
+#ifdef __APPLE__
+        m->hwm_kib = ru.ru_maxrss / 1024; /* bytes on macOS */
+#else
+        m->hwm_kib = ru.ru_maxrss; /* KiB on Linux and the BSDs */
+#endif
+        return 0;
+}
+
+int ab_prim_mem_pid(pid_t pid, struct ab_mem *m)
+{
+        (void)pid;
+        mem_unknown(m);
+        return -ENOSYS;
+}
+
+int ab_prim_usage_self(struct ab_usage *u)
+{
+        return common_usage_self(u);
+}
+
+const char *ab_prim_preload_var(void)
+{
+#ifdef __APPLE__
+        return "DYLD_INSERT_LIBRARIES";
+#else
+        return "LD_PRELOAD";
+#endif
+}
+
+int ab_prim_exe_dir(const char *argv0, char *buf, size_t len)
+{
+        return common_dir_of(argv0, buf, len);
+}
+
+void ab_prim_thp_mode(char *buf, size_t len)
+{
+        snprintf(buf, len, "unknown");
+}
+
+void ab_prim_libc_version(char *buf, size_t len)
+{
+        snprintf(buf, len, "unknown");
+}
+
+void ab_prim_os_name(char *buf, size_t len)
+{
+        common_uname_os(buf, len);
+}
+
+int ab_prim_bind_cpus(const char *cpus)
+{
+        (void)cpus;
+        return -ENOSYS;
+}

@@ -1,0 +1,86 @@
+/*
+ * prim.h - the one contract between allocbench and the operating system.
+ *
+ * Everything OS-specific lives behind these functions: one implementation per
+ * platform in harness/prim/<platform>/prim.c (linux is complete; generic is a
+ * POSIX fallback that builds anywhere and reports what it cannot measure as
+ * unknown). The rest of the harness never tests for an OS.
+ *
+ * Units are in the names: _kib is KiB (1024 bytes), _ns nanoseconds. A figure
+ * that cannot be measured on this platform is AB_UNKNOWN (-1), never 0; the
+ * results writer turns it into JSON null.
+ *
+ * Functions marked "no malloc" may run inside a measured region of the child:
+ * they use only system calls and caller-provided or stack buffers.
+ */
+#ifndef AB_PRIM_H
+#define AB_PRIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AB_UNKNOWN (-1)
+
+/* Memory figures of one process. Each field is AB_UNKNOWN when unavailable. */
+struct ab_mem {
+        int64_t rss_kib; /* resident set now (VmRSS) */
+        int64_t vsz_kib; /* virtual size now (VmSize) */
+        int64_t pte_kib; /* page-table size (VmPTE) */
+        int64_t hwm_kib; /* peak resident set (VmHWM) */
+};
+
+/* CPU time and faults of the calling process (getrusage RUSAGE_SELF). */
+struct ab_usage {
+        uint64_t user_ns;
+        uint64_t sys_ns;
+        uint64_t minflt;
+        uint64_t majflt;
+};
+
+/* Monotonic clock in ns; never goes backwards, unaffected by time-of-day changes. No malloc. */
+uint64_t ab_prim_now_ns(void);
+
+/* Memory figures of the calling process. No malloc. Returns 0 or -errno;
+ * on error every field is AB_UNKNOWN. */
+int ab_prim_mem_self(struct ab_mem *m);
+
+/* Resident and virtual size of another process, for sampling a child from
+ * outside (cheap: one small read). pte/hwm may be AB_UNKNOWN. Returns 0 or -errno
+ * (-ESRCH once the process is gone). No malloc. */
+int ab_prim_mem_pid(pid_t pid, struct ab_mem *m);
+
+/* Parse the text of a /proc/PID/status-style file (VmRSS:, VmSize:, VmPTE:,
+ * VmHWM: lines in kB). Fields not present stay AB_UNKNOWN. Exposed for tests
+ * on saved fixtures; on platforms without such a file it returns -ENOSYS. */
+int ab_prim_parse_status(const char *buf, size_t len, struct ab_mem *m);
+
+/* getrusage of the calling process. No malloc. */
+int ab_prim_usage_self(struct ab_usage *u);
+
+/* Name of the environment variable the dynamic loader preloads from
+ * ("LD_PRELOAD" on ELF systems, "DYLD_INSERT_LIBRARIES" on macOS). */
+const char *ab_prim_preload_var(void);
+
+/* Directory holding the running executable, without a trailing slash.
+ * argv0 is the fallback where the OS cannot say. Returns 0 or -errno. */
+int ab_prim_exe_dir(const char *argv0, char *buf, size_t len);
+
+/* Transparent huge page mode ("always", "madvise", "never") or "unknown". */
+void ab_prim_thp_mode(char *buf, size_t len);
+
+/* C library name and version of this process, e.g. "glibc 2.36", or "unknown". */
+void ab_prim_libc_version(char *buf, size_t len);
+
+/* Pretty OS name, e.g. "Debian GNU/Linux 12 (bookworm)"; falls back to uname. */
+void ab_prim_os_name(char *buf, size_t len);
+
+/* Bind the calling process to the CPUs in the comma/range list `cpus`
+ * ("0", "0-3", "1,3"). Called in the child between fork and exec, so it must be
+ * async-signal-safe. Returns 0 or -errno (-ENOSYS where unsupported). */
+int ab_prim_bind_cpus(const char *cpus);
+
+/* Which platform implementation was built ("linux", "generic"). */
+const char *ab_prim_name(void);
+
+#endif

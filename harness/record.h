@@ -1,0 +1,80 @@
+/*
+ * record.h - what the runner (child) tells the harness (parent).
+ *
+ * The runner writes fixed-size records to file descriptor AB_RECORD_FD, each
+ * with one write(2) of sizeof(struct ab_rec) <= PIPE_BUF bytes, so a record is
+ * never split or interleaved even when threads report rounds. Records are
+ * formatted without malloc and only outside the measured region. Integer
+ * figures that could not be measured are AB_UNKNOWN (-1).
+ */
+#ifndef AB_RECORD_H
+#define AB_RECORD_H
+
+#include <stdint.h>
+
+#define AB_RECORD_FD    3
+#define AB_REC_MAGIC    0x31434241u /* "ABC1" */
+#define AB_VERSION_LEN  64
+#define AB_LIBRARY_LEN  256
+#define AB_ERRMSG_LEN   200
+
+enum ab_rec_kind {
+        AB_REC_INFO = 1,  /* once, before the workload: who was loaded */
+        AB_REC_POINT = 2, /* once, after the measured region */
+        AB_REC_ROUND = 3, /* after each round of a round-based workload */
+        AB_REC_ERROR = 4, /* the workload failed; msg says why */
+};
+
+/* Exit codes of the runner besides 0, so the parent can tell them apart from crashes. */
+enum ab_runner_exit {
+        AB_EXIT_USAGE = 64, /* bad arguments from the parent: a harness bug */
+        AB_EXIT_OOM = 65,   /* an allocation failed: the memory limit was hit */
+        AB_EXIT_PRELOAD = 66, /* the requested allocator is not what serves malloc */
+        AB_EXIT_FAIL = 67,  /* any other workload error (see the ERROR record) */
+};
+
+struct ab_rec_info {
+        char version[AB_VERSION_LEN];  /* "" when the library has no version query */
+        char library[AB_LIBRARY_LEN];  /* the object that serves malloc (dladdr) */
+        int64_t runner_rss_kib;        /* runner's resident set before the workload */
+};
+
+struct ab_rec_point {
+        uint64_t ops;        /* operations in the measured region */
+        uint64_t elapsed_ns; /* monotonic wall time of the region */
+        uint64_t user_ns, sys_ns, minflt, majflt;
+        int64_t rss_kib, vsz_kib, pte_kib, hwm_kib; /* right after the region */
+        int64_t instructions;                        /* AB_UNKNOWN unless counting */
+        uint64_t op_hash;
+};
+
+struct ab_rec_round {
+        uint64_t index, ns, live_bytes;
+        int64_t rss_kib, vsz_kib, pte_kib;
+};
+
+struct ab_rec_error {
+        int32_t err; /* positive errno */
+        char msg[AB_ERRMSG_LEN];
+};
+
+struct ab_rec {
+        uint32_t magic;
+        uint32_t kind;
+        union {
+                struct ab_rec_info info;
+                struct ab_rec_point point;
+                struct ab_rec_round round;
+                struct ab_rec_error error;
+        } u;
+};
+
+_Static_assert(sizeof(struct ab_rec) <= 512, "records must stay far below PIPE_BUF");
+
+/* Write one record to AB_RECORD_FD (runner side; no malloc). */
+void ab_record_send(struct ab_rec *r, uint32_t kind);
+
+/* Send the POINT record filled by ab_region_end, with the op-stream hash. */
+void ab_region_send_point(uint64_t op_hash);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * region.c - the measured-region API kernels call (workload.h) and the record
+ * writer (record.h). Linked into the runner, where it runs, and into the
+ * harness, where it does not run but the workload descriptors reference it.
+ * Nothing here allocates.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "workload.h"
+
+static struct ab_rec point_rec;
+
+void ab_record_send(struct ab_rec *r, uint32_t kind)
+{
+        const char *p = (const char *)r;
+        size_t left = sizeof *r;
+        r->magic = AB_REC_MAGIC;
+        r->kind = kind;
+        while (left) {
+                ssize_t n = write(AB_RECORD_FD, p, left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return; /* the parent is gone; nothing to tell */
+                p += n;
+                left -= (size_t)n;
+        }
+}
+
+void ab_report_error(int err, const char *msg)
+{
+        struct ab_rec r;
+        memset(&r, 0, sizeof r);
+        r.u.error.err = err;
+        snprintf(r.u.error.msg, sizeof r.u.error.msg, "%s", msg);
+        ab_record_send(&r, AB_REC_ERROR);
+}
+
+void ab_region_begin(struct ab_kctx *k)
+{
+        ab_prim_usage_self(&k->u0);
+        k->t0_ns = ab_prim_now_ns(); /* last, so the clock brackets only the work */
+}
+
+void ab_region_end(struct ab_kctx *k, uint64_t ops)
+{
+        uint64_t t1 = ab_prim_now_ns(); /* first, for the same reason */
+        struct ab_usage u1;
+        struct ab_mem m;
+        struct ab_rec_point *p = &point_rec.u.point;
+
+        ab_prim_usage_self(&u1);
+        ab_prim_mem_self(&m);
+        p->ops = ops;
+        p->elapsed_ns = t1 - k->t0_ns;
+        p->user_ns = u1.user_ns - k->u0.user_ns;
+        p->sys_ns = u1.sys_ns - k->u0.sys_ns;
+        p->minflt = u1.minflt - k->u0.minflt;
+        p->majflt = u1.majflt - k->u0.majflt;
+        p->rss_kib = m.rss_kib;
+        p->vsz_kib = m.vsz_kib;
+        p->pte_kib = m.pte_kib;
+        p->hwm_kib = m.hwm_kib;
+        p->instructions = AB_UNKNOWN;
+}
+
+void ab_region_send_point(uint64_t op_hash)
+{
+        point_rec.u.point.op_hash = op_hash;
+        ab_record_send(&point_rec, AB_REC_POINT);
+}

@@ -1,0 +1,262 @@
+/*
+ * results.c - the results document (SPEC §5, schema allocbench/results/1) and
+ * the atomic file write every output of allocbench goes through.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "prim/prim.h"
+#include "stats.h"
+
+#ifndef AB_VERSION
+#define AB_VERSION "0.0.0"
+#endif
+#ifndef AB_GIT
+#define AB_GIT "unknown"
+#endif
+
+int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+        char tmp[4096];
+        int fd, e = 0;
+        size_t off = 0;
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+                return -errno;
+        }
+        while (off < len) {
+                ssize_t n = write(fd, data + off, len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        e = n < 0 ? errno : EIO;
+                        break;
+                }
+                off += (size_t)n;
+        }
+        if (!e && fsync(fd) != 0)
+                e = errno;
+        if (close(fd) != 0 && !e)
+                e = errno;
+        if (!e && rename(tmp, path) != 0)
+                e = errno;
+        if (e) {
+                unlink(tmp);
+                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+                return -e;
+        }
+        return 0;
+}
+
+/* A measured integer, or null when it could not be measured. */
+static json_t *jint(int64_t v)
+{
+        return v == AB_UNKNOWN ? json_null() : json_integer(v);
+}
+
+static const char *enum_text(const struct ab_param *p, uint64_t v, char *buf, size_t len)
+{
+        const char *c = p->choices;
+        for (uint64_t e = 0; e < v && c; e++) {
+                c = strchr(c, '|');
+                if (c)
+                        c++;
+        }
+        snprintf(buf, len, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
+        return buf;
+}
+
+static json_t *param_value(const struct ab_param *p, uint64_t v)
+{
+        char buf[64];
+        if (v == AB_AUTO)
+                return json_string("auto");
+        if (p->type == AB_PT_ENUM)
+                return json_string(enum_text(p, v, buf, sizeof buf));
+        return json_integer((json_int_t)v);
+}
+
+json_t *ab_job_params_json(const struct ab_job *j)
+{
+        json_t *o = json_object();
+        for (size_t i = 0; i < j->w->nparams; i++) {
+                const struct ab_param *p = &j->w->params[i];
+                if ((int)i == j->sweep && j->npoints > 1) {
+                        json_t *a = json_array();
+                        for (size_t k = 0; k < j->npoints; k++)
+                                json_array_append_new(a, json_integer((json_int_t)j->points[k]));
+                        json_object_set_new(o, p->name, a);
+                } else {
+                        uint64_t v = (int)i == j->sweep ? j->points[0] : j->v[i];
+                        json_object_set_new(o, p->name, param_value(p, v));
+                }
+        }
+        return o;
+}
+
+json_t *ab_point_params_json(const struct ab_job *j, uint64_t value)
+{
+        json_t *o = json_object();
+        if (j->sweep >= 0)
+                json_object_set_new(o, j->w->params[j->sweep].point_key,
+                                    json_integer((json_int_t)value));
+        return o;
+}
+
+static double median_of(const struct ab_point_res *p, size_t off, double *tmp)
+{
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = *(const double *)((const char *)&p->reps[i] + off);
+        return ab_stats_median(tmp, p->nreps);
+}
+
+/* Median of a memory figure, null when any repetition could not measure it. */
+static json_t *median_mem(const struct ab_point_res *p, size_t off, double *tmp)
+{
+        for (size_t i = 0; i < p->nreps; i++) {
+                int64_t v = *(const int64_t *)((const char *)&p->reps[i] + off);
+                if (v == AB_UNKNOWN)
+                        return json_null();
+                tmp[i] = (double)v;
+        }
+        return json_integer((json_int_t)ab_stats_median(tmp, p->nreps));
+}
+
+static json_t *point_json(const struct ab_run_res *run, const struct ab_point_res *p)
+{
+        json_t *o = json_object(), *samples = json_array(), *ns;
+        double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
+        struct ab_summary s;
+        int64_t peak = AB_UNKNOWN;
+        bool instr_known = p->nreps > 0;
+
+        json_object_set_new(o, "params", ab_point_params_json(run->job, p->value));
+        json_object_set_new(o, "status", json_string(ab_status_name(p->status)));
+        if (p->status != AB_ST_OK) {
+                json_object_set_new(o, "exit_code", p->exit_code >= 0 ? json_integer(p->exit_code)
+                                                                      : json_null());
+                json_object_set_new(o, "signal", p->signal ? json_integer(p->signal) : json_null());
+                json_object_set_new(o, "error", json_string(p->error));
+        }
+        json_object_set_new(o, "ops", p->nreps ? json_integer((json_int_t)p->ops) : json_null());
+        json_object_set_new(o, "reps", json_integer((json_int_t)p->nreps));
+        for (size_t i = 0; i < p->nreps; i++) {
+                json_array_append_new(samples, json_real(p->reps[i].ns_per_op));
+                tmp[i] = p->reps[i].ns_per_op;
+                if (p->reps[i].hwm_kib > peak)
+                        peak = p->reps[i].hwm_kib;
+                if (p->reps[i].instructions == AB_UNKNOWN)
+                        instr_known = false;
+        }
+        json_object_set_new(o, "samples_ns_per_op", samples);
+        if (p->nreps && ab_stats_summary(tmp, p->nreps, &s) == 0) {
+                ns = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "median", s.median, "min", s.min,
+                               "max", s.max, "ci95_lo", s.ci95_lo, "ci95_hi", s.ci95_hi,
+                               "ci_coverage", s.coverage);
+        } else {
+                ns = json_null();
+        }
+        json_object_set_new(o, "ns_per_op", ns);
+#define MED(field) (p->nreps ? json_real(median_of(p, offsetof(struct ab_rep, field), tmp)) : json_null())
+#define MEM(field) (p->nreps ? median_mem(p, offsetof(struct ab_rep, field), tmp) : json_null())
+        json_object_set_new(o, "user_ns_per_op", MED(user_ns_per_op));
+        json_object_set_new(o, "sys_ns_per_op", MED(sys_ns_per_op));
+        json_object_set_new(o, "minflt_per_op", MED(minflt_per_op));
+        json_object_set_new(o, "majflt_per_op", MED(majflt_per_op));
+        json_object_set_new(o, "rss_kib", MEM(rss_kib));
+        json_object_set_new(o, "vsz_kib", MEM(vsz_kib));
+        json_object_set_new(o, "pte_kib", MEM(pte_kib));
+        json_object_set_new(o, "peak_rss_kib", jint(p->nreps ? peak : AB_UNKNOWN));
+        if (instr_known) {
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
+                json_object_set_new(o, "instructions_per_op",
+                                    json_real(ab_stats_median(tmp, p->nreps)));
+        } else {
+                json_object_set_new(o, "instructions_per_op", json_null());
+        }
+#undef MED
+#undef MEM
+        free(tmp);
+        return o;
+}
+
+static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
+{
+        json_t *o = json_object(), *env = json_object(), *points = json_array();
+        json_t *timeline = json_array();
+        char hash[20];
+
+        json_object_set_new(o, "allocator",
+                            json_pack("{s:s,s:s?,s:s?,s:s?}", "name", run->alloc->name, "library",
+                                      run->library[0] ? run->library : NULL, "requested",
+                                      run->alloc->library[0] ? run->alloc->library : NULL,
+                                      "version", run->version[0] ? run->version : NULL));
+        json_object_set_new(o, "workload",
+                            json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
+                                      run->job->w->name, "params", ab_job_params_json(run->job)));
+        json_object_set_new(o, "wrap", json_null());
+        for (size_t i = 0; i < opt->nenv; i++) {
+                const char *e = opt->env[i];
+                size_t k = strcspn(e, "=");
+                char key[256];
+                snprintf(key, sizeof key, "%.*s", (int)k, e);
+                json_object_set_new(env, key, json_string(e + k + 1));
+        }
+        json_object_set_new(o, "env", env);
+        json_object_set_new(o, "seed", json_integer((json_int_t)opt->seed));
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)run->op_hash);
+        json_object_set_new(o, "op_hash", json_string(hash));
+        json_object_set_new(o, "status", json_string(ab_status_name(run->status)));
+        json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
+        for (size_t p = 0; p < run->job->npoints; p++)
+                json_array_append_new(points, point_json(run, &run->points[p]));
+        json_object_set_new(o, "points", points);
+        json_object_set_new(o, "rounds", json_array());
+        for (size_t i = 0; i < run->ntimeline; i++) {
+                const struct ab_sample *s = &run->timeline[i];
+                json_array_append_new(timeline, json_pack("[f,o,o]", (double)s->t_ns / 1e6,
+                                                          jint(s->rss_kib), jint(s->vsz_kib)));
+        }
+        json_object_set_new(o, "timeline", timeline);
+        return o;
+}
+
+json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
+                         json_t *host, bool interrupted)
+{
+        json_t *doc = json_object(), *cmd = json_array(), *arr = json_array();
+        char created[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        for (int i = 0; i < o->argc; i++)
+                json_array_append_new(cmd, json_string(o->argv[i]));
+        json_object_set_new(doc, "schema", json_string("allocbench/results/1"));
+        json_object_set_new(doc, "tool", json_pack("{s:s,s:s,s:s}", "name", "allocbench", "version",
+                                                   AB_VERSION, "git", AB_GIT));
+        json_object_set_new(doc, "created", json_string(created));
+        json_object_set_new(doc, "command", cmd);
+        json_object_set_new(doc, "interrupted", json_boolean(interrupted));
+        json_object_set_new(doc, "host", host);
+        json_object_set_new(doc, "calibration",
+                            json_pack("{s:{},s:n,s:n}", "memset_bytes_per_ns", "page_fault_ns",
+                                      "mmap_ns"));
+        json_object_set_new(doc, "reps", json_integer(o->reps));
+        json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
+        for (size_t i = 0; i < nruns; i++)
+                json_array_append_new(arr, run_json(o, &runs[i]));
+        json_object_set_new(doc, "runs", arr);
+        json_object_set_new(doc, "flags", json_array());
+        return doc;
+}

@@ -1,0 +1,195 @@
+/*
+ * table.c - what a person reads on stdout: one table per workload, one row
+ * per point, allocators side by side; and the CSV form (one row per point).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "parse.h"
+#include "stats.h"
+
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+        static const char *unit[] = {"ns", "us", "ms", "s"};
+        int u = 0;
+        while (ns >= 1000 && u < 3) {
+                ns /= 1000;
+                u++;
+        }
+        snprintf(buf, len, ns >= 100 ? "%.0f%s" : ns >= 10 ? "%.1f%s" : "%.2f%s", ns, unit[u]);
+}
+
+static void fmt_kib(int64_t kib, char *buf, size_t len)
+{
+        if (kib < 0) {
+                snprintf(buf, len, "-");
+                return;
+        }
+        if (kib < 1024)
+                snprintf(buf, len, "%lldK", (long long)kib);
+        else if (kib < 1024 * 1024)
+                snprintf(buf, len, "%.1fM", (double)kib / 1024);
+        else
+                snprintf(buf, len, "%.2fG", (double)kib / (1024 * 1024));
+}
+
+#define COLW 39
+
+static void cell(FILE *f, const struct ab_point_res *p)
+{
+        double tmp[1024], ns[1024];
+        struct ab_summary s;
+        char a[24], ci[16], rss[16], vsz[16];
+        size_t n = p->nreps < 1024 ? p->nreps : 1024;
+        if (n == 0) {
+                fprintf(f, "  %-*s", COLW - 2, p->status == AB_ST_OK ? "-" : ab_status_name(p->status));
+                return;
+        }
+        for (size_t i = 0; i < n; i++)
+                ns[i] = p->reps[i].ns_per_op;
+        ab_stats_summary(ns, n, &s);
+        fmt_ns(s.median, a, sizeof a);
+        snprintf(ci, sizeof ci, "±%.0f%%",
+                 s.median > 0 ? 100 * fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
+                              : 0);
+        for (size_t i = 0; i < n; i++)
+                tmp[i] = p->reps[i].minflt_per_op;
+        {
+                double flt = ab_stats_median(tmp, n);
+                int64_t r = p->reps[0].rss_kib, v = p->reps[0].vsz_kib;
+                for (size_t i = 0; i < n; i++)
+                        tmp[i] = (double)p->reps[i].rss_kib;
+                if (r >= 0)
+                        r = (int64_t)ab_stats_median(tmp, n);
+                for (size_t i = 0; i < n; i++)
+                        tmp[i] = (double)p->reps[i].vsz_kib;
+                if (v >= 0)
+                        v = (int64_t)ab_stats_median(tmp, n);
+                fmt_kib(r, rss, sizeof rss);
+                fmt_kib(v, vsz, sizeof vsz);
+                /* "±" is two bytes in UTF-8 but one column wide: pad by one more */
+                fprintf(f, flt < 1000 ? "  %8s %-6s %8.2f %7s %7s" : "  %8s %-6s %8.0f %7s %7s", a,
+                        ci, flt, rss, vsz);
+                if (p->status != AB_ST_OK)
+                        fprintf(f, "!");
+        }
+}
+
+void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns)
+{
+        size_t na = o->nallocs;
+        for (size_t base = 0; base < nruns; base += na) {
+                const struct ab_job *j = runs[base].job;
+                const char *key = j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point";
+                fprintf(f, "\n%s  (%u reps, seed %llu", j->name, o->reps,
+                        (unsigned long long)o->seed);
+                for (size_t i = 0; i < j->w->nparams; i++) {
+                        const struct ab_param *p = &j->w->params[i];
+                        if ((int)i == j->sweep || p->type != AB_PT_ENUM)
+                                continue;
+                        {
+                                const char *c = p->choices;
+                                for (uint64_t e = 0; e < j->v[i]; e++)
+                                        c = strchr(c, '|') + 1;
+                                fprintf(f, ", %s=%.*s", p->name, (int)strcspn(c, "|"), c);
+                        }
+                }
+                fprintf(f, ")\n%-10s", "");
+                for (size_t a = 0; a < na; a++) {
+                        char title[128];
+                        snprintf(title, sizeof title, "%s %s", runs[base + a].alloc->name,
+                                 runs[base + a].version);
+                        fprintf(f, "  %-*.*s", COLW - 2, COLW - 2, title);
+                }
+                fprintf(f, "\n%-10s", key);
+                for (size_t a = 0; a < na; a++)
+                        fprintf(f, "  %8s %-5s %8s %7s %7s", "ns/op", "CI95", "minflt/op", "RSS",
+                                "VSZ");
+                fprintf(f, "\n");
+                for (size_t p = 0; p < j->npoints; p++) {
+                        char label[32] = "-";
+                        if (j->sweep >= 0)
+                                ab_fmt_size(j->points[p], label, sizeof label);
+                        fprintf(f, "%-10s", label);
+                        for (size_t a = 0; a < na; a++)
+                                cell(f, &runs[base + a].points[p]);
+                        fprintf(f, "\n");
+                }
+                for (size_t a = 0; a < na; a++) {
+                        const struct ab_run_res *r = &runs[base + a];
+                        for (size_t p = 0; p < j->npoints; p++) {
+                                const struct ab_point_res *pt = &r->points[p];
+                                char label[32] = "";
+                                if (pt->status == AB_ST_OK)
+                                        continue;
+                                if (j->sweep >= 0)
+                                        ab_fmt_size(pt->value, label, sizeof label);
+                                fprintf(f, "  ! %s %s %s: %s: %s\n", r->alloc->name, key, label,
+                                        ab_status_name(pt->status), pt->error);
+                        }
+                }
+        }
+        fprintf(f, "\nns/op: median over repetitions, CI95: half-width of its 95%% CI; RSS/VSZ "
+                   "after the measured region.\nflags: none\n");
+}
+
+static void csv_num(FILE *f, json_t *v)
+{
+        if (json_is_integer(v))
+                fprintf(f, ",%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+                fprintf(f, ",%.6g", json_real_value(v));
+        else
+                fprintf(f, ",");
+}
+
+void ab_csv_print(FILE *f, json_t *doc)
+{
+        static const char *const mem[] = {"user_ns_per_op", "sys_ns_per_op", "minflt_per_op",
+                                          "majflt_per_op",  "rss_kib",       "vsz_kib",
+                                          "pte_kib",        "peak_rss_kib",  "instructions_per_op"};
+        static const char *const ns[] = {"median", "min", "max", "ci95_lo", "ci95_hi"};
+        size_t i, k;
+        json_t *run;
+        fprintf(f, "allocator,version,workload,point,status,ops,reps");
+        for (k = 0; k < 5; k++)
+                fprintf(f, ",ns_per_op_%s", ns[k]);
+        for (k = 0; k < sizeof mem / sizeof mem[0]; k++)
+                fprintf(f, ",%s", mem[k]);
+        fprintf(f, "\n");
+        json_array_foreach(json_object_get(doc, "runs"), i, run)
+        {
+                size_t pi;
+                json_t *pt;
+                json_array_foreach(json_object_get(run, "points"), pi, pt)
+                {
+                        const char *key;
+                        json_t *val, *nsobj = json_object_get(pt, "ns_per_op");
+                        int first = 1;
+                        fprintf(f, "%s,%s,%s,",
+                                json_string_value(json_object_get(
+                                        json_object_get(run, "allocator"), "name")),
+                                json_string_value(json_object_get(
+                                        json_object_get(run, "allocator"), "version"))
+                                        ?: "",
+                                json_string_value(json_object_get(
+                                        json_object_get(run, "workload"), "name")));
+                        json_object_foreach(json_object_get(pt, "params"), key, val)
+                        {
+                                fprintf(f, "%s%s=%lld", first ? "" : ";", key,
+                                        (long long)json_integer_value(val));
+                                first = 0;
+                        }
+                        fprintf(f, ",%s", json_string_value(json_object_get(pt, "status")));
+                        csv_num(f, json_object_get(pt, "ops"));
+                        csv_num(f, json_object_get(pt, "reps"));
+                        for (k = 0; k < 5; k++)
+                                csv_num(f, json_object_get(nsobj, ns[k]));
+                        for (k = 0; k < sizeof mem / sizeof mem[0]; k++)
+                                csv_num(f, json_object_get(pt, mem[k]));
+                        fprintf(f, "\n");
+                }
+        }
+}

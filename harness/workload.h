@@ -1,0 +1,84 @@
+/*
+ * workload.h - the contract of a workload kernel.
+ *
+ * Each kernel is one file in workloads/ exporting one `const struct
+ * ab_workload` descriptor; workloads/registry.def lists them (no constructor
+ * functions: they would run inside a process whose allocator is replaced).
+ * The harness uses the descriptor's parameter table to parse job files,
+ * --set and `bench list`; the runner calls `run` in a fresh child process.
+ *
+ * Every parameter value is a uint64_t: a size in bytes, a count, or the index
+ * of an enum choice. A parameter with a `point_key` may be given as a list; the
+ * harness runs one point per value, and the kernel sees that point's value.
+ * `auto` (where has_auto is set) is passed to the harness as AB_AUTO; the
+ * harness resolves it before any child runs, so a kernel never sees AB_AUTO.
+ */
+#ifndef AB_WORKLOAD_H
+#define AB_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prim/prim.h"
+
+#define AB_AUTO UINT64_MAX
+
+enum ab_ptype {
+        AB_PT_SIZE,  /* bytes, accepts size suffixes */
+        AB_PT_COUNT, /* plain whole number */
+        AB_PT_ENUM,  /* one of `choices` ("a|b|c"), stored as its index */
+};
+
+struct ab_param {
+        const char *name;      /* job-file key and --set KEY */
+        enum ab_ptype type;
+        const char *def;       /* default, as a user would write it */
+        uint64_t min, max;     /* accepted range (sizes in bytes) */
+        const char *choices;   /* AB_PT_ENUM: "reuse|fresh" */
+        const char *point_key; /* non-NULL: a list here is swept, one point per value */
+        bool has_auto;         /* "auto" accepted */
+        const char *help;
+};
+
+/* What a kernel gets. v[i] is the value of params[i] for this point. */
+struct ab_kctx {
+        const uint64_t *v;
+        uint64_t seed;
+        /* private to the runner: region start figures */
+        uint64_t t0_ns;
+        struct ab_usage u0;
+        uint64_t op_hash;
+};
+
+struct ab_workload {
+        const char *name;
+        const char *help; /* one line */
+        const struct ab_param *params;
+        size_t nparams;
+        /* Runs one point in the calling (fresh) process: warm-up, then exactly
+         * one measured region between ab_region_begin and ab_region_end.
+         * Returns 0 or -errno (-ENOMEM when an allocation failed). */
+        int (*run)(struct ab_kctx *k);
+};
+
+/* Provided by the runner to kernels. None of them allocates. */
+void ab_region_begin(struct ab_kctx *k);
+void ab_region_end(struct ab_kctx *k, uint64_t ops);
+void ab_report_error(int err, const char *msg);
+
+/* Shared by harness and runner: parse one textual value of a parameter
+ * (a single value, not a list). Returns 0, -EINVAL (bad form) or -ERANGE. */
+int ab_param_parse(const struct ab_param *p, const char *text, uint64_t *out);
+
+/* The accepted form of a parameter, for messages ("a size from 1 B to 1 TiB"). */
+void ab_param_form(const struct ab_param *p, char *buf, size_t len);
+
+/* Index of the parameter named `name`, or -1. */
+int ab_param_index(const struct ab_workload *w, const char *name);
+
+/* The registry: every built-in kernel, NULL-terminated. */
+extern const struct ab_workload *const ab_workloads[];
+const struct ab_workload *ab_workload_find(const char *name);
+
+#endif
