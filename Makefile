@@ -4,7 +4,7 @@
 
 PLATFORM ?= linux
 CC       ?= cc
-O        := build
+O        ?= build
 VERSION  := 0.1.0
 GIT      := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -42,10 +42,19 @@ endif
 UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
 ALLOCATORS  := $(O)/libabcount.so
 
-all: bench $(O)/ab-runner $(ALLOCATORS)
+# ./bench is the entry point users run; other build directories (O=...) keep
+# their own bench next to their runner.
+ifeq ($(O),build)
+TOP_BENCH := bench
+endif
 
-bench: $(call obj,$(BENCH_SRC) $(SHARED_SRC))
+all: $(O)/bench $(O)/ab-runner $(ALLOCATORS) $(TOP_BENCH)
+
+$(O)/bench: $(call obj,$(BENCH_SRC) $(SHARED_SRC))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(BENCH_LIBS)
+
+bench: $(O)/bench
+	ln -f $< $@
 
 $(O)/ab-runner: $(call obj,$(RUNNER_SRC) $(SHARED_SRC))
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(RUNNER_LIBS)
@@ -74,15 +83,22 @@ $(O)/test_%: tests/unit/test_%.c $(LIB_OBJS)
 $(O)/test_integration: tests/integration/test_integration.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
-check: all $(UNIT_BINS) $(O)/test_integration
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; (cd tests && ../$$t); done
-	@echo "== $(O)/test_integration"; ./$(O)/test_integration
+# `make check` tests the Linux build and the generic POSIX fallback.
+check: check-one
+ifeq ($(PLATFORM),linux)
+	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
+endif
+
+check-one: all $(UNIT_BINS) $(O)/test_integration
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t ($(PLATFORM))"; (cd tests && ../$$t); done
+	@echo "== $(O)/test_integration ($(PLATFORM))"
+	AB_BENCH=$(O)/bench AB_BUILD=$(O) ./$(O)/test_integration
 
 bench-harness: all
 	benchmarks/harness_cost.sh
 
 clean:
-	rm -rf $(O) bench
+	rm -rf build build-generic bench
 
-.PHONY: all check clean bench-harness
+.PHONY: all check check-one clean bench-harness
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

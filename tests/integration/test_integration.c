@@ -1,0 +1,487 @@
+/*
+ * End-to-end tests: drive the real ./bench with the real allocators from
+ * Debian's packages and the in-tree ones, parse the results files it writes,
+ * and check what it promises. Environment: AB_BENCH (default ./bench) and
+ * AB_BUILD (default build) name the binaries under test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+extern char **environ;
+
+static const char *bench_bin;
+static const char *build_dir;
+static char tmpdir[] = "/tmp/abtest.XXXXXX";
+static char errtext[65536];
+static char outtext[1 << 20];
+static bool generic; /* built with PLATFORM=generic: memory figures unknown */
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : 0;
+        buf[n > 0 ? n : 0] = '\0';
+        if (fd >= 0)
+                close(fd);
+}
+
+/* Run bench with the given arguments (NULL-terminated); stdout and stderr
+ * land in outtext and errtext. Returns the exit code, or 128+signal. */
+static int run_envp(char **envp, const char *first, ...)
+{
+        const char *argv[128];
+        char outp[256], errp[256];
+        posix_spawn_file_actions_t fa;
+        va_list ap;
+        int n = 0, st;
+        pid_t pid;
+
+        argv[n++] = bench_bin;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 127; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv,
+                                     envp ? envp : environ),
+                         0);
+        posix_spawn_file_actions_destroy(&fa);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        slurp(outp, outtext, sizeof outtext);
+        slurp(errp, errtext, sizeof errtext);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+#define run(...) run_envp(NULL, __VA_ARGS__, NULL)
+
+static char *tmpfile_path(const char *name)
+{
+        static char path[8][512];
+        static int k;
+        char *p = path[k++ % 8];
+        snprintf(p, 512, "%s/%s", tmpdir, name);
+        return p;
+}
+
+static json_t *load(const char *path)
+{
+        json_error_t e;
+        json_t *doc = json_load_file(path, 0, &e);
+        if (!doc)
+                fail_msg("%s: %s (line %d)", path, e.text, e.line);
+        return doc;
+}
+
+static bool exists(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0;
+}
+
+static const char *jstr(json_t *o, const char *path)
+{
+        /* dotted path of object keys */
+        char key[64];
+        const char *p = path;
+        while (o && *p) {
+                size_t n = strcspn(p, ".");
+                snprintf(key, sizeof key, "%.*s", (int)n, p);
+                o = json_object_get(o, key);
+                p += n + (p[n] == '.');
+        }
+        return json_string_value(o);
+}
+
+static int setup_all(void **state)
+{
+        (void)state;
+        bench_bin = getenv("AB_BENCH") ? getenv("AB_BENCH") : "./bench";
+        build_dir = getenv("AB_BUILD") ? getenv("AB_BUILD") : "build";
+        if (!mkdtemp(tmpdir))
+                return -1;
+        if (run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k", "--set",
+                "iterations=10", "--reps", "1", "-q", "-o", tmpfile_path("probe.json")) != 0)
+                return -1;
+        {
+                json_t *d = load(tmpfile_path("probe.json"));
+                generic = strcmp(jstr(d, "host.platform"), "generic") == 0;
+                json_decref(d);
+        }
+        return 0;
+}
+
+static int teardown_all(void **state)
+{
+        char cmd[600];
+        (void)state;
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The in-tree counting allocator, preloaded: the runner must find malloc
+ * served by that very file and read the version the library itself reports. */
+static void test_preload_takes_effect(void **state)
+{
+        char lib[512], real[4096];
+        const char *out = tmpfile_path("count.json");
+        json_t *doc, *run0;
+        (void)state;
+        snprintf(lib, sizeof lib, "%s/libabcount.so", build_dir);
+        assert_non_null(realpath(lib, real));
+        assert_int_equal(run("--alloc", lib, "--workload=calloc-sweep", "--set", "sizes=4k",
+                             "--set", "iterations=1000", "--reps", "2", "-q", "-o", out),
+                         0);
+        doc = load(out);
+        run0 = json_array_get(json_object_get(doc, "runs"), 0);
+        assert_string_equal(jstr(run0, "allocator.version"), "abcount 1.0");
+        assert_string_equal(jstr(run0, "allocator.library"), real);
+        json_decref(doc);
+}
+
+static void check_run(json_t *run0, const char *name, const char *version_prefix, int npoints,
+                      int reps, long long ops)
+{
+        json_t *points = json_object_get(run0, "points");
+        size_t i;
+        json_t *p;
+        assert_string_equal(jstr(run0, "allocator.name"), name);
+        assert_non_null(jstr(run0, "allocator.version"));
+        assert_true(strncmp(jstr(run0, "allocator.version"), version_prefix,
+                            strlen(version_prefix)) == 0);
+        assert_string_equal(jstr(run0, "status"), "ok");
+        assert_int_equal(strlen(jstr(run0, "op_hash")), 16);
+        assert_int_equal(json_array_size(points), npoints);
+        json_array_foreach(points, i, p)
+        {
+                json_t *ns = json_object_get(p, "ns_per_op");
+                assert_string_equal(jstr(p, "status"), "ok");
+                assert_int_equal(json_integer_value(json_object_get(p, "ops")), ops);
+                assert_int_equal(json_integer_value(json_object_get(p, "reps")), reps);
+                assert_int_equal(json_array_size(json_object_get(p, "samples_ns_per_op")), reps);
+                assert_true(json_real_value(json_object_get(ns, "median")) > 0);
+                assert_true(json_real_value(json_object_get(ns, "min")) <=
+                            json_real_value(json_object_get(ns, "median")));
+                assert_true(json_real_value(json_object_get(ns, "median")) <=
+                            json_real_value(json_object_get(ns, "max")));
+                assert_true(json_is_null(json_object_get(p, "instructions_per_op")));
+                if (generic) {
+                        assert_true(json_is_null(json_object_get(p, "rss_kib")));
+                        assert_true(json_is_null(json_object_get(p, "vsz_kib")));
+                } else {
+                        long long rss = json_integer_value(json_object_get(p, "rss_kib"));
+                        long long vsz = json_integer_value(json_object_get(p, "vsz_kib"));
+                        assert_true(rss > 0 && vsz >= rss);
+                        assert_true(json_integer_value(json_object_get(p, "pte_kib")) > 0);
+                        assert_true(json_integer_value(json_object_get(p, "peak_rss_kib")) >= rss);
+                }
+        }
+}
+
+/* Every backend of Debian's packages, small sizes: a valid results file whose
+ * versions come from the loaded libraries, and the same op_hash for all. */
+static void test_all_allocators(void **state)
+{
+        static const struct {
+                const char *name, *version;
+        } want[] = {{"glibc", "2."}, {"jemalloc", "5."}, {"tcmalloc", "gperftools 2."},
+                    {"mimalloc", "2."}};
+        const char *out = tmpfile_path("all.json");
+        json_t *doc, *runs;
+        const char *hash0;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc,jemalloc,tcmalloc,mimalloc", "--workload=calloc-sweep",
+                             "--set", "sizes=4k..64k*4", "--set", "iterations=200", "--reps", "3",
+                             "-q", "-o", out),
+                         0);
+        doc = load(out);
+        assert_string_equal(jstr(doc, "schema"), "allocbench/results/1");
+        assert_non_null(jstr(doc, "host.hostname"));
+        assert_non_null(jstr(doc, "host.kernel"));
+        runs = json_object_get(doc, "runs");
+        assert_int_equal(json_array_size(runs), 4);
+        hash0 = jstr(json_array_get(runs, 0), "op_hash");
+        for (size_t i = 0; i < 4; i++) {
+                json_t *r = json_array_get(runs, i);
+                check_run(r, want[i].name, want[i].version, 3, 3, 200);
+                assert_string_equal(jstr(r, "op_hash"), hash0);
+                if (i > 0)
+                        assert_non_null(strstr(jstr(r, "allocator.library"), want[i].name));
+        }
+        json_decref(doc);
+}
+
+static char *hash_of(const char *out, int idx)
+{
+        json_t *doc = load(out);
+        char *h = strdup(jstr(json_array_get(json_object_get(doc, "runs"), (size_t)idx),
+                              "op_hash"));
+        json_decref(doc);
+        return h;
+}
+
+/* Same seed and parameters: same op_hash, run after run; another operation
+ * stream (mode=fresh, another size) gives another hash. */
+static void test_op_hash_determinism(void **state)
+{
+        const char *a = tmpfile_path("h1.json"), *b = tmpfile_path("h2.json"),
+                   *c = tmpfile_path("h3.json"), *d = tmpfile_path("h4.json");
+        char *ha, *hb, *hc, *hd;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k,16k",
+                             "--set", "iterations=100", "--reps", "1", "--seed", "7", "-q", "-o",
+                             a),
+                         0);
+        assert_int_equal(run("--alloc=jemalloc", "--workload=calloc-sweep", "--set",
+                             "sizes=4k,16k", "--set", "iterations=100", "--reps", "2", "--seed",
+                             "7", "-q", "-o", b),
+                         0);
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k,16k",
+                             "--set", "iterations=100", "--set", "mode=fresh", "--reps", "1",
+                             "--seed", "7", "-q", "-o", c),
+                         0);
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k,32k",
+                             "--set", "iterations=100", "--reps", "1", "--seed", "7", "-q", "-o",
+                             d),
+                         0);
+        ha = hash_of(a, 0);
+        hb = hash_of(b, 0);
+        hc = hash_of(c, 0);
+        hd = hash_of(d, 0);
+        assert_string_equal(ha, hb);
+        assert_string_not_equal(ha, hc);
+        assert_string_not_equal(ha, hd);
+        free(ha);
+        free(hb);
+        free(hc);
+        free(hd);
+}
+
+/* iterations=auto is resolved once per point and shared by all allocators. */
+static void test_auto_iterations_shared(void **state)
+{
+        const char *out = tmpfile_path("auto.json");
+        json_t *doc, *runs;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc,mimalloc", "--workload=calloc-sweep", "--set",
+                             "sizes=4k,1M", "--set", "budget_ms=5", "--reps", "2", "-q", "-o",
+                             out),
+                         0);
+        doc = load(out);
+        runs = json_object_get(doc, "runs");
+        for (size_t p = 0; p < 2; p++) {
+                json_t *p0 = json_array_get(json_object_get(json_array_get(runs, 0), "points"), p);
+                json_t *p1 = json_array_get(json_object_get(json_array_get(runs, 1), "points"), p);
+                long long ops = json_integer_value(json_object_get(p0, "ops"));
+                assert_true(ops >= 1);
+                assert_int_equal(ops & (ops - 1), 0); /* a power of two */
+                assert_int_equal(json_integer_value(json_object_get(p1, "ops")), ops);
+        }
+        assert_string_equal(jstr(json_array_get(runs, 0), "workload.params.iterations"), "auto");
+        assert_string_equal(jstr(json_array_get(runs, 0), "op_hash"),
+                            jstr(json_array_get(runs, 1), "op_hash"));
+        json_decref(doc);
+}
+
+/* mode=fresh keeps blocks alive: the measured region faults in new pages,
+ * one per touched page; mode=reuse of the same size faults (almost) none. */
+static void test_fresh_mode_faults(void **state)
+{
+        const char *a = tmpfile_path("fresh.json"), *b = tmpfile_path("reuse.json");
+        json_t *da, *db;
+        double fa, fb;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=64k",
+                             "--set", "iterations=256", "--set", "mode=fresh", "--set",
+                             "touch=all", "--reps", "1", "-q", "-o", a),
+                         0);
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=64k",
+                             "--set", "iterations=256", "--set", "touch=all", "--reps", "1", "-q",
+                             "-o", b),
+                         0);
+        da = load(a);
+        db = load(b);
+        fa = json_real_value(json_object_get(
+                json_array_get(json_object_get(json_array_get(json_object_get(da, "runs"), 0),
+                                               "points"),
+                               0),
+                "minflt_per_op"));
+        fb = json_real_value(json_object_get(
+                json_array_get(json_object_get(json_array_get(json_object_get(db, "runs"), 0),
+                                               "points"),
+                               0),
+                "minflt_per_op"));
+        /* 64 KiB = 16 pages; fresh must fault nearly all of them, reuse almost none */
+        assert_true(fa >= 14.0 && fa <= 18.0);
+        assert_true(fb < 1.0);
+        json_decref(da);
+        json_decref(db);
+}
+
+static void test_formats(void **state)
+{
+        const char *out = tmpfile_path("fmt.json");
+        json_t *doc, *file;
+        int lines = 0;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
+                             "sizes=4k,8k,16k", "--set", "iterations=100", "--reps", "2",
+                             "--format", "csv", "-q", "-o", out),
+                         0);
+        for (char *p = outtext; *p; p++)
+                lines += *p == '\n';
+        assert_int_equal(lines, 1 + 2 * 3);
+        assert_true(strncmp(outtext, "allocator,version,workload,point,status", 39) == 0);
+        assert_non_null(strstr(outtext, "\nglibc,2."));
+        assert_non_null(strstr(outtext, ",size=16384,ok,100,2,"));
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k",
+                             "--set", "iterations=100", "--reps", "2", "--format", "json", "-q",
+                             "-o", out),
+                         0);
+        doc = json_loads(outtext, 0, NULL);
+        file = load(out);
+        assert_non_null(doc);
+        assert_true(json_equal(doc, file));
+        json_decref(doc);
+        json_decref(file);
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k",
+                             "--set", "iterations=100", "--reps", "2", "-q", "-o", out),
+                         0);
+        assert_non_null(strstr(outtext, "ns/op"));
+        assert_non_null(strstr(outtext, "4 KiB"));
+}
+
+/* Bad input of every kind: exit 1, a message naming the option and the
+ * accepted form, and no results file. */
+static void test_bad_input(void **state)
+{
+        static const struct {
+                const char *args[6];
+                const char *needle;
+        } cases[] = {
+                {{"--reps", "0"}, "--reps"},
+                {{"--reps", "x"}, "--reps"},
+                {{"--reps", "99999999999999999999999"}, "--reps"},
+                {{"--seed", "-1"}, "--seed"},
+                {{"--set", "sizes=4x"}, "accepted"},
+                {{"--set", "sizes=4k..1k*2"}, "sizes"},
+                {{"--set", "sizes=4k..1M*1"}, "sizes"},
+                {{"--set", "sizes=99999999999GiB"}, "out of range"},
+                {{"--set", "sizes=0"}, "sizes"},
+                {{"--set", "iterations=0"}, "iterations"},
+                {{"--set", "mode=sideways"}, "reuse|fresh"},
+                {{"--set", "bogus=1"}, "bogus"},
+                {{"--set", "novalue"}, "KEY=VALUE"},
+                {{"--format", "xml"}, "table, json or csv"},
+                {{"--frobnicate"}, "--frobnicate"},
+                {{"--mem-limit", "12q"}, "--mem-limit"},
+                {{"--env", "NOEQUALS"}, "KEY=VALUE"},
+                {{"--cpus", "a-b"}, "--cpus"},
+                {{"stray"}, "stray"},
+        };
+        const char *out = tmpfile_path("never.json");
+        (void)state;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                const char *const *a = cases[i].args;
+                int rc = run("--alloc=glibc", "--workload=calloc-sweep", "-o", out, a[0], a[1],
+                             a[2], a[3]);
+                if (rc != 1 || !strstr(errtext, cases[i].needle))
+                        fail_msg("case %zu (%s %s): exit %d, stderr: %s", i, a[0], a[1] ? a[1] : "",
+                                 rc, errtext);
+                assert_false(exists(out));
+        }
+        /* workload and allocator names */
+        assert_int_equal(run("--alloc=glibc", "--workload=nosuch", "-o", out), 1);
+        assert_non_null(strstr(errtext, "calloc-sweep"));
+        assert_int_equal(run("--alloc=nosuch", "--workload=calloc-sweep", "-o", out), 1);
+        assert_non_null(strstr(errtext, "jemalloc"));
+        assert_int_equal(run("--alloc=/nonexistent/lib.so", "--workload=calloc-sweep", "-o", out),
+                         1);
+        assert_non_null(strstr(errtext, "/nonexistent/lib.so"));
+        assert_int_equal(run("--alloc=glibc", "-o", out), 1);
+        assert_non_null(strstr(errtext, "--workload"));
+        assert_int_equal(run("--alloc=glibc", "--workload=calloc-sweep", "-o", "/nonexistent/r.json"),
+                         1);
+        assert_non_null(strstr(errtext, "/nonexistent"));
+        assert_false(exists(out));
+}
+
+/* A shared library that does not replace malloc is refused before anything
+ * runs: ld.so would load it and glibc would go on serving malloc. */
+static void test_not_an_allocator(void **state)
+{
+        const char *out = tmpfile_path("never2.json");
+        char lib[512];
+        (void)state;
+        snprintf(lib, sizeof lib, "%s/ab-runner", build_dir); /* not a shared library at all */
+        assert_int_equal(run("--alloc", "/lib/x86_64-linux-gnu/libm.so.6", "--workload=calloc-sweep",
+                             "-o", out),
+                         1);
+        assert_non_null(strstr(errtext, "cannot serve as an allocator"));
+        assert_non_null(strstr(errtext, "malloc is served by"));
+        assert_false(exists(out));
+}
+
+/* The harness itself must never run preloaded. */
+static void test_parent_not_preloaded(void **state)
+{
+        char lib[600], *envp[] = {lib, "PATH=/usr/bin:/bin", NULL};
+        const char *out = tmpfile_path("never3.json");
+        (void)state;
+        snprintf(lib, sizeof lib, "LD_PRELOAD=%s/libabcount.so", build_dir);
+        assert_int_equal(run_envp(envp, "--alloc=glibc", "--workload=calloc-sweep", "-o", out,
+                                  NULL),
+                         1);
+        assert_non_null(strstr(errtext, "must not be preloaded"));
+        assert_false(exists(out));
+}
+
+static void test_help_and_list(void **state)
+{
+        (void)state;
+        assert_int_equal(run("help"), 0);
+        assert_non_null(strstr(outtext, "bench list"));
+        assert_int_equal(run("run", "--help"), 0);
+        assert_non_null(strstr(outtext, "--alloc"));
+        assert_int_equal(run("list"), 0);
+        assert_non_null(strstr(outtext, "calloc-sweep"));
+        assert_non_null(strstr(outtext, "gperftools 2."));
+        assert_non_null(strstr(outtext, "libjemalloc2"));
+        assert_int_equal(run("frobnicate"), 1);
+        assert_non_null(strstr(errtext, "frobnicate"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_preload_takes_effect),
+                cmocka_unit_test(test_all_allocators),
+                cmocka_unit_test(test_op_hash_determinism),
+                cmocka_unit_test(test_auto_iterations_shared),
+                cmocka_unit_test(test_fresh_mode_faults),
+                cmocka_unit_test(test_formats),
+                cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_not_an_allocator),
+                cmocka_unit_test(test_parent_not_preloaded),
+                cmocka_unit_test(test_help_and_list),
+        };
+        return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
