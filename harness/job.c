@@ -54,7 +54,17 @@ int ab_job_set(struct ab_job *j, int idx, const char *text, char *err, size_t er
                 j->v[idx] = vals[0];
                 return 0;
         }
-        r = ab_param_parse(p, text, &j->v[idx]);
+        {
+                uint64_t val;
+                r = ab_param_parse(p, text, &val);
+                if (r == 0)
+                        j->v[idx] = val;
+        }
+        if (r == 0 && p->type == AB_PT_SIZES) {
+                free(j->text[idx]);
+                if (!(j->text[idx] = strdup(text)))
+                        return -ENOMEM;
+        }
         if (r) {
                 snprintf(err, errlen, "%s=%s: %s (accepted: %s)", p->name, text,
                          r == -ERANGE ? "out of range" : "malformed", form);
@@ -97,6 +107,10 @@ void ab_job_free(struct ab_job *j)
 {
         free(j->points);
         j->points = NULL;
+        for (size_t i = 0; i < AB_MAX_PARAMS; i++) {
+                free(j->text[i]);
+                j->text[i] = NULL;
+        }
 }
 
 uint64_t ab_job_point_value(const struct ab_job *j, size_t point)

@@ -28,9 +28,6 @@ static void usage(FILE *f)
                 AB_VERSION);
 }
 
-int ab_argc;
-char **ab_argv;
-
 int main(int argc, char **argv)
 {
         char *saved[argc + 1];

@@ -111,7 +111,10 @@ static int item(const char *s, const char *end, uint64_t *out, size_t cap, size_
                 return -EINVAL;
         if ((r = size_range(s, dots, &a)) || (r = size_range(dots + 2, op, &b)))
                 return r;
-        {
+        if (*op == '+') {
+                if ((r = size_range(op + 1, end, &step)))
+                        return r;
+        } else {
                 const char *q = op + 1;
                 if ((r = digits(&q, end, &step)))
                         return r;

@@ -5,7 +5,8 @@
  *   4096, 4k, 4K, 4KiB, 4KB, 16M, 16MiB, 1G, 1GiB, 2T (all powers of 1024).
  * Lists: items separated by commas; an item is a size or a geometric range
  *   A..B*F (A, A*F, A*F^2, ... up to and including B where it lands on B),
- *   e.g. 4KiB..1GiB*2. An arithmetic range A..B+S is accepted too.
+ *   e.g. 4KiB..1GiB*2. An arithmetic range A..B+S (S a size too: 4k..64k+4k)
+ *   is accepted as well.
  * Every function rejects empty input, trailing junk, zero where zero makes no
  * sense (the caller's min), values above the caller's max, and overflow, with
  * -EINVAL or -ERANGE. Nothing here prints; callers name the option.

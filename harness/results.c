@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "parse.h"
 #include "prim/prim.h"
 #include "stats.h"
 
@@ -29,8 +30,9 @@ int ab_write_atomic(const char *path, const char *data, size_t len, char *err, s
         snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) {
-                snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-                return -errno;
+                e = errno;
+                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+                return -e;
         }
         while (off < len) {
                 ssize_t n = write(fd, data + off, len - off);
@@ -74,9 +76,18 @@ static const char *enum_text(const struct ab_param *p, uint64_t v, char *buf, si
         return buf;
 }
 
-static json_t *param_value(const struct ab_param *p, uint64_t v)
+static json_t *param_value(const struct ab_param *p, uint64_t v, const char *text)
 {
         char buf[64];
+        if (p->type == AB_PT_SIZES) {
+                uint64_t vals[AB_SIZES_MAX];
+                size_t n = 0;
+                json_t *a = json_array();
+                if (text && ab_parse_list(text, vals, AB_SIZES_MAX, &n) == 0)
+                        for (size_t i = 0; i < n; i++)
+                                json_array_append_new(a, json_integer((json_int_t)vals[i]));
+                return a;
+        }
         if (v == AB_AUTO)
                 return json_string("auto");
         if (p->type == AB_PT_ENUM)
@@ -96,7 +107,7 @@ json_t *ab_job_params_json(const struct ab_job *j)
                         json_object_set_new(o, p->name, a);
                 } else {
                         uint64_t v = (int)i == j->sweep ? j->points[0] : j->v[i];
-                        json_object_set_new(o, p->name, param_value(p, v));
+                        json_object_set_new(o, p->name, param_value(p, v, j->text[i]));
                 }
         }
         return o;
@@ -136,7 +147,7 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
         double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
         struct ab_summary s;
         int64_t peak = AB_UNKNOWN;
-        bool instr_known = p->nreps > 0;
+        bool instr_known = p->nreps > 0, peak_known = p->nreps > 0;
 
         json_object_set_new(o, "params", ab_point_params_json(run->job, p->value));
         json_object_set_new(o, "status", json_string(ab_status_name(p->status)));
@@ -151,6 +162,8 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
         for (size_t i = 0; i < p->nreps; i++) {
                 json_array_append_new(samples, json_real(p->reps[i].ns_per_op));
                 tmp[i] = p->reps[i].ns_per_op;
+                if (p->reps[i].hwm_kib == AB_UNKNOWN)
+                        peak_known = false;
                 if (p->reps[i].hwm_kib > peak)
                         peak = p->reps[i].hwm_kib;
                 if (p->reps[i].instructions == AB_UNKNOWN)
@@ -174,7 +187,7 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
         json_object_set_new(o, "rss_kib", MEM(rss_kib));
         json_object_set_new(o, "vsz_kib", MEM(vsz_kib));
         json_object_set_new(o, "pte_kib", MEM(pte_kib));
-        json_object_set_new(o, "peak_rss_kib", jint(p->nreps ? peak : AB_UNKNOWN));
+        json_object_set_new(o, "peak_rss_kib", jint(peak_known ? peak : AB_UNKNOWN));
         if (instr_known) {
                 for (size_t i = 0; i < p->nreps; i++)
                         tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
@@ -220,7 +233,29 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         for (size_t p = 0; p < run->job->npoints; p++)
                 json_array_append_new(points, point_json(run, &run->points[p]));
         json_object_set_new(o, "points", points);
-        json_object_set_new(o, "rounds", json_array());
+        {
+                json_t *rounds = json_array();
+                for (size_t p = 0; p < run->job->npoints; p++) {
+                        struct ab_round_sum *rs;
+                        size_t n = ab_rounds_summary(&run->points[p], &rs);
+                        for (size_t i = 0; i < n; i++) {
+                                json_t *r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:f}", "index",
+                                                      (json_int_t)rs[i].index, "ns", rs[i].ns,
+                                                      "rss_kib", jint(rs[i].rss_kib), "vsz_kib",
+                                                      jint(rs[i].vsz_kib), "pte_kib",
+                                                      jint(rs[i].pte_kib), "live_bytes",
+                                                      rs[i].live_bytes);
+                                if (run->job->sweep >= 0)
+                                        json_object_set_new(
+                                                r, "params",
+                                                ab_point_params_json(run->job,
+                                                                     run->points[p].value));
+                                json_array_append_new(rounds, r);
+                        }
+                        free(rs);
+                }
+                json_object_set_new(o, "rounds", rounds);
+        }
         for (size_t i = 0; i < run->ntimeline; i++) {
                 const struct ab_sample *s = &run->timeline[i];
                 json_array_append_new(timeline, json_pack("[f,o,o]", (double)s->t_ns / 1e6,

@@ -12,6 +12,8 @@ static int cmp_double(const void *a, const void *b)
 
 double ab_stats_median(double *x, size_t n)
 {
+        if (n == 0)
+                return NAN;
         qsort(x, n, sizeof *x, cmp_double);
         return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }

@@ -22,7 +22,7 @@ struct ab_summary {
 /* Summarise x[0..n) (n >= 1). x is sorted in place. Returns 0 or -EINVAL. */
 int ab_stats_summary(double *x, size_t n, struct ab_summary *s);
 
-/* Median of x[0..n), sorting x in place. */
+/* Median of x[0..n), sorting x in place; NaN when n is 0. */
 double ab_stats_median(double *x, size_t n);
 
 /* The 1-based ranks (lo, hi) of the distribution-free 95% CI of the median. */

@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "backend.h"
-#include "prim/prim.h"
 
 typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
 typedef const char *(*tc_version_fn)(int *, int *, const char **);
 typedef int (*mi_version_fn)(void);
 typedef const char *(*ab_version_fn)(void);
+typedef const char *(*glibc_version_fn)(void);
 
 static int q_jemalloc(char *buf, size_t len)
 {
@@ -51,10 +51,12 @@ static int q_mimalloc(char *buf, size_t len)
 
 static int q_glibc(char *buf, size_t len)
 {
-        char tmp[64];
-        ab_prim_libc_version(tmp, sizeof tmp);
-        snprintf(buf, len, "%s", strncmp(tmp, "glibc ", 6) == 0 ? tmp + 6 : tmp);
-        return strcmp(tmp, "unknown") == 0 ? -1 : 0;
+        /* looked up, not linked: on a C library other than glibc it is absent */
+        glibc_version_fn f = (glibc_version_fn)dlsym(RTLD_DEFAULT, "gnu_get_libc_version");
+        if (!f)
+                return -1;
+        snprintf(buf, len, "%s", f());
+        return 0;
 }
 
 /* allocbench's own reference allocators export this. */

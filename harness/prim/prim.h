@@ -55,6 +55,10 @@ int ab_prim_mem_pid(pid_t pid, struct ab_mem *m);
  * on saved fixtures; on platforms without such a file it returns -ENOSYS. */
 int ab_prim_parse_status(const char *buf, size_t len, struct ab_mem *m);
 
+/* ru_maxrss of a struct rusage in KiB (it is bytes on macOS). */
+struct rusage;
+int64_t ab_prim_maxrss_kib(const struct rusage *ru);
+
 /* getrusage of the calling process. No malloc. */
 int ab_prim_usage_self(struct ab_usage *u);
 
@@ -79,6 +83,11 @@ void ab_prim_os_name(char *buf, size_t len);
  * ("0", "0-3", "1,3"). Called in the child between fork and exec, so it must be
  * async-signal-safe. Returns 0 or -errno (-ENOSYS where unsupported). */
 int ab_prim_bind_cpus(const char *cpus);
+
+/* Apply a memory policy (set_mempolicy(2) modes: 1 preferred, 2 bind,
+ * 3 interleave, 4 local) over the node mask `mask` of `maxnode` bits. Called
+ * between fork and exec: async-signal-safe. Returns 0 or -errno. */
+int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode);
 
 /* Which platform implementation was built ("linux", "generic"). */
 const char *ab_prim_name(void);

@@ -32,11 +32,7 @@ int ab_prim_mem_self(struct ab_mem *m)
         mem_unknown(m);
         if (getrusage(RUSAGE_SELF, &ru) != 0)
                 return -errno;
-#ifdef __APPLE__
-        m->hwm_kib = ru.ru_maxrss / 1024; /* bytes on macOS */
-#else
-        m->hwm_kib = ru.ru_maxrss; /* KiB on Linux and the BSDs */
-#endif
+        m->hwm_kib = ab_prim_maxrss_kib(&ru);
         return 0;
 }
 
@@ -45,6 +41,15 @@ int ab_prim_mem_pid(pid_t pid, struct ab_mem *m)
         (void)pid;
         mem_unknown(m);
         return -ENOSYS;
+}
+
+int64_t ab_prim_maxrss_kib(const struct rusage *ru)
+{
+#ifdef __APPLE__
+        return ru->ru_maxrss / 1024;
+#else
+        return ru->ru_maxrss;
+#endif
 }
 
 int ab_prim_usage_self(struct ab_usage *u)
@@ -79,6 +84,14 @@ void ab_prim_libc_version(char *buf, size_t len)
 void ab_prim_os_name(char *buf, size_t len)
 {
         common_uname_os(buf, len);
+}
+
+int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode)
+{
+        (void)mode;
+        (void)mask;
+        (void)maxnode;
+        return -ENOSYS;
 }
 
 int ab_prim_bind_cpus(const char *cpus)

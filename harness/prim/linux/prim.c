@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <gnu/libc-version.h>
 #include <sched.h>
+#include <sys/syscall.h>
 
 #include "../common.h"
 
@@ -61,6 +62,9 @@ static int64_t status_field(const char *buf, size_t len, const char *key)
                                         return AB_UNKNOWN;
                                 v = v * 10 + (*q++ - '0');
                         }
+                        /* the unit must follow: a line cut short is not a figure */
+                        if (eol - q < 3 || memcmp(q, " kB", 3) != 0)
+                                return AB_UNKNOWN;
                         return v;
                 }
                 p = eol + 1;
@@ -107,6 +111,11 @@ int ab_prim_mem_pid(pid_t pid, struct ab_mem *m)
         m->vsz_kib = (int64_t)size * page_kib;
         m->rss_kib = (int64_t)resident * page_kib;
         return 0;
+}
+
+int64_t ab_prim_maxrss_kib(const struct rusage *ru)
+{
+        return ru->ru_maxrss;
 }
 
 int ab_prim_usage_self(struct ab_usage *u)
@@ -168,6 +177,14 @@ void ab_prim_os_name(char *buf, size_t len)
         common_uname_os(buf, len);
 }
 
+int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode)
+{
+        /* the raw system call: libnuma's wrappers allocate */
+        if (syscall(SYS_set_mempolicy, mode, mode == 4 ? NULL : mask, mode == 4 ? 0 : maxnode) != 0)
+                return -errno;
+        return 0;
+}
+
 int ab_prim_bind_cpus(const char *cpus)
 {
         /* async-signal-safe: parse by hand, no malloc, no stdio */
@@ -179,7 +196,8 @@ int ab_prim_bind_cpus(const char *cpus)
                 if (*p < '0' || *p > '9')
                         return -EINVAL;
                 while (*p >= '0' && *p <= '9')
-                        a = a * 10 + (*p++ - '0');
+                        if ((a = a * 10 + (*p++ - '0')) >= CPU_SETSIZE)
+                                return -EINVAL;
                 b = a;
                 if (*p == '-') {
                         p++;
@@ -187,13 +205,14 @@ int ab_prim_bind_cpus(const char *cpus)
                                 return -EINVAL;
                         b = 0;
                         while (*p >= '0' && *p <= '9')
-                                b = b * 10 + (*p++ - '0');
+                                if ((b = b * 10 + (*p++ - '0')) >= CPU_SETSIZE)
+                                        return -EINVAL;
                 }
                 if (b < a || b >= CPU_SETSIZE)
                         return -EINVAL;
                 for (long c = a; c <= b; c++)
                         CPU_SET((int)c, &set);
-                if (*p == ',')
+                if (*p == ',' && p[1])
                         p++;
                 else if (*p)
                         return -EINVAL;
