@@ -25,13 +25,18 @@ WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-buil
 PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
 WL_SRC      := $(wildcard workloads/*.c)
 SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
-BENCH_SRC   := harness/main.c harness/run.c harness/list.c harness/job.c harness/results.c \
-               harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c
+BENCH_SRC   := harness/main.c harness/run.c harness/opts.c harness/list.c harness/job.c harness/results.c \
+               harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c \
+               harness/jobfile.c harness/place.c
 RUNNER_SRC  := harness/runner.c harness/version.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc) -lm
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih) -lm
+ifeq ($(PLATFORM),linux)
+BENCH_LIBS  += -lnuma
+CPPFLAGS    += -DAB_HAVE_NUMA
+endif
 RUNNER_LIBS := -ldl -lpthread
 TEST_LIBS   := $(shell pkg-config --libs cmocka) $(BENCH_LIBS)
 

@@ -24,6 +24,9 @@ struct ab_job {
         char name[128];   /* as the user named it: built-in name or job file */
         const struct ab_workload *w;
         uint64_t v[AB_MAX_PARAMS]; /* scalar values; AB_AUTO where auto */
+        char *text[AB_MAX_PARAMS]; /* AB_PT_SIZES values as given (malloc'd) */
+        char source[512];          /* job file it came from, "" for a built-in */
+        char help[256];            /* the job file's help line */
         int sweep;                 /* index of the swept parameter, or -1 */
         uint64_t *points;          /* values of the swept parameter */
         size_t npoints;            /* >= 1 */
@@ -47,6 +50,12 @@ struct ab_opts {
         uint64_t timeout_ns;
         uint64_t mem_limit;
         const char *cpus;
+        const char *numa;   /* --numa policy as given, or NULL */
+        char *wrap;         /* --wrap as given, or NULL */
+        char **wrap_argv;   /* its words; [0] resolved through PATH */
+        size_t wrap_argc;
+        char **cmd_argv;    /* after --: the program of the cmd workload */
+        int cmd_argc;
         int argc; /* the whole command line, for the results file */
         char **argv;
 };
@@ -56,6 +65,8 @@ struct ab_rep {
         uint64_t ops, op_hash;
         double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
+        struct ab_rec_round *rounds; /* malloc'd copy of the repetition's rounds */
+        size_t nrounds;
 };
 
 struct ab_point_res {
@@ -81,6 +92,17 @@ struct ab_run_res {
         size_t ntimeline;
 };
 
+/* One round, summarised over the repetitions (median of each figure). */
+struct ab_round_sum {
+        uint64_t index;
+        double ns, live_bytes;
+        int64_t rss_kib, vsz_kib, pte_kib; /* AB_UNKNOWN when unmeasured */
+};
+
+/* Rounds of a point: out[i] for the round indices every repetition reached.
+ * Returns the count (out is malloc'd, NULL when 0). */
+size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out);
+
 /* results.c */
 json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
                          json_t *host, bool interrupted);
@@ -94,6 +116,18 @@ json_t *ab_host_json(void);
 /* table.c */
 void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns);
 void ab_csv_print(FILE *f, json_t *doc);
+
+/* opts.c: 0, an exit code, or -1 after --help */
+int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
+char *ab_default_output(void);
+
+/* jobfile.c: load a job file into j (named `name`). */
+int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err,
+                    size_t errlen);
+
+/* Resolve a program name through PATH (names with a slash are taken as is).
+ * Returns 0 and the path in out, or -ENOENT. */
+int ab_which(const char *name, char *out, size_t len);
 
 /* run.c */
 int ab_cmd_run(int argc, char **argv);

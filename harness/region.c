@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "record.h"
 #include "workload.h"
 
@@ -56,7 +57,7 @@ void ab_region_end(struct ab_kctx *k, uint64_t ops)
         ab_prim_usage_self(&u1);
         ab_prim_mem_self(&m);
         p->ops = ops;
-        p->elapsed_ns = t1 - k->t0_ns;
+        p->elapsed_ns = t1 - k->t0_ns - k->paused_ns;
         p->user_ns = u1.user_ns - k->u0.user_ns;
         p->sys_ns = u1.sys_ns - k->u0.sys_ns;
         p->minflt = u1.minflt - k->u0.minflt;
@@ -72,4 +73,26 @@ void ab_region_send_point(uint64_t op_hash)
 {
         point_rec.u.point.op_hash = op_hash;
         ab_record_send(&point_rec, AB_REC_POINT);
+}
+
+void ab_round_end(uint64_t index, uint64_t ns, uint64_t live_bytes)
+{
+        struct ab_rec r;
+        struct ab_mem m;
+        ab_prim_mem_self(&m);
+        memset(&r, 0, sizeof r);
+        r.u.round.index = index;
+        r.u.round.ns = ns;
+        r.u.round.live_bytes = live_bytes;
+        r.u.round.rss_kib = m.rss_kib;
+        r.u.round.vsz_kib = m.vsz_kib;
+        r.u.round.pte_kib = m.pte_kib;
+        ab_record_send(&r, AB_REC_ROUND);
+}
+
+int ab_kernel_sizes(const char *text, uint64_t *out, size_t cap)
+{
+        size_t n = 0;
+        int r = ab_parse_list(text, out, cap, &n);
+        return r ? r : (int)n;
 }

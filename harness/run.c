@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,9 @@
 #include "job.h"
 #include "parse.h"
 #include "prim/prim.h"
+#include "place.h"
 #include "prng.h"
 
-#define MAX_REPS 1000
 
 static char runner_path[PATH_MAX];
 
@@ -54,339 +55,6 @@ int ab_find_runner(const char *argv0)
         return -ENOENT;
 }
 
-static void run_usage(FILE *f)
-{
-        fprintf(f,
-                "usage: bench [run] --alloc=A[,B..] --workload=W[,X..] [options]\n"
-                "\n"
-                "Runs every workload against every allocator, one fresh process per\n"
-                "repetition, prints a summary and writes a JSON results file.\n"
-                "\n"
-                "  --alloc=LIST        glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a\n"
-                "                      malloc-replacing .so (default: glibc)\n"
-                "  --workload=LIST     workload names (see `bench list`)\n"
-                "  --set KEY=VALUE     override a workload parameter (repeatable); sizes take\n"
-                "                      4k, 16MiB, 1GiB; lists a,b,c or 4KiB..1GiB*2\n"
-                "  --reps N            repetitions per point, 1..%d (default 5)\n"
-                "  --seed N            seed of the operation stream (default 1)\n"
-                "  --env KEY=VALUE     environment of the workload process only (repeatable)\n"
-                "  --timeout SEC       kill a repetition after SEC seconds (status timeout)\n"
-                "  --mem-limit SIZE    address-space limit of the workload process (status oom)\n"
-                "  --cpus LIST         bind the workload process to these CPUs (0-3,5)\n"
-                "  --sample-ms N       RSS/VSZ timeline interval, 0 = off (default 10)\n"
-                "  -o, --output FILE   results file (default results/<UTC time>-<host>.json)\n"
-                "  --format FMT        stdout: table (default), json or csv\n"
-                "  -q, --quiet         no progress line\n"
-                "  -h, --help          this text\n"
-                "\n"
-                "Exit: 0 ok, 1 bad input, 4 a run crashed, timed out or ran out of memory.\n",
-                MAX_REPS);
-}
-
-__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
-{
-        va_list ap;
-        fprintf(stderr, "bench: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\n(see bench run --help)\n");
-        return AB_BAD_INPUT;
-}
-
-static int add_alloc(struct ab_opts *o, const char *item)
-{
-        char err[512];
-        struct ab_alloc a;
-        struct ab_alloc *n;
-        for (size_t i = 0; i < o->nallocs; i++)
-                if (strcmp(o->allocs[i].name, item) == 0)
-                        return 0; /* named twice: run once */
-        if (strcmp(item, "all") == 0) {
-                int found = 0;
-                for (size_t i = 0; i < ab_nbackends; i++) {
-                        char path[PATH_MAX];
-                        if (!ab_backend_locate(&ab_backends[i], path, sizeof path)) {
-                                fprintf(stderr,
-                                        "bench: note: --alloc=all skips %s (not installed; "
-                                        "apt-get install %s)\n",
-                                        ab_backends[i].name, ab_backends[i].package);
-                                continue;
-                        }
-                        if (add_alloc(o, ab_backends[i].name))
-                                return -1;
-                        found++;
-                }
-                return found ? 0 : -1;
-        }
-        if (ab_backend_resolve(item, &a, err, sizeof err)) {
-                fprintf(stderr, "bench: %s\n", err);
-                return -1;
-        }
-        n = realloc(o->allocs, (o->nallocs + 1) * sizeof *n);
-        if (!n)
-                return -1;
-        o->allocs = n;
-        o->allocs[o->nallocs++] = a;
-        return 0;
-}
-
-static int add_job(struct ab_opts *o, const char *name)
-{
-        char err[512];
-        const struct ab_workload *w = ab_workload_find(name);
-        struct ab_job *n;
-        if (!w) {
-                char names[512] = "";
-                size_t off = 0;
-                for (size_t i = 0; ab_workloads[i]; i++)
-                        off += (size_t)snprintf(names + off, sizeof names - off, "%s%s",
-                                                i ? ", " : "", ab_workloads[i]->name);
-                fprintf(stderr, "bench: --workload: unknown workload '%s' (accepted: %s)\n", name,
-                        names);
-                return -1;
-        }
-        n = realloc(o->jobs, (o->njobs + 1) * sizeof *n);
-        if (!n)
-                return -1;
-        o->jobs = n;
-        if (ab_job_init(&o->jobs[o->njobs], w, name, err, sizeof err)) {
-                fprintf(stderr, "bench: workload %s: %s\n", name, err);
-                return -1;
-        }
-        o->njobs++;
-        return 0;
-}
-
-/* Apply comma-separated items of a list option through fn. */
-static int each_item(struct ab_opts *o, const char *list, int (*fn)(struct ab_opts *, const char *))
-{
-        char *copy = strdup(list), *save = NULL;
-        int r = 0;
-        if (!copy)
-                return -1;
-        if (!*copy)
-                r = -1;
-        for (char *t = strtok_r(copy, ",", &save); t && !r; t = strtok_r(NULL, ",", &save))
-                r = fn(o, t);
-        free(copy);
-        return r;
-}
-
-static int apply_set(struct ab_opts *o, const char *kv)
-{
-        char err[512], key[128];
-        const char *eq = strchr(kv, '=');
-        bool used = false;
-        if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
-                return bad("--set '%s': expected KEY=VALUE", kv);
-        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-        for (size_t i = 0; i < o->njobs; i++) {
-                int idx = ab_param_index(o->jobs[i].w, key);
-                if (idx < 0)
-                        continue;
-                used = true;
-                if (ab_job_set(&o->jobs[i], idx, eq + 1, err, sizeof err)) {
-                        fprintf(stderr, "bench: --set %s\n", err);
-                        return AB_BAD_INPUT;
-                }
-        }
-        if (!used)
-                return bad("--set: no selected workload has a parameter '%s' (see bench list)", key);
-        return 0;
-}
-
-static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-        int r = ab_parse_u64(s, out);
-        if (r || *out < lo || *out > hi) {
-                fprintf(stderr, "bench: %s '%s': %s (accepted: a whole number from %llu to %llu)\n",
-                        opt, s, r == -EINVAL ? "not a whole number" : "out of range",
-                        (unsigned long long)lo, (unsigned long long)hi);
-                return AB_BAD_INPUT;
-        }
-        return 0;
-}
-
-static int check_output(const char *path)
-{
-        char dir[PATH_MAX];
-        const char *slash = strrchr(path, '/');
-        struct stat st;
-        if (!*path || (slash && !slash[1]))
-                return bad("-o '%s': expected a file name", path);
-        if (!slash)
-                return 0;
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-                return bad("-o '%s': directory %s does not exist", path, dir);
-        return 0;
-}
-
-static char *default_output(void)
-{
-        char host[256] = "host", stamp[32];
-        static char path[PATH_MAX];
-        time_t now = time(NULL);
-        struct tm tm;
-        gethostname(host, sizeof host - 1);
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        mkdir("results", 0777);
-        snprintf(path, sizeof path, "results/%s-%s.json", stamp, host);
-        return path;
-}
-
-enum {
-        OPT_ALLOC = 256,
-        OPT_WORKLOAD,
-        OPT_SET,
-        OPT_REPS,
-        OPT_SEED,
-        OPT_ENV,
-        OPT_TIMEOUT,
-        OPT_MEMLIMIT,
-        OPT_CPUS,
-        OPT_SAMPLE,
-        OPT_FORMAT,
-};
-
-static const struct option longopts[] = {
-        {"alloc", required_argument, NULL, OPT_ALLOC},
-        {"workload", required_argument, NULL, OPT_WORKLOAD},
-        {"set", required_argument, NULL, OPT_SET},
-        {"reps", required_argument, NULL, OPT_REPS},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"env", required_argument, NULL, OPT_ENV},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"mem-limit", required_argument, NULL, OPT_MEMLIMIT},
-        {"cpus", required_argument, NULL, OPT_CPUS},
-        {"sample-ms", required_argument, NULL, OPT_SAMPLE},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
-
-/* Parse the command line into o. Returns 0, or an exit code (help: -1). */
-static int parse_opts(int argc, char **argv, struct ab_opts *o)
-{
-        const char *allocs = "glibc", *workloads = NULL;
-        char **sets = calloc((size_t)argc + 1, sizeof *sets);
-        size_t nsets = 0;
-        uint64_t u;
-        int c, r;
-
-        if (!sets)
-                return AB_BAD_INPUT;
-        o->env = calloc((size_t)argc + 1, sizeof *o->env);
-        if (!o->env)
-                return AB_BAD_INPUT;
-        o->reps = 5;
-        o->seed = 1;
-        o->sample_ms = 10;
-        opterr = 0;
-        optind = 1;
-        while ((c = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
-                switch (c) {
-                case OPT_ALLOC:
-                        allocs = optarg;
-                        break;
-                case OPT_WORKLOAD:
-                        workloads = optarg;
-                        break;
-                case OPT_SET:
-                        sets[nsets++] = optarg;
-                        break;
-                case OPT_REPS:
-                        if ((r = parse_uint("--reps", optarg, 1, MAX_REPS, &u)))
-                                return r;
-                        o->reps = (unsigned)u;
-                        break;
-                case OPT_SEED:
-                        if ((r = parse_uint("--seed", optarg, 0, UINT64_MAX, &u)))
-                                return r;
-                        o->seed = u;
-                        break;
-                case OPT_ENV:
-                        if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return bad("--env '%s': expected KEY=VALUE", optarg);
-                        if (strncmp(optarg, ab_prim_preload_var(), strlen(ab_prim_preload_var())) == 0)
-                                return bad("--env '%s': the preload variable is set by --alloc",
-                                           optarg);
-                        o->env[o->nenv++] = optarg;
-                        break;
-                case OPT_TIMEOUT:
-                        if ((r = parse_uint("--timeout", optarg, 1, 86400 * 7, &u)))
-                                return r;
-                        o->timeout_ns = u * 1000000000ull;
-                        break;
-                case OPT_MEMLIMIT:
-                        if (ab_parse_size(optarg, &u) || u < (1u << 20))
-                                return bad("--mem-limit '%s': expected %s, at least 1MiB", optarg,
-                                           AB_SIZE_FORM);
-                        o->mem_limit = u;
-                        break;
-                case OPT_CPUS:
-                        if (!*optarg || strspn(optarg, "0123456789,-") != strlen(optarg))
-                                return bad("--cpus '%s': expected a CPU list such as 0, 0-3 or 1,3",
-                                           optarg);
-                        o->cpus = optarg;
-                        break;
-                case OPT_SAMPLE:
-                        if ((r = parse_uint("--sample-ms", optarg, 0, 60000, &u)))
-                                return r;
-                        o->sample_ms = (unsigned)u;
-                        break;
-                case 'o':
-                        o->out = optarg;
-                        break;
-                case OPT_FORMAT:
-                        if (strcmp(optarg, "table") == 0)
-                                o->format = AB_FMT_TABLE;
-                        else if (strcmp(optarg, "json") == 0)
-                                o->format = AB_FMT_JSON;
-                        else if (strcmp(optarg, "csv") == 0)
-                                o->format = AB_FMT_CSV;
-                        else
-                                return bad("--format '%s': expected table, json or csv", optarg);
-                        break;
-                case 'q':
-                        o->quiet = true;
-                        break;
-                case 'h':
-                        run_usage(stdout);
-                        return -1;
-                case ':':
-                        return bad("option %s needs a value", argv[optind - 1]);
-                default:
-                        return bad("unknown option '%s'", argv[optind - 1]);
-                }
-        }
-        if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-                return bad("unexpected argument '%s'", argv[optind]);
-        if (!workloads)
-                return bad("--workload is required (e.g. --workload=calloc-sweep; bench list shows them)");
-        if (each_item(o, allocs, add_alloc) || o->nallocs == 0) {
-                if (!*allocs)
-                        fprintf(stderr, "bench: --alloc is empty\n");
-                return AB_BAD_INPUT;
-        }
-        if (each_item(o, workloads, add_job) || o->njobs == 0) {
-                if (!*workloads)
-                        fprintf(stderr, "bench: --workload is empty\n");
-                return AB_BAD_INPUT;
-        }
-        for (size_t i = 0; i < nsets; i++)
-                if ((r = apply_set(o, sets[i])))
-                        return r;
-        free(sets);
-        if (o->out && (r = check_output(o->out)))
-                return r;
-        return 0;
-}
-
 /* --- the matrix ------------------------------------------------------------ */
 
 struct matrix {
@@ -397,6 +65,7 @@ struct matrix {
         size_t done, total;
         bool tty;
         bool interrupted;
+        struct ab_numa numa; /* prepared --numa policy */
 };
 
 static void progress(struct matrix *m, const struct ab_run_res *run, size_t point, const char *what)
@@ -413,48 +82,45 @@ static void progress(struct matrix *m, const struct ab_run_res *run, size_t poin
         fflush(stderr);
 }
 
-/* argv of one child: runner run --vq --expect --seed WORKLOAD KEY=VALUE... */
-static char **child_argv(const struct ab_run_res *run, size_t point, uint64_t iterations_override)
+static bool wrap_is_qemu(const struct ab_opts *o)
 {
-        const struct ab_job *j = run->job;
-        const struct ab_workload *w = j->w;
-        char **av = calloc(w->nparams + 8, sizeof *av);
-        size_t k = 0;
-        if (!av)
-                return NULL;
-        av[k++] = strdup(runner_path);
-        av[k++] = strdup("run");
-        if (asprintf(&av[k++], "--vq=%d", (int)run->alloc->vq) < 0)
-                goto fail;
-        if (run->alloc->library[0] && asprintf(&av[k++], "--expect=%s", run->alloc->library) < 0)
-                goto fail;
-        if (asprintf(&av[k++], "--seed=%llu", (unsigned long long)0) < 0)
-                goto fail;
-        av[k++] = strdup(w->name);
-        for (size_t i = 0; i < w->nparams; i++) {
-                const struct ab_param *p = &w->params[i];
-                uint64_t v = (int)i == j->sweep ? j->points[point] : j->v[i];
-                if (v == AB_AUTO)
-                        v = iterations_override;
-                if (p->type == AB_PT_ENUM) {
-                        const char *c = p->choices;
-                        for (uint64_t e = 0; e < v; e++)
-                                c = strchr(c, '|') + 1;
-                        if (asprintf(&av[k++], "%s=%.*s", p->name, (int)strcspn(c, "|"), c) < 0)
-                                goto fail;
-                } else if (asprintf(&av[k++], "%s=%llu", p->name, (unsigned long long)v) < 0) {
-                        goto fail;
+        const char *base;
+        if (!o->wrap_argv)
+                return false;
+        base = strrchr(o->wrap_argv[0], '/');
+        base = base ? base + 1 : o->wrap_argv[0];
+        return strncmp(base, "qemu-", 5) == 0;
+}
+
+/* A growable argv for one child. */
+struct argv {
+        char **v;
+        size_t n, cap;
+        bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static void push(struct argv *a, const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+        if (a->failed)
+                return;
+        if (a->n + 2 > a->cap) {
+                size_t cap = a->cap ? a->cap * 2 : 32;
+                char **v = realloc(a->v, cap * sizeof *v);
+                if (!v) {
+                        a->failed = true;
+                        return;
                 }
+                a->v = v;
+                a->cap = cap;
         }
-        for (size_t i = 0; i < k; i++)
-                if (!av[i])
-                        goto fail;
-        return av;
-fail:
-        for (size_t i = 0; i < k; i++)
-                free(av[i]);
-        free(av);
-        return NULL;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                a->failed = true;
+        va_end(ap);
+        a->v[a->n++] = s;
+        a->v[a->n] = NULL;
 }
 
 static void free_argv(char **av)
@@ -466,38 +132,79 @@ static void free_argv(char **av)
         free(av);
 }
 
-/* The seed reaches the child through --seed; patch it in (child_argv writes 0). */
-static void set_seed(char **av, uint64_t seed)
+/* The words of one child: [wrapper [-E preload]] then the runner in `mode`
+ * (info or run) with the point's parameters, or the cmd program. */
+static char **child_argv(const struct matrix *m, const struct ab_run_res *run, const char *mode,
+                         size_t point, uint64_t iters)
 {
-        for (char **a = av; *a; a++) {
-                if (strncmp(*a, "--seed=", 7) == 0) {
-                        free(*a);
-                        if (asprintf(a, "--seed=%llu", (unsigned long long)seed) < 0)
-                                *a = strdup("--seed=1");
-                        return;
+        const struct ab_opts *o = m->o;
+        const struct ab_job *j = run->job;
+        const struct ab_workload *w = j->w;
+        struct argv a = {0};
+
+        for (size_t i = 0; i < o->wrap_argc; i++)
+                push(&a, "%s", o->wrap_argv[i]);
+        if (wrap_is_qemu(o) && run->alloc->library[0]) /* the guest's environment */
+                push(&a, "-E");
+        if (wrap_is_qemu(o) && run->alloc->library[0])
+                push(&a, "%s=%s", ab_prim_preload_var(), run->alloc->library);
+        if (!w->run && strcmp(mode, "run") == 0) {
+                for (int i = 0; i < o->cmd_argc; i++)
+                        push(&a, "%s", o->cmd_argv[i]);
+                goto out;
+        }
+        push(&a, "%s", runner_path);
+        push(&a, "%s", mode);
+        push(&a, "--vq=%d", (int)run->alloc->vq);
+        if (run->alloc->library[0])
+                push(&a, "--expect=%s", run->alloc->library);
+        push(&a, "--seed=%llu", (unsigned long long)o->seed);
+        if (strcmp(mode, "run") != 0)
+                goto out;
+        push(&a, "%s", w->name);
+        for (size_t i = 0; i < w->nparams; i++) {
+                const struct ab_param *p = &w->params[i];
+                uint64_t v = (int)i == j->sweep ? j->points[point] : j->v[i];
+                if (v == AB_AUTO)
+                        v = iters;
+                if (p->type == AB_PT_SIZES) {
+                        push(&a, "%s=%s", p->name, j->text[i]);
+                } else if (p->type == AB_PT_ENUM) {
+                        const char *c = p->choices;
+                        for (uint64_t e = 0; e < v; e++)
+                                c = strchr(c, '|') + 1;
+                        push(&a, "%s=%.*s", p->name, (int)strcspn(c, "|"), c);
+                } else {
+                        push(&a, "%s=%llu", p->name, (unsigned long long)v);
                 }
         }
+out:
+        if (a.failed) {
+                free_argv(a.v);
+                return NULL;
+        }
+        return a.v;
 }
 
 /* Start one child for (run, point) and wait for it. */
-static int one_child(struct matrix *m, size_t ri, size_t point, uint64_t iters,
+static int one_child(struct matrix *m, size_t ri, const char *mode, size_t point, uint64_t iters,
                      struct ab_outcome *out)
 {
         struct ab_run_res *run = &m->runs[ri];
         size_t ai = ri % m->o->nallocs;
         struct ab_spawn s = {0};
-        char **av = child_argv(run, point, iters);
+        char **av = child_argv(m, run, mode, point, iters);
         int r;
         if (!av)
                 return -ENOMEM;
-        set_seed(av, m->o->seed);
         s.argv = av;
         s.envp = m->envs[ai];
-        s.sample_ms = m->o->sample_ms;
+        s.sample_ms = strcmp(mode, "run") == 0 ? m->o->sample_ms : 0;
         s.timeout_ns = m->o->timeout_ns;
         s.mem_limit = m->o->mem_limit;
         s.cpus = m->o->cpus;
-        s.records = true;
+        s.numa = m->o->numa ? &m->numa : NULL;
+        s.records = run->job->w->run || strcmp(mode, "run") != 0;
         r = ab_spawn_run(&s, out);
         free_argv(av);
         if (r) {
@@ -567,7 +274,90 @@ static void take_rep(struct ab_point_res *p, const struct ab_outcome *out)
         rep->pte_kib = r->pte_kib;
         rep->hwm_kib = r->hwm_kib;
         rep->instructions = r->instructions;
+        if (out->nrounds) {
+                rep->rounds = malloc(out->nrounds * sizeof *rep->rounds);
+                if (rep->rounds) {
+                        memcpy(rep->rounds, out->rounds, out->nrounds * sizeof *rep->rounds);
+                        rep->nrounds = out->nrounds;
+                }
+        }
         p->ops = r->ops;
+}
+
+/* cmd: the program is measured from outside, as one op. */
+static void take_external(struct ab_point_res *p, const struct ab_outcome *out)
+{
+        struct ab_rep *rep = &p->reps[p->nreps++];
+        memset(rep, 0, sizeof *rep);
+        rep->ops = 1;
+        rep->ns_per_op = (double)out->wall_ns;
+        rep->user_ns_per_op = (double)out->ru.ru_utime.tv_sec * 1e9 + out->ru.ru_utime.tv_usec * 1e3;
+        rep->sys_ns_per_op = (double)out->ru.ru_stime.tv_sec * 1e9 + out->ru.ru_stime.tv_usec * 1e3;
+        rep->minflt_per_op = (double)out->ru.ru_minflt;
+        rep->majflt_per_op = (double)out->ru.ru_majflt;
+        /* the process is gone: its size "after the region" is unknown; the
+         * timeline holds it while it ran */
+        rep->rss_kib = rep->vsz_kib = rep->pte_kib = AB_UNKNOWN;
+        rep->hwm_kib = ab_prim_maxrss_kib(&out->ru);
+        rep->instructions = AB_UNKNOWN;
+        p->ops = 1;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* Median of n values (sorted in place), as a double. */
+static double med_u64(uint64_t *x, size_t n)
+{
+        qsort(x, n, sizeof *x, cmp_u64);
+        return n % 2 ? (double)x[n / 2] : ((double)x[n / 2 - 1] + (double)x[n / 2]) / 2;
+}
+
+size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out)
+{
+        size_t n = SIZE_MAX;
+        uint64_t *tmp;
+        *out = NULL;
+        for (size_t r = 0; r < p->nreps; r++)
+                if (p->reps[r].nrounds < n)
+                        n = p->reps[r].nrounds;
+        if (!p->nreps || n == 0 || n == SIZE_MAX)
+                return 0;
+        tmp = calloc(p->nreps, sizeof *tmp);
+        *out = calloc(n, sizeof **out);
+        if (!tmp || !*out) {
+                free(tmp);
+                free(*out);
+                *out = NULL;
+                return 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct ab_round_sum *s = &(*out)[i];
+                int64_t *mem[] = {&s->rss_kib, &s->vsz_kib, &s->pte_kib};
+                s->index = p->reps[0].rounds[i].index;
+#define COLLECT(expr)                                      \
+        for (size_t r = 0; r < p->nreps; r++) {            \
+                const struct ab_rec_round *q = &p->reps[r].rounds[i]; \
+                tmp[r] = (uint64_t)(expr);                 \
+        }
+                COLLECT(q->ns);
+                s->ns = med_u64(tmp, p->nreps);
+                COLLECT(q->live_bytes);
+                s->live_bytes = med_u64(tmp, p->nreps);
+                for (int m = 0; m < 3; m++) {
+                        bool unknown = false;
+                        COLLECT(m == 0 ? q->rss_kib : m == 1 ? q->vsz_kib : q->pte_kib);
+                        for (size_t r = 0; r < p->nreps; r++)
+                                unknown |= (int64_t)tmp[r] == AB_UNKNOWN;
+                        *mem[m] = unknown ? AB_UNKNOWN : (int64_t)med_u64(tmp, p->nreps);
+                }
+#undef COLLECT
+        }
+        free(tmp);
+        return n;
 }
 
 /* Cost per op of `iters` ops of (job, point) under every allocator: the slowest. */
@@ -578,7 +368,7 @@ static int probe(struct matrix *m, size_t job, size_t point, uint64_t iters, dou
                 size_t ri = job * m->o->nallocs + a;
                 struct ab_outcome out;
                 progress(m, &m->runs[ri], point, "probe");
-                if (one_child(m, ri, point, iters, &out))
+                if (one_child(m, ri, "run", point, iters, &out))
                         return -1;
                 take_info(&m->runs[ri], &out);
                 if (out.status == AB_ST_OK && out.have_point && out.point.ops) {
@@ -644,7 +434,7 @@ static int run_point(struct matrix *m, size_t job, size_t point)
                                 continue; /* failed before: the rest would fail alike */
                         snprintf(what, sizeof what, "rep %u/%u", rep + 1, m->o->reps);
                         progress(m, run, point, what);
-                        if (one_child(m, ri, point, iters, &out))
+                        if (one_child(m, ri, "run", point, iters, &out))
                                 return -1;
                         if (out.interrupted) {
                                 ab_outcome_free(&out);
@@ -652,7 +442,9 @@ static int run_point(struct matrix *m, size_t job, size_t point)
                         }
                         take_info(run, &out);
                         take_timeline(m, run, &out);
-                        if (out.status == AB_ST_OK && out.have_point) {
+                        if (out.status == AB_ST_OK && !run->job->w->run) {
+                                take_external(p, &out);
+                        } else if (out.status == AB_ST_OK && out.have_point) {
                                 take_rep(p, &out);
                         } else {
                                 fail_point(p, &out);
@@ -671,18 +463,9 @@ static int preflight(struct matrix *m)
 {
         for (size_t a = 0; a < m->o->nallocs; a++) {
                 const struct ab_alloc *al = &m->o->allocs[a];
-                char vq[32], expect[PATH_MAX + 16];
-                char *av[] = {(char *)runner_path, "info", vq, expect, NULL};
-                struct ab_spawn s = {.argv = av, .envp = m->envs[a], .records = true};
                 struct ab_outcome out;
-                snprintf(vq, sizeof vq, "--vq=%d", (int)al->vq);
-                snprintf(expect, sizeof expect, "--expect=%s", al->library);
-                if (!al->library[0])
-                        av[3] = NULL;
-                if (ab_spawn_run(&s, &out)) {
-                        fprintf(stderr, "bench: %s\n", out.exec_error);
+                if (one_child(m, a, "info", 0, 0, &out))
                         return AB_BAD_INPUT;
-                }
                 if (out.status != AB_ST_OK || !out.have_info) {
                         fprintf(stderr,
                                 "bench: --alloc=%s: %s cannot serve as an allocator: %s "
@@ -771,11 +554,11 @@ int ab_cmd_run(int argc, char **argv)
         }
         if (ab_find_runner(argv[0]))
                 return AB_BAD_INPUT;
-        r = parse_opts(argc, argv, &o);
+        r = ab_opts_parse(argc, argv, &o);
         if (r)
                 return r < 0 ? AB_OK : r;
         if (!o.out)
-                o.out = default_output();
+                o.out = ab_default_output();
 
         nruns = o.nallocs * o.njobs;
         m.o = &o;
@@ -784,7 +567,8 @@ int ab_cmd_run(int argc, char **argv)
         if (!m.runs || !m.envs)
                 return AB_BAD_INPUT;
         for (size_t a = 0; a < o.nallocs; a++)
-                if (!(m.envs[a] = ab_env_build(o.allocs[a].library, o.env, o.nenv)))
+                if (!(m.envs[a] = ab_env_build(wrap_is_qemu(&o) ? NULL : o.allocs[a].library,
+                                               o.env, o.nenv)))
                         return AB_BAD_INPUT;
         for (size_t j = 0; j < o.njobs; j++) {
                 for (size_t a = 0; a < o.nallocs; a++) {
@@ -803,6 +587,13 @@ int ab_cmd_run(int argc, char **argv)
                         }
                 }
                 m.total += o.jobs[j].npoints * o.reps * o.nallocs;
+        }
+        if (o.numa) {
+                char err[256];
+                if (ab_place_numa_prepare(o.numa, &m.numa, err, sizeof err)) {
+                        fprintf(stderr, "bench: %s\n", err);
+                        return AB_BAD_INPUT;
+                }
         }
         m.tty = !o.quiet && isatty(STDERR_FILENO);
         if (ab_spawn_init() || (r = preflight(&m)))

@@ -50,6 +50,7 @@ static int run_workload(int argc, char **argv, int i, uint64_t seed)
 {
         const struct ab_workload *w;
         uint64_t v[64];
+        const char *text[64] = {NULL};
         bool seen[64] = {false};
         struct ab_kctx k;
         int r;
@@ -70,6 +71,7 @@ static int run_workload(int argc, char **argv, int i, uint64_t seed)
                     v[idx] == AB_AUTO)
                         return usage("bad parameter");
                 seen[idx] = true;
+                text[idx] = eq + 1;
         }
         for (size_t p = 0; p < w->nparams; p++)
                 if (!seen[p])
@@ -77,6 +79,7 @@ static int run_workload(int argc, char **argv, int i, uint64_t seed)
 
         memset(&k, 0, sizeof k);
         k.v = v;
+        k.text = text;
         k.seed = seed;
         r = w->run(&k);
         if (r == -ENOMEM) {

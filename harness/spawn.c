@@ -168,6 +168,14 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
         }
         if (s->cpus && ab_prim_bind_cpus(s->cpus) != 0)
                 goto fail;
+        if (s->numa && s->numa->mode != AB_NUMA_NONE) {
+                static const int mode[] = {0, 4, 2, 3}; /* MPOL_LOCAL, MPOL_BIND, MPOL_INTERLEAVE */
+                int r = ab_prim_set_mempolicy(mode[s->numa->mode], s->numa->mask, AB_NUMA_MAXNODE);
+                if (r) {
+                        errno = -r;
+                        goto fail;
+                }
+        }
         execve(s->argv[0], s->argv, s->envp);
 fail:
         e = errno;

@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "place.h"
 #include "record.h"
 
 enum ab_status { AB_ST_OK, AB_ST_CRASHED, AB_ST_TIMEOUT, AB_ST_OOM };
@@ -28,6 +29,7 @@ struct ab_spawn {
         uint64_t timeout_ns;  /* 0: none */
         uint64_t mem_limit;   /* RLIMIT_AS in bytes; 0: none */
         const char *cpus;     /* CPU list to bind to, or NULL */
+        const struct ab_numa *numa; /* memory policy, or NULL */
         bool records;         /* hand the child a record pipe on fd 3 */
 };
 

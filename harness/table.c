@@ -77,6 +77,51 @@ static void cell(FILE *f, const struct ab_point_res *p)
         }
 }
 
+static void fmt_bytes(double b, char *buf, size_t len)
+{
+        if (b < 10240)
+                snprintf(buf, len, "%.0fB", b);
+        else
+                fmt_kib((int64_t)(b / 1024), buf, len);
+}
+
+/* Round-based workloads: one row per round, allocators side by side. */
+static void rounds_table(FILE *f, struct ab_run_res *runs, size_t na)
+{
+        struct ab_round_sum *rs[64] = {NULL};
+        size_t n[64] = {0}, rows = 0;
+        const struct ab_job *j = runs[0].job;
+        if (na > 64 || j->npoints != 1)
+                return;
+        for (size_t a = 0; a < na; a++) {
+                n[a] = ab_rounds_summary(&runs[a].points[0], &rs[a]);
+                if (n[a] > rows)
+                        rows = n[a];
+        }
+        if (rows) {
+                fprintf(f, "\nafter each round (median over repetitions)\n%-10s", "round");
+                for (size_t a = 0; a < na; a++)
+                        fprintf(f, "  %9s %8s %8s %7s   ", "live", "RSS", "VSZ", "PTE");
+                fprintf(f, "\n");
+        }
+        for (size_t i = 0; i < rows; i++) {
+                fprintf(f, "%-10zu", i);
+                for (size_t a = 0; a < na; a++) {
+                        char lb[16] = "-", r[16] = "-", v[16] = "-", p[16] = "-";
+                        if (i < n[a]) {
+                                fmt_bytes(rs[a][i].live_bytes, lb, sizeof lb);
+                                fmt_kib(rs[a][i].rss_kib, r, sizeof r);
+                                fmt_kib(rs[a][i].vsz_kib, v, sizeof v);
+                                fmt_kib(rs[a][i].pte_kib, p, sizeof p);
+                        }
+                        fprintf(f, "  %9s %8s %8s %7s   ", lb, r, v, p);
+                }
+                fprintf(f, "\n");
+        }
+        for (size_t a = 0; a < na; a++)
+                free(rs[a]);
+}
+
 void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns)
 {
         size_t na = o->nallocs;
@@ -117,6 +162,7 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
                                 cell(f, &runs[base + a].points[p]);
                         fprintf(f, "\n");
                 }
+                rounds_table(f, &runs[base], na);
                 for (size_t a = 0; a < na; a++) {
                         const struct ab_run_res *r = &runs[base + a];
                         for (size_t p = 0; p < j->npoints; p++) {

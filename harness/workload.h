@@ -23,11 +23,14 @@
 #include "prim/prim.h"
 
 #define AB_AUTO UINT64_MAX
+#define AB_SIZES_MAX 64 /* items in an AB_PT_SIZES list */
 
 enum ab_ptype {
         AB_PT_SIZE,  /* bytes, accepts size suffixes */
         AB_PT_COUNT, /* plain whole number */
         AB_PT_ENUM,  /* one of `choices` ("a|b|c"), stored as its index */
+        AB_PT_SIZES, /* a list of sizes the kernel draws from (never swept); the value
+                        is the number of items and the kernel reads text[i] */
 };
 
 struct ab_param {
@@ -44,11 +47,13 @@ struct ab_param {
 /* What a kernel gets. v[i] is the value of params[i] for this point. */
 struct ab_kctx {
         const uint64_t *v;
+        const char *const *text; /* text[i]: the value as given (for AB_PT_SIZES) */
         uint64_t seed;
         /* private to the runner: region start figures */
         uint64_t t0_ns;
         struct ab_usage u0;
         uint64_t op_hash;
+        uint64_t paused_ns; /* set by the kernel: untimed pauses inside the region */
 };
 
 struct ab_workload {
@@ -56,6 +61,9 @@ struct ab_workload {
         const char *help; /* one line */
         const struct ab_param *params;
         size_t nparams;
+        /* Optional: checks that relate parameters to each other, on the
+         * harness side before anything runs. 0 or -EINVAL with a message. */
+        int (*check)(const uint64_t *v, char *err, size_t len);
         /* Runs one point in the calling (fresh) process: warm-up, then exactly
          * one measured region between ab_region_begin and ab_region_end.
          * Returns 0 or -errno (-ENOMEM when an allocation failed). */
@@ -66,6 +74,15 @@ struct ab_workload {
 void ab_region_begin(struct ab_kctx *k);
 void ab_region_end(struct ab_kctx *k, uint64_t ops);
 void ab_report_error(int err, const char *msg);
+
+/* After round `index` of a round-based kernel (inside the region, between
+ * rounds): reads this process's memory figures and reports them with the
+ * round's wall time and the kernel's own exact count of live bytes. */
+void ab_round_end(uint64_t index, uint64_t ns, uint64_t live_bytes);
+
+/* Parse a list parameter's text into out[0..cap) without allocating;
+ * returns the count or -errno. */
+int ab_kernel_sizes(const char *text, uint64_t *out, size_t cap);
 
 /* Shared by harness and runner: parse one textual value of a parameter
  * (a single value, not a list). Returns 0, -EINVAL (bad form) or -ERANGE. */

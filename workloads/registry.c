@@ -59,6 +59,16 @@ int ab_param_parse(const struct ab_param *p, const char *text, uint64_t *out)
         switch (p->type) {
         case AB_PT_ENUM:
                 return enum_index(p->choices, text, out);
+        case AB_PT_SIZES: {
+                uint64_t vals[AB_SIZES_MAX];
+                size_t n = 0;
+                r = ab_parse_list(text, vals, AB_SIZES_MAX, &n);
+                for (size_t i = 0; r == 0 && i < n; i++)
+                        if (vals[i] < p->min || vals[i] > p->max)
+                                r = -ERANGE;
+                *out = n;
+                return r;
+        }
         case AB_PT_SIZE:
                 r = ab_parse_size(text, out);
                 break;
@@ -84,6 +94,12 @@ void ab_param_form(const struct ab_param *p, char *buf, size_t len)
                 ab_fmt_size(p->min, lo, sizeof lo);
                 ab_fmt_size(p->max, hi, sizeof hi);
                 snprintf(buf, len, "a size from %s to %s%s%s", lo, hi, lst, aut);
+                return;
+        case AB_PT_SIZES:
+                ab_fmt_size(p->min, lo, sizeof lo);
+                ab_fmt_size(p->max, hi, sizeof hi);
+                snprintf(buf, len, "a list of up to %d sizes from %s to %s (16,64,256 or 16..4k*2)",
+                         AB_SIZES_MAX, lo, hi);
                 return;
         default:
                 snprintf(buf, len, "a whole number from %llu to %llu%s%s",

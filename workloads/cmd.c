@@ -1,0 +1,15 @@
+/*
+ * cmd: any program, given after `--`, measured whole with the allocator
+ * preloaded. There is no kernel: the harness starts the program itself (see
+ * run.c) and measures it from outside (wall time, wait4 rusage, the RSS/VSZ
+ * timeline); ops is 1.
+ */
+#include "../harness/workload.h"
+
+const struct ab_workload ab_wl_cmd = {
+        .name = "cmd",
+        .help = "the program after -- measured whole, with the allocator preloaded",
+        .params = NULL,
+        .nparams = 0,
+        .run = NULL,
+};
