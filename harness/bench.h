@@ -129,6 +129,10 @@ int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *
  * Returns 0 and the path in out, or -ENOENT. */
 int ab_which(const char *name, char *out, size_t len);
 
+/* The directory of the shipped job files: workloads/ next to bench, or one
+ * level up (bench built in build/). Returns 0 or -ENOENT. */
+int ab_jobdir(char *out, size_t len);
+
 /* run.c */
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */

@@ -4,11 +4,14 @@
  * parameters. Versions come from a runner child with the library preloaded,
  * exactly as in a run: `list` shows what a run would load.
  */
+#include <dirent.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bench.h"
+#include "job.h"
 #include "prim/prim.h"
 
 static void alloc_version(const struct ab_alloc *a, char *ver, size_t len)
@@ -31,6 +34,43 @@ static void alloc_version(const struct ab_alloc *a, char *ver, size_t len)
                 ab_outcome_free(&out);
         }
         ab_env_free(env);
+}
+
+static int by_name(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The job files shipped in workloads/ next to bench. */
+static void list_jobfiles(void)
+{
+        char dir[PATH_MAX - 300], path[PATH_MAX], *names[256];
+        size_t n = 0;
+        DIR *d;
+        struct dirent *e;
+        if (ab_jobdir(dir, sizeof dir) || !(d = opendir(dir)))
+                return;
+        while ((e = readdir(d)) && n < 256) {
+                size_t len = strlen(e->d_name);
+                if (len > 4 && strcmp(e->d_name + len - 4, ".ini") == 0)
+                        names[n++] = strdup(e->d_name);
+        }
+        closedir(d);
+        qsort(names, n, sizeof *names, by_name);
+        printf("\nworkloads (--workload=NAME; job files in %s):\n", dir);
+        for (size_t i = 0; i < n; i++) {
+                struct ab_job j;
+                char err[512], name[256];
+                snprintf(name, sizeof name, "%.*s", (int)(strlen(names[i]) - 4), names[i]);
+                snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+                if (ab_jobfile_load(path, name, &j, err, sizeof err) == 0) {
+                        printf("  %-16s %-13s %s\n", name, j.w->name, j.help);
+                        ab_job_free(&j);
+                } else {
+                        printf("  %-16s (invalid: %s)\n", name, err);
+                }
+                free(names[i]);
+        }
 }
 
 int ab_cmd_list(int argc, char **argv)
@@ -61,7 +101,8 @@ int ab_cmd_list(int argc, char **argv)
                        b->soname ? (found ? a.library : b->soname) : "(none: nothing preloaded)",
                        b->package);
         }
-        printf("\nworkloads (--workload=NAME; parameters with --set KEY=VALUE):\n");
+        list_jobfiles();
+        printf("\nkernels (--workload=NAME; parameters with --set KEY=VALUE):\n");
         for (size_t i = 0; ab_workloads[i]; i++) {
                 const struct ab_workload *w = ab_workloads[i];
                 printf("\n  %s: %s\n", w->name, w->help);

@@ -135,6 +135,22 @@ static bool is_file(const char *path)
         return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int ab_jobdir(char *out, size_t len)
+{
+        char dir[PATH_MAX - 64];
+        struct stat st;
+        if (ab_prim_exe_dir(ab_argv[0], dir, sizeof dir))
+                return -ENOENT;
+        /* ./bench in the source tree, or a bench built one level below it */
+        snprintf(out, len, "%s/workloads", dir);
+        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        snprintf(out, len, "%s/../workloads", dir);
+        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        return -ENOENT;
+}
+
 /* The names a user can give --workload, for messages. */
 static void workload_names(char *buf, size_t len)
 {
@@ -166,8 +182,8 @@ static int add_job(struct ab_opts *o, const char *name)
                         fprintf(stderr, "bench: --workload: no job file %s\n", path);
                         return -1;
                 }
-        } else if (ab_prim_exe_dir(ab_argv[0], dir, sizeof dir) == 0) {
-                snprintf(path, sizeof path, "%s/workloads/%s.ini", dir, name);
+        } else if (ab_jobdir(dir, sizeof dir) == 0) {
+                snprintf(path, sizeof path, "%s/%s.ini", dir, name);
                 if (!is_file(path))
                         path[0] = '\0';
         }

@@ -216,7 +216,17 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "workload",
                             json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
                                       run->job->w->name, "params", ab_job_params_json(run->job)));
-        json_object_set_new(o, "wrap", json_null());
+        json_object_set_new(o, "wrap", opt->wrap ? json_string(opt->wrap) : json_null());
+        json_object_set_new(o, "placement",
+                            json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
+        if (!run->job->w->run) {
+                json_t *cmd = json_array();
+                for (int i = 0; i < opt->cmd_argc; i++)
+                        json_array_append_new(cmd, json_string(opt->cmd_argv[i]));
+                json_object_set_new(o, "program", cmd);
+        }
+        if (run->job->source[0])
+                json_object_set_new(o, "job_file", json_string(run->job->source));
         for (size_t i = 0; i < opt->nenv; i++) {
                 const char *e = opt->env[i];
                 size_t k = strcspn(e, "=");

@@ -134,8 +134,8 @@ static void sample(pid_t pid, struct ab_outcome *o, uint64_t now)
 {
         struct ab_mem m;
         struct ab_sample *n;
-        if (ab_prim_mem_pid(pid, &m) != 0)
-                return;
+        if (ab_prim_mem_pid(pid, &m) != 0 || m.vsz_kib == 0)
+                return; /* gone, or a zombie not yet reaped: it has no memory left */
         n = realloc(o->samples, (o->nsamples + 1) * sizeof *o->samples);
         if (!n)
                 return;

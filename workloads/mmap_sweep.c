@@ -8,6 +8,7 @@
  * touches `touch` bytes of it and frees it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -40,10 +41,11 @@ static int mmap_sweep_check(const uint64_t *v, char *err, size_t len)
                          (unsigned long long)v[P_COMMIT], (unsigned long long)v[P_RESERVE]);
                 return -EINVAL;
         }
-        if (v[P_TOUCH] > (v[P_VIA] == VIA_SYSCALL ? v[P_COMMIT] : v[P_RESERVE])) {
-                snprintf(err, len, "touch (%llu) must not exceed %s",
-                         (unsigned long long)v[P_TOUCH],
-                         v[P_VIA] == VIA_SYSCALL ? "commit" : "reserve");
+        bool sys = v[P_VIA] == VIA_SYSCALL;
+        if (v[P_TOUCH] > (sys ? v[P_COMMIT] : v[P_RESERVE])) {
+                snprintf(err, len, "touch (%llu) must not exceed %s (%llu)",
+                         (unsigned long long)v[P_TOUCH], sys ? "commit" : "reserve",
+                         (unsigned long long)(sys ? v[P_COMMIT] : v[P_RESERVE]));
                 return -EINVAL;
         }
         return 0;

@@ -469,6 +469,332 @@ static void test_help_and_list(void **state)
         assert_non_null(strstr(errtext, "frobnicate"));
 }
 
+/* --- workloads of the stories (issue 3) ------------------------------------ */
+
+static json_t *run_n(json_t *doc, size_t i)
+{
+        return json_array_get(json_object_get(doc, "runs"), i);
+}
+
+/* Every kernel: the same seed gives the same op_hash under every allocator
+ * and run after run; a kernel that draws from the PRNG gives another hash
+ * for another seed. */
+static void test_kernel_op_hash(void **state)
+{
+        static const struct {
+                const char *workload, *set1, *set2;
+                bool random;
+        } k[] = {
+                {"arena-churn", "ops=2000", "threads=3", true},
+                {"conn-leak", "connections=64", "settle_ms=0", true},
+                {"mmap-sweep", "reserve=64MiB", "commit=32MiB", false},
+        };
+        (void)state;
+        for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+                const char *a = tmpfile_path("k1.json"), *b = tmpfile_path("k2.json"),
+                           *c = tmpfile_path("k3.json");
+                char wl[64];
+                json_t *da, *db, *dc;
+                snprintf(wl, sizeof wl, "--workload=%s", k[i].workload);
+                assert_int_equal(run("--alloc=glibc,jemalloc", wl, "--set", k[i].set1, "--set",
+                                     k[i].set2, "--set", "rounds=3", "--reps", "1", "--seed", "5",
+                                     "-q", "-o", a),
+                                 0);
+                assert_int_equal(run("--alloc=mimalloc", wl, "--set", k[i].set1, "--set",
+                                     k[i].set2, "--set", "rounds=3", "--reps", "2", "--seed", "5",
+                                     "-q", "-o", b),
+                                 0);
+                assert_int_equal(run("--alloc=glibc", wl, "--set", k[i].set1, "--set", k[i].set2,
+                                     "--set", "rounds=3", "--reps", "1", "--seed", "6", "-q", "-o",
+                                     c),
+                                 0);
+                da = load(a);
+                db = load(b);
+                dc = load(c);
+                assert_string_equal(jstr(run_n(da, 0), "op_hash"), jstr(run_n(da, 1), "op_hash"));
+                assert_string_equal(jstr(run_n(da, 0), "op_hash"), jstr(run_n(db, 0), "op_hash"));
+                if (k[i].random)
+                        assert_string_not_equal(jstr(run_n(da, 0), "op_hash"),
+                                                jstr(run_n(dc, 0), "op_hash"));
+                else
+                        assert_string_equal(jstr(run_n(da, 0), "op_hash"),
+                                            jstr(run_n(dc, 0), "op_hash"));
+                assert_int_equal(json_array_size(json_object_get(run_n(da, 0), "rounds")), 3);
+                json_decref(da);
+                json_decref(db);
+                json_decref(dc);
+        }
+}
+
+/* conn-leak counts its live bytes exactly: with leak_every=N, after round r
+ * it holds (r+1) * (connections / N) timers of 64 bytes, and with 0 nothing. */
+static void test_conn_leak_accounting(void **state)
+{
+        const char *out = tmpfile_path("leak.json");
+        json_t *doc, *rounds, *r;
+        size_t i;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc,tcmalloc", "--workload=conn-leak", "--set",
+                             "connections=300", "--set", "leak_every=7", "--set", "rounds=5",
+                             "--set", "settle_ms=0", "--reps", "2", "-q", "-o", out),
+                         0);
+        doc = load(out);
+        for (size_t a = 0; a < 2; a++) {
+                rounds = json_object_get(run_n(doc, a), "rounds");
+                assert_int_equal(json_array_size(rounds), 5);
+                json_array_foreach(rounds, i, r)
+                {
+                        assert_int_equal(json_integer_value(json_object_get(r, "index")), i);
+                        assert_true(json_number_value(json_object_get(r, "live_bytes")) ==
+                                    (double)((i + 1) * (300 / 7) * 64));
+                        if (!generic)
+                                assert_true(json_integer_value(json_object_get(r, "rss_kib")) > 0);
+                }
+        }
+        json_decref(doc);
+        assert_int_equal(run("--alloc=glibc", "--workload=conn-leak", "--set", "connections=300",
+                             "--set", "rounds=4", "--set", "settle_ms=0", "--reps", "1", "-q",
+                             "-o", out),
+                         0);
+        doc = load(out);
+        json_array_foreach(json_object_get(run_n(doc, 0), "rounds"), i, r)
+                assert_true(json_number_value(json_object_get(r, "live_bytes")) == 0);
+        json_decref(doc);
+}
+
+/* arena-churn: threads from --threads, every round ends with nothing live. */
+static void test_arena_churn(void **state)
+{
+        const char *out = tmpfile_path("arena.json");
+        json_t *doc, *r;
+        size_t i;
+        (void)state;
+        assert_int_equal(run("--alloc=glibc", "--workload=arena-churn", "--threads", "3", "--set",
+                             "ops=5000", "--set", "rounds=4", "--set", "cross_free=50", "--reps",
+                             "1", "-q", "-o", out),
+                         0);
+        doc = load(out);
+        assert_int_equal(json_integer_value(json_object_get(
+                                 json_object_get(json_object_get(run_n(doc, 0), "workload"),
+                                                 "params"),
+                                 "threads")),
+                         3);
+        assert_int_equal(json_integer_value(json_object_get(
+                                 json_object_get(json_object_get(run_n(doc, 0), "workload"),
+                                                 "params"),
+                                 "stack")),
+                         262144);
+        assert_int_equal(json_integer_value(json_object_get(
+                                 json_array_get(json_object_get(run_n(doc, 0), "points"), 0),
+                                 "ops")),
+                         3 * 5000 * 4);
+        json_array_foreach(json_object_get(run_n(doc, 0), "rounds"), i, r)
+                assert_true(json_number_value(json_object_get(r, "live_bytes")) == 0);
+        json_decref(doc);
+        /* --threads where no selected workload has threads is bad input */
+        assert_int_equal(run("--workload=calloc-sweep", "--threads", "4", "-o", out), 1);
+        assert_non_null(strstr(errtext, "threads"));
+}
+
+static const char *point_status(json_t *doc, size_t run_i, size_t point)
+{
+        return jstr(json_array_get(json_object_get(run_n(doc, run_i), "points"), point), "status");
+}
+
+/* Failures are results: crash, timeout and memory limit each get their
+ * status, the rest of the matrix goes on, and bench exits 4. */
+static void test_failures_are_results(void **state)
+{
+        const char *out = tmpfile_path("fail.json");
+        json_t *doc, *p;
+        (void)state;
+        assert_int_equal(run("--workload=cmd", "--reps", "2", "-q", "-o", out, "--", "sh", "-c",
+                             "kill -SEGV $$"),
+                         4);
+        doc = load(out);
+        p = json_array_get(json_object_get(run_n(doc, 0), "points"), 0);
+        assert_string_equal(jstr(run_n(doc, 0), "status"), "crashed");
+        assert_int_equal(json_integer_value(json_object_get(p, "signal")), 11);
+        json_decref(doc);
+
+        assert_int_equal(run("--workload=cmd", "--reps", "1", "--timeout", "1", "-q", "-o", out,
+                             "--", "sleep", "30"),
+                         4);
+        doc = load(out);
+        assert_string_equal(point_status(doc, 0, 0), "timeout");
+        json_decref(doc);
+
+        /* 1 MiB fits in 256 MiB of address space, 512 MiB touched does not;
+         * every allocator goes on to the next point after the failure */
+        assert_int_equal(run("--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
+                             "sizes=1M,512M,2M", "--set", "iterations=2", "--set", "touch=all",
+                             "--reps", "2", "--mem-limit", "256M", "-q", "-o", out),
+                         4);
+        doc = load(out);
+        for (size_t a = 0; a < 2; a++) {
+                assert_string_equal(point_status(doc, a, 0), "ok");
+                assert_string_equal(point_status(doc, a, 1), "oom");
+                assert_string_equal(point_status(doc, a, 2), "ok");
+                assert_string_equal(jstr(run_n(doc, a), "status"), "oom");
+        }
+        json_decref(doc);
+}
+
+/* --wrap runs the workload process through the launcher, split into words,
+ * without a shell: the program sees what the wrapper set. */
+static void test_wrap(void **state)
+{
+        const char *out = tmpfile_path("wrap.json");
+        json_t *doc;
+        (void)state;
+        assert_int_equal(run("--workload=cmd", "--reps", "1", "--wrap", "env AB_MARK='x y'", "-q",
+                             "-o", out, "--", "sh", "-c", "test \"$AB_MARK\" = 'x y'"),
+                         0);
+        doc = load(out);
+        assert_string_equal(jstr(run_n(doc, 0), "wrap"), "env AB_MARK='x y'");
+        assert_string_equal(jstr(run_n(doc, 0), "status"), "ok");
+        json_decref(doc);
+        /* the same program without the wrapper fails: the test above can fail */
+        assert_int_equal(run("--workload=cmd", "--reps", "1", "-q", "-o", out, "--", "sh", "-c",
+                             "test \"$AB_MARK\" = 'x y'"),
+                         4);
+        /* a runner under the wrapper still loads the allocator asked for */
+        assert_int_equal(run("--alloc=jemalloc", "--workload=calloc-sweep", "--set", "sizes=4k",
+                             "--set", "iterations=100", "--reps", "1", "--wrap", "env", "-q", "-o",
+                             out),
+                         0);
+        doc = load(out);
+        assert_non_null(strstr(jstr(run_n(doc, 0), "allocator.library"), "jemalloc"));
+        json_decref(doc);
+        assert_int_equal(run("--workload=cmd", "--wrap", "'unbalanced", "-o", out, "--", "true"),
+                         1);
+        assert_non_null(strstr(errtext, "quote"));
+}
+
+/* Job files: the shipped ones load; errors name file and line; nothing runs. */
+static void test_job_files(void **state)
+{
+        static const struct {
+                const char *text, *needle;
+        } bad[] = {
+                {"[workload]\nkernel = calloc-sweep\n[params]\nsizes = 4k\nmode = sideways\n",
+                 ":5: mode=sideways"},
+                {"[workload]\nkernel = calloc-sweep\n[parms]\nsizes = 4k\n", ":4: unknown section"},
+                {"[params]\nsizes = 4k\n", ":2: [params] before"},
+                {"[workload]\nkernel = nosuch\n", ":2: unknown kernel"},
+                {"[workload]\nkernel = calloc-sweep\n[params]\nbogus = 1\n", ":4: "},
+                {"junk\n", ":1: malformed line"},
+                {"; only a comment\n", "no kernel"},
+        };
+        const char *ini = tmpfile_path("job.ini"), *out = tmpfile_path("job.json");
+        json_t *doc;
+        (void)state;
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                FILE *f = fopen(ini, "w");
+                char wl[600];
+                assert_non_null(f);
+                fputs(bad[i].text, f);
+                fclose(f);
+                snprintf(wl, sizeof wl, "--workload=%s", ini);
+                if (run(wl, "-o", out) != 1 || !strstr(errtext, ini) ||
+                    !strstr(errtext, bad[i].needle))
+                        fail_msg("job file case %zu: %s", i, errtext);
+                assert_false(exists(out));
+        }
+        {
+                FILE *f = fopen(ini, "w");
+                char wl[600];
+                fputs("[workload]\nkernel = calloc-sweep\nhelp = mine\n[params]\nsizes = "
+                      "4k,8k\niterations = 50\nmode = fresh\n",
+                      f);
+                fclose(f);
+                snprintf(wl, sizeof wl, "--workload=%s", ini);
+                assert_int_equal(run(wl, "--set", "sizes=16k", "--reps", "1", "-q", "-o", out), 0);
+        }
+        doc = load(out);
+        assert_string_equal(jstr(run_n(doc, 0), "workload.name"), "job");
+        assert_string_equal(jstr(run_n(doc, 0), "workload.params.mode"), "fresh");
+        assert_int_equal(json_array_size(json_object_get(run_n(doc, 0), "points")), 1);
+        json_decref(doc);
+        assert_int_equal(run("list"), 0);
+        assert_non_null(strstr(outtext, "conn-leak-64"));
+        assert_null(strstr(outtext, "invalid"));
+}
+
+/* The parent samples the child's RSS/VSZ into the timeline while it runs. */
+static void test_timeline(void **state)
+{
+        const char *out = tmpfile_path("tl.json");
+        json_t *doc, *tl;
+        (void)state;
+        assert_int_equal(run("--workload=conn-leak", "--set", "rounds=10", "--set", "settle_ms=30",
+                             "--reps", "1", "--sample-ms", "10", "-q", "-o", out),
+                         0);
+        doc = load(out);
+        tl = json_object_get(run_n(doc, 0), "timeline");
+        if (generic) {
+                assert_int_equal(json_array_size(tl), 0); /* no /proc to sample */
+        } else {
+                double prev = -1;
+                size_t i;
+                json_t *s;
+                assert_true(json_array_size(tl) >= 15); /* >= 300 ms of settles at 10 ms */
+                json_array_foreach(tl, i, s)
+                {
+                        double t = json_number_value(json_array_get(s, 0));
+                        assert_true(t > prev);
+                        prev = t;
+                        assert_true(json_integer_value(json_array_get(s, 1)) > 0);
+                        assert_true(json_integer_value(json_array_get(s, 2)) >=
+                                    json_integer_value(json_array_get(s, 1)));
+                }
+        }
+        json_decref(doc);
+        assert_int_equal(run("--workload=conn-leak", "--set", "rounds=2", "--reps", "1",
+                             "--sample-ms", "0", "-q", "-o", out),
+                         0);
+        doc = load(out);
+        assert_int_equal(json_array_size(json_object_get(run_n(doc, 0), "timeline")), 0);
+        json_decref(doc);
+}
+
+/* Ctrl-C: the children stop, what was measured is written, marked. */
+static void test_interrupt(void **state)
+{
+        char outp[256], errp[256];
+        const char *out = tmpfile_path("int.json");
+        const char *argv[] = {bench_bin, "--alloc=glibc", "--workload=conn-leak", "--set",
+                              "settle_ms=200", "--reps", "50", "-q", "-o", out, NULL};
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int st;
+        json_t *doc;
+        (void)state;
+        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        sleep(3); /* a few repetitions of ~2 s each */
+        kill(pid, SIGINT);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 130);
+        doc = load(out);
+        assert_true(json_is_true(json_object_get(doc, "interrupted")));
+        assert_true(json_integer_value(json_object_get(
+                            json_array_get(json_object_get(run_n(doc, 0), "points"), 0), "reps")) >=
+                    1);
+        json_decref(doc);
+        {
+                char cmd[600];
+                snprintf(cmd, sizeof cmd, "ls %s/*.tmp.* 2>/dev/null | grep -q .", tmpdir);
+                assert_int_not_equal(system(cmd), 0); /* no temporary file left */
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -482,6 +808,14 @@ int main(void)
                 cmocka_unit_test(test_not_an_allocator),
                 cmocka_unit_test(test_parent_not_preloaded),
                 cmocka_unit_test(test_help_and_list),
+                cmocka_unit_test(test_kernel_op_hash),
+                cmocka_unit_test(test_conn_leak_accounting),
+                cmocka_unit_test(test_arena_churn),
+                cmocka_unit_test(test_failures_are_results),
+                cmocka_unit_test(test_wrap),
+                cmocka_unit_test(test_job_files),
+                cmocka_unit_test(test_timeline),
+                cmocka_unit_test(test_interrupt),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
