@@ -27,8 +27,9 @@ WL_SRC      := $(wildcard workloads/*.c)
 SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
 BENCH_SRC   := harness/main.c harness/run.c harness/opts.c harness/list.c harness/job.c harness/results.c \
                harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c \
-               harness/jobfile.c harness/place.c
-RUNNER_SRC  := harness/runner.c harness/version.c
+               harness/jobfile.c harness/place.c harness/calibrate.c \
+               $(wildcard harness/detect/*.c)
+RUNNER_SRC  := harness/runner.c harness/version.c harness/calib.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 

@@ -33,8 +33,8 @@
 #                      X in glibc jemalloc tcmalloc mimalloc and W in conn-leak
 #                      arena-churn; target <= 30 s each.
 #
-# Tunables (environment): ROUNDS (5), CALLOC_ITERS (600000), CALLOC_REPS (15),
-# CONN_ROUNDS (500), CONN_REPS (9), REGION_AIM_MS (250), SAMPLE_MS (10),
+# Tunables (environment): ROUNDS (6, best a multiple of 3), CALLOC_ITERS (620000), CALLOC_REPS (15),
+# CONN_ROUNDS (700), CONN_REPS (9), REGION_AIM_MS (250), SAMPLE_MS (10),
 # TARGET_PCT (1), QUICK (1 = skip figure 2).
 # Exit status: 0 when every target is met, 1 when one is missed, 2 on a setup
 # error (harness not built, python3 missing).
@@ -43,10 +43,10 @@ set -u
 
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
-ROUNDS=${ROUNDS:-5}
-CALLOC_ITERS=${CALLOC_ITERS:-600000}
+ROUNDS=${ROUNDS:-6}
+CALLOC_ITERS=${CALLOC_ITERS:-620000}
 CALLOC_REPS=${CALLOC_REPS:-15}
-CONN_ROUNDS=${CONN_ROUNDS:-500}
+CONN_ROUNDS=${CONN_ROUNDS:-700}
 CONN_REPS=${CONN_REPS:-9}
 REGION_AIM_MS=${REGION_AIM_MS:-250}
 SAMPLE_MS=${SAMPLE_MS:-10}
@@ -85,6 +85,16 @@ for f in ./bench build/ab-runner; do
 done
 command -v python3 >/dev/null || die "python3 is needed to read the results files"
 
+# Run a snapshot of the harness: the tree may be rebuilt while this runs (a
+# runner replaced mid-run fails to exec, or the runs compare two builds).
+# bench finds its runner and job files next to itself: bin/ab-runner and
+# bin/../workloads.
+mkdir -p "$TMP/bin" "$TMP/workloads" || die "cannot make $TMP/bin"
+cp ./bench build/ab-runner "$TMP/bin/" || die "cannot copy the harness"
+cp workloads/*.ini "$TMP/workloads/" 2>/dev/null
+BENCH=$TMP/bin/bench
+"$BENCH" list >/dev/null 2>&1 || die "the copied ./bench does not run (being rebuilt? run make and retry)"
+
 BENCH_PIN=() PIN_NOTE="not pinned (CPU 1 unavailable)"
 if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
         BENCH_PIN=(--cpus 1)
@@ -96,6 +106,8 @@ echo "allocbench run cost"
 echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr), $(ldd --version 2>/dev/null | head -n1)"
 echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
 echo "pinning: $PIN_NOTE"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at start (1, 5, 15 min)"
+echo "harness: copies of ./bench ($(stat -c %y bench | cut -d. -f1)) and build/ab-runner ($(stat -c %y build/ab-runner | cut -d. -f1)) and workloads/*.ini, taken at start"
 echo
 
 ROWS=()
@@ -113,7 +125,7 @@ note() { NOTES+=("$*"); }
 bench_to() {
         local out=$1
         shift
-        ./bench "$@" -q -o "$out" >"$out.log" 2>&1
+        "$BENCH" "$@" -q -o "$out" >"$out.log" 2>&1
 }
 
 # One line per results file: median ns/op, ops, shortest and median region per
@@ -212,9 +224,30 @@ allr = [x for v in by.values() for x in v]
 print("REGION_MIN=%.1f REGION_MED=%.1f" % (min(x["rmin"] for x in allr),
       statistics.median(x["rmed"] for x in allr)))
 print("ALL_OK=%d" % all(x["st"] == "ok" for x in allr))
+# permutation test (information only): is "on" different from the pooled
+# unsampled runs? p = share of relabellings whose |difference of medians| is
+# at least the observed one (exact up to 20000 relabellings, else sampled)
+import itertools, random
+a = [x["med"] for x in by["on"]]
+pool = a + offs
+n = len(a)
+obs = abs(statistics.median(a) - statistics.median(offs))
+def stat(idx):
+    s = set(idx)
+    return abs(statistics.median(pool[i] for i in s) -
+               statistics.median(pool[i] for i in range(len(pool)) if i not in s))
+if math.comb(len(pool), n) <= 20000:
+    combos = list(itertools.combinations(range(len(pool)), n))
+else:
+    rng = random.Random(1)
+    combos = [rng.sample(range(len(pool)), n) for _ in range(20000)]
+hits = sum(stat(c) >= obs - 1e-12 for c in combos)
+print("PERM_P=%.3f PERM_N=%d" % (hits / len(combos), len(combos)))
+print("ON_VS_POOL=%.3f" % ((statistics.median(a) - statistics.median(offs)) / statistics.median(offs) * 100))
 ') || { row "sampling cost, $label" "analysis error" "<= $TARGET_PCT %" FAIL; return; }
         local MED_ON MED_OFF MED_OFF2 DIFF AA SPREAD_OFF ON_RUNS OFF_RUNS OFF2_RUNS
         local NS_ON_MIN NS_ON_MAX NS_ON_MED NS_OFF_MAX REGION_MIN REGION_MED ALL_OK
+        local PERM_P PERM_N ON_VS_POOL
         eval "$out"
 
         local res why
@@ -242,6 +275,10 @@ print("ALL_OK=%d" % all(x["st"] == "ok" for x in allr))
         note "$label: median of per-run medians: on $MED_ON, off $MED_OFF, off2 $MED_OFF2 ns/op;" \
                 "per-run medians on [$ON_RUNS], off [$OFF_RUNS], off2 [$OFF2_RUNS] ns/op;" \
                 "spread (max - min) of the $((2 * ROUNDS)) unsampled runs' medians: $SPREAD_OFF % of their median"
+        note "$label: for information, not the decision: on against all $((2 * ROUNDS)) unsampled runs" \
+                "pooled $(printf '%+.2f' "$ON_VS_POOL") %; permutation test of the run medians, two-sided" \
+                "p = $PERM_P over $PERM_N relabellings (small p: the on runs differ more than chance" \
+                "relabelling explains; large p: indistinguishable from noise)"
         note "$label: timeline samples per sampled run $NS_ON_MIN..$NS_ON_MAX (median $NS_ON_MED," \
                 "$reps reps x ~$REGION_MED ms / $SAMPLE_MS ms = ~$(calc "int($reps * $REGION_MED / $SAMPLE_MS)")" \
                 "expected from the regions alone), $NS_OFF_MAX in every unsampled run"
@@ -258,7 +295,7 @@ f=$TMP/conn-default.json
 say "[1] conn-leak with the default 10 rounds, --sample-ms $SAMPLE_MS"
 if bench_to "$f" --alloc=glibc --workload=conn-leak --reps 9 "${BENCH_PIN[@]}" --set settle_ms=0 \
         --sample-ms "$SAMPLE_MS"; then
-        read -r _ _ _ region _ ns _ <<<"$(summ "$f")"
+        read -r _ _ _ region ns _ <<<"$(summ "$f")"
         row "  conn-leak default rounds (10)" "region $region ms, $ns samples" "information" INFO
         note "conn-leak with its default 10 rounds: the measured region is $region ms per rep," \
                 "shorter than --sample-ms $SAMPLE_MS, so its timeline has $ns samples; that is why" \
@@ -300,6 +337,8 @@ fi
 
 # --- report --------------------------------------------------------------------
 
+note "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); this script keeps" \
+        "about one CPU busy itself, more than that means something else ran alongside"
 echo
 printf '%-40s %-34s %-20s %s\n' "figure" "measured" "target" "result"
 printf '%-40s %-34s %-20s %s\n' "------" "--------" "------" "------"

@@ -44,6 +44,7 @@ struct ab_opts {
         const char *out;
         enum ab_format format;
         bool quiet;
+        int fail_on; /* severity rank that makes bench exit 2, or -1 */
         char **env; /* --env KEY=VALUE */
         size_t nenv;
         unsigned sample_ms;
@@ -65,6 +66,7 @@ struct ab_rep {
         uint64_t ops, op_hash;
         double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
+        uint64_t live_peak;
         struct ab_rec_round *rounds; /* malloc'd copy of the repetition's rounds */
         size_t nrounds;
 };
@@ -84,7 +86,7 @@ struct ab_run_res {
         const struct ab_job *job;
         char version[AB_VERSION_LEN]; /* "" when unknown */
         char library[AB_LIBRARY_LEN];
-        int64_t runner_rss_kib;
+        int64_t runner_rss_kib, runner_vsz_kib;
         uint64_t op_hash;
         enum ab_status status;
         struct ab_point_res *points; /* job->npoints */
@@ -105,7 +107,7 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
 
 /* results.c */
 json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
-                         json_t *host, bool interrupted);
+                         json_t *host, json_t *calibration, bool interrupted);
 json_t *ab_job_params_json(const struct ab_job *j);
 json_t *ab_point_params_json(const struct ab_job *j, uint64_t value);
 int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
@@ -116,6 +118,7 @@ json_t *ab_host_json(void);
 /* table.c */
 void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns);
 void ab_csv_print(FILE *f, json_t *doc);
+void ab_flags_print(FILE *f, json_t *doc);
 
 /* opts.c: 0, an exit code, or -1 after --help */
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
@@ -132,6 +135,11 @@ int ab_which(const char *name, char *out, size_t len);
 /* The directory of the shipped job files: workloads/ next to bench, or one
  * level up (bench built in build/). Returns 0 or -ENOENT. */
 int ab_jobdir(char *out, size_t len);
+
+/* calibrate.c: the calibration object of SPEC §5, cached per host (o may be
+ * NULL: no launcher, no placement). NULL on failure with a message. */
+json_t *ab_calibration_get(const struct ab_opts *o, bool force, char *err, size_t errlen);
+int ab_cmd_calibrate(int argc, char **argv);
 
 /* run.c */
 int ab_cmd_run(int argc, char **argv);

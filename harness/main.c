@@ -21,6 +21,7 @@ static void usage(FILE *f)
                 "  bench [run] --alloc=A[,B..] --workload=W[,X..] [opts]\n"
                 "                        run the matrix, print a summary, write a results file\n"
                 "  bench list            allocators (found or not, library, version) and workloads\n"
+                "  bench calibrate       this machine's reference costs (memset, page fault, mmap)\n"
                 "  bench help            this text; bench COMMAND --help for one command\n"
                 "\n"
                 "Example:\n"
@@ -52,13 +53,17 @@ int main(int argc, char **argv)
                 argv[1] = argv[0];
                 return ab_cmd_run(argc - 1, argv + 1);
         }
+        if (strcmp(cmd, "calibrate") == 0) {
+                argv[1] = argv[0];
+                return ab_cmd_calibrate(argc - 1, argv + 1);
+        }
         if (strcmp(cmd, "list") == 0) {
                 argv[1] = argv[0];
                 return ab_cmd_list(argc - 1, argv + 1);
         }
         if (cmd[0] == '-')
                 return ab_cmd_run(argc, argv);
-        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, help; see bench help)\n",
+        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, calibrate, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

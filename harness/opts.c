@@ -53,10 +53,12 @@ static void run_usage(FILE *f)
                 "  --sample-ms N       RSS/VSZ timeline interval, 0 = off (default 10)\n"
                 "  -o, --output FILE   results file (default results/<UTC time>-<host>.json)\n"
                 "  --format FMT        stdout: table (default), json or csv\n"
+                "  --fail-on LEVEL     exit 2 when a flag of LEVEL (warn or high) or worse is raised\n"
                 "  -q, --quiet         no progress line\n"
                 "  -h, --help          this text\n"
                 "\n"
-                "Exit: 0 ok, 1 bad input, 4 a run crashed, timed out or ran out of memory.\n",
+                "Exit: 0 ok, 1 bad input, 2 flags at --fail-on, 4 a run crashed, timed out or ran\n"
+                "out of memory, 130 interrupted.\n",
                 MAX_REPS);
 }
 
@@ -359,6 +361,7 @@ enum {
         OPT_THREADS,
         OPT_WRAP,
         OPT_NUMA,
+        OPT_FAILON,
 };
 
 static const struct option longopts[] = {
@@ -377,6 +380,7 @@ static const struct option longopts[] = {
         {"threads", required_argument, NULL, OPT_THREADS},
         {"wrap", required_argument, NULL, OPT_WRAP},
         {"numa", required_argument, NULL, OPT_NUMA},
+        {"fail-on", required_argument, NULL, OPT_FAILON},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -398,6 +402,7 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
         if (!o->env)
                 return AB_BAD_INPUT;
         o->reps = 5;
+        o->fail_on = -1;
         o->seed = 1;
         o->sample_ms = 10;
         opterr = 0;
@@ -456,6 +461,14 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                         break;
                 case 'o':
                         o->out = optarg;
+                        break;
+                case OPT_FAILON:
+                        if (strcmp(optarg, "warn") == 0)
+                                o->fail_on = 1;
+                        else if (strcmp(optarg, "high") == 0)
+                                o->fail_on = 2;
+                        else
+                                return bad("--fail-on '%s': expected warn or high", optarg);
                         break;
                 case OPT_THREADS:
                         threads = optarg;

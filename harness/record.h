@@ -23,6 +23,7 @@ enum ab_rec_kind {
         AB_REC_POINT = 2, /* once, after the measured region */
         AB_REC_ROUND = 3, /* after each round of a round-based workload */
         AB_REC_ERROR = 4, /* the workload failed; msg says why */
+        AB_REC_CALIB = 5, /* one reference cost measured by `ab-runner calibrate` */
 };
 
 /* Exit codes of the runner besides 0, so the parent can tell them apart from crashes. */
@@ -37,6 +38,7 @@ struct ab_rec_info {
         char version[AB_VERSION_LEN];  /* "" when the library has no version query */
         char library[AB_LIBRARY_LEN];  /* the object that serves malloc (dladdr) */
         int64_t runner_rss_kib;        /* runner's resident set before the workload */
+        int64_t runner_vsz_kib;        /* and its virtual size */
 };
 
 struct ab_rec_point {
@@ -46,11 +48,20 @@ struct ab_rec_point {
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib; /* right after the region */
         int64_t instructions;                        /* AB_UNKNOWN unless counting */
         uint64_t op_hash;
+        uint64_t live_peak; /* most bytes the workload itself held at once (or a bound) */
 };
 
 struct ab_rec_round {
         uint64_t index, ns, live_bytes;
         int64_t rss_kib, vsz_kib, pte_kib;
+};
+
+enum ab_calib_what { AB_CAL_MEMSET = 1, AB_CAL_PAGEFAULT = 2, AB_CAL_MMAP = 3 };
+
+struct ab_rec_calib {
+        uint32_t what;   /* enum ab_calib_what */
+        uint64_t size;   /* bytes per operation */
+        double ns;       /* best time of one operation */
 };
 
 struct ab_rec_error {
@@ -66,6 +77,7 @@ struct ab_rec {
                 struct ab_rec_point point;
                 struct ab_rec_round round;
                 struct ab_rec_error error;
+                struct ab_rec_calib calib;
         } u;
 };
 
@@ -75,6 +87,6 @@ _Static_assert(sizeof(struct ab_rec) <= 512, "records must stay far below PIPE_B
 void ab_record_send(struct ab_rec *r, uint32_t kind);
 
 /* Send the POINT record filled by ab_region_end, with the op-stream hash. */
-void ab_region_send_point(uint64_t op_hash);
+void ab_region_send_point(uint64_t op_hash, uint64_t live_peak);
 
 #endif

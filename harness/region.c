@@ -69,9 +69,10 @@ void ab_region_end(struct ab_kctx *k, uint64_t ops)
         p->instructions = AB_UNKNOWN;
 }
 
-void ab_region_send_point(uint64_t op_hash)
+void ab_region_send_point(uint64_t op_hash, uint64_t live_peak)
 {
         point_rec.u.point.op_hash = op_hash;
+        point_rec.u.point.live_peak = live_peak;
         ab_record_send(&point_rec, AB_REC_POINT);
 }
 

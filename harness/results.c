@@ -188,6 +188,15 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
         json_object_set_new(o, "vsz_kib", MEM(vsz_kib));
         json_object_set_new(o, "pte_kib", MEM(pte_kib));
         json_object_set_new(o, "peak_rss_kib", jint(peak_known ? peak : AB_UNKNOWN));
+        {
+                uint64_t live = 0;
+                for (size_t i = 0; i < p->nreps; i++)
+                        if (p->reps[i].live_peak > live)
+                                live = p->reps[i].live_peak;
+                json_object_set_new(o, "live_peak_bytes", p->nreps && run->job->w->run
+                                                                  ? json_integer((json_int_t)live)
+                                                                  : json_null());
+        }
         if (instr_known) {
                 for (size_t i = 0; i < p->nreps; i++)
                         tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
@@ -240,6 +249,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "op_hash", json_string(hash));
         json_object_set_new(o, "status", json_string(ab_status_name(run->status)));
         json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
+        json_object_set_new(o, "runner_vsz_kib", jint(run->runner_vsz_kib));
         for (size_t p = 0; p < run->job->npoints; p++)
                 json_array_append_new(points, point_json(run, &run->points[p]));
         json_object_set_new(o, "points", points);
@@ -276,7 +286,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
 }
 
 json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
-                         json_t *host, bool interrupted)
+                         json_t *host, json_t *calibration, bool interrupted)
 {
         json_t *doc = json_object(), *cmd = json_array(), *arr = json_array();
         char created[32];
@@ -295,8 +305,9 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
         json_object_set_new(doc, "interrupted", json_boolean(interrupted));
         json_object_set_new(doc, "host", host);
         json_object_set_new(doc, "calibration",
-                            json_pack("{s:{},s:n,s:n}", "memset_bytes_per_ns", "page_fault_ns",
-                                      "mmap_ns"));
+                            calibration ? calibration
+                                        : json_pack("{s:{},s:n,s:n}", "memset_bytes_per_ns",
+                                                    "page_fault_ns", "mmap_ns"));
         json_object_set_new(doc, "reps", json_integer(o->reps));
         json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
         for (size_t i = 0; i < nruns; i++)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "detect/detect.h"
 #include "job.h"
 #include "parse.h"
 #include "prim/prim.h"
@@ -223,6 +224,7 @@ static void take_info(struct ab_run_res *run, const struct ab_outcome *out)
         snprintf(run->version, sizeof run->version, "%s", out->info.version);
         snprintf(run->library, sizeof run->library, "%s", out->info.library);
         run->runner_rss_kib = out->info.runner_rss_kib;
+        run->runner_vsz_kib = out->info.runner_vsz_kib;
 }
 
 static void take_timeline(struct matrix *m, struct ab_run_res *run, const struct ab_outcome *out)
@@ -274,6 +276,7 @@ static void take_rep(struct ab_point_res *p, const struct ab_outcome *out)
         rep->pte_kib = r->pte_kib;
         rep->hwm_kib = r->hwm_kib;
         rep->instructions = r->instructions;
+        rep->live_peak = r->live_peak;
         if (out->nrounds) {
                 rep->rounds = malloc(out->nrounds * sizeof *rep->rounds);
                 if (rep->rounds) {
@@ -501,13 +504,25 @@ static void finish_runs(struct matrix *m, size_t nruns)
         }
 }
 
-static int write_and_print(struct matrix *m, size_t nruns)
+/* Build the document, decide the flags, write it, print the summary.
+ * *worst is the highest severity rank raised (-1 for none). */
+static int write_and_print(struct matrix *m, size_t nruns, json_t *cal, int *worst)
 {
-        json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), m->interrupted);
+        json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), cal, m->interrupted);
+        json_t *f;
         char *text, err[512];
+        size_t i;
         int r = 0;
         if (!doc)
                 return -ENOMEM;
+        ab_detect_all(doc);
+        *worst = -1;
+        json_array_foreach(json_object_get(doc, "flags"), i, f)
+        {
+                int s = ab_severity_rank(json_string_value(json_object_get(f, "severity")));
+                if (s > *worst)
+                        *worst = s;
+        }
         text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         if (!text) {
                 json_decref(doc);
@@ -527,6 +542,7 @@ static int write_and_print(struct matrix *m, size_t nruns)
                 break;
         default:
                 ab_table_print(stdout, m->o, m->runs, nruns);
+                ab_flags_print(stdout, doc);
                 break;
         }
         if (!r)
@@ -540,6 +556,8 @@ int ab_cmd_run(int argc, char **argv)
 {
         struct ab_opts o = {0};
         struct matrix m = {0};
+        json_t *cal = NULL;
+        int worst = -1;
         size_t nruns;
         int r;
 
@@ -575,7 +593,7 @@ int ab_cmd_run(int argc, char **argv)
                         struct ab_run_res *run = &m.runs[j * o.nallocs + a];
                         run->alloc = &o.allocs[a];
                         run->job = &o.jobs[j];
-                        run->runner_rss_kib = AB_UNKNOWN;
+                        run->runner_rss_kib = run->runner_vsz_kib = AB_UNKNOWN;
                         run->points = calloc(o.jobs[j].npoints, sizeof *run->points);
                         if (!run->points)
                                 return AB_BAD_INPUT;
@@ -598,6 +616,14 @@ int ab_cmd_run(int argc, char **argv)
         m.tty = !o.quiet && isatty(STDERR_FILENO);
         if (ab_spawn_init() || (r = preflight(&m)))
                 return r ? r : AB_BAD_INPUT;
+        {
+                char err[512];
+                if (m.tty)
+                        fprintf(stderr, "\r\033[Kcalibrating this machine...");
+                cal = ab_calibration_get(&o, false, err, sizeof err);
+                if (!cal)
+                        fprintf(stderr, "\nbench: note: %s; time-based evidence is off\n", err);
+        }
 
         m.start_ns = ab_prim_now_ns();
         for (size_t j = 0; j < o.njobs && !m.interrupted; j++)
@@ -609,7 +635,7 @@ int ab_cmd_run(int argc, char **argv)
         if (ab_spawn_interrupted())
                 m.interrupted = true;
         finish_runs(&m, nruns);
-        if (write_and_print(&m, nruns))
+        if (write_and_print(&m, nruns, cal, &worst))
                 return AB_RUN_FAILED;
         if (m.interrupted) {
                 fprintf(stderr, "bench: interrupted; the results file holds what was measured\n");
@@ -618,5 +644,7 @@ int ab_cmd_run(int argc, char **argv)
         for (size_t i = 0; i < nruns; i++)
                 if (m.runs[i].status != AB_ST_OK)
                         return AB_RUN_FAILED;
+        if (o.fail_on >= 0 && worst >= o.fail_on)
+                return AB_FLAGGED;
         return AB_OK;
 }

@@ -21,6 +21,8 @@
 #include "record.h"
 #include "workload.h"
 
+int ab_calibrate(int argc, char **argv); /* calib.c */
+
 static int usage(const char *why)
 {
         char msg[AB_ERRMSG_LEN];
@@ -90,7 +92,7 @@ static int run_workload(int argc, char **argv, int i, uint64_t seed)
                 ab_report_error(-r, strerror(-r));
                 return AB_EXIT_FAIL;
         }
-        ab_region_send_point(k.op_hash);
+        ab_region_send_point(k.op_hash, k.live_peak);
         return 0;
 }
 
@@ -122,11 +124,14 @@ int main(int argc, char **argv)
                 return AB_EXIT_PRELOAD;
         ab_prim_mem_self(&m);
         info.u.info.runner_rss_kib = m.rss_kib;
+        info.u.info.runner_vsz_kib = m.vsz_kib;
         ab_record_send(&info, AB_REC_INFO);
 
         if (strcmp(argv[1], "info") == 0)
                 return 0;
         if (strcmp(argv[1], "run") == 0)
                 return run_workload(argc, argv, i, seed);
-        return usage("mode must be info or run");
+        if (strcmp(argv[1], "calibrate") == 0)
+                return ab_calibrate(argc - i, argv + i) ? AB_EXIT_FAIL : 0;
+        return usage("mode must be info, run or calibrate");
 }

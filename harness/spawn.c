@@ -75,6 +75,8 @@ void ab_outcome_free(struct ab_outcome *o)
 {
         free(o->rounds);
         free(o->samples);
+        free(o->calib);
+        o->calib = NULL;
         o->rounds = NULL;
         o->samples = NULL;
 }
@@ -96,6 +98,14 @@ static void take_record(struct ab_outcome *o, const struct ab_rec *r)
                 o->error = r->u.error;
                 o->have_error = true;
                 break;
+        case AB_REC_CALIB: {
+                struct ab_rec_calib *n = realloc(o->calib, (o->ncalib + 1) * sizeof *o->calib);
+                if (n) {
+                        o->calib = n;
+                        o->calib[o->ncalib++] = r->u.calib;
+                }
+                break;
+        }
         case AB_REC_ROUND: {
                 struct ab_rec_round *n =
                         realloc(o->rounds, (o->nrounds + 1) * sizeof *o->rounds);

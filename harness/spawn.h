@@ -53,6 +53,8 @@ struct ab_outcome {
         size_t nrounds;
         struct ab_sample *samples;   /* malloc'd */
         size_t nsamples;
+        struct ab_rec_calib *calib;  /* malloc'd: calibration figures */
+        size_t ncalib;
         char exec_error[256]; /* non-empty when the program could not be started */
 };
 

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench.h"
@@ -178,7 +179,34 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
                 }
         }
         fprintf(f, "\nns/op: median over repetitions, CI95: half-width of its 95%% CI; RSS/VSZ "
-                   "after the measured region.\nflags: none\n");
+                   "after the measured region.\n");
+}
+
+void ab_flags_print(FILE *f, json_t *doc)
+{
+        json_t *flags = json_object_get(doc, "flags"), *fl;
+        size_t i;
+        if (!json_array_size(flags)) {
+                fprintf(f, "\nflags: none\n");
+                return;
+        }
+        fprintf(f, "\nflags (%zu, most severe first):\n", json_array_size(flags));
+        json_array_foreach(flags, i, fl)
+        {
+                char *where = json_dumps(json_object_get(fl, "where"), JSON_COMPACT),
+                     *ev = json_dumps(json_object_get(fl, "evidence"),
+                                      JSON_COMPACT | JSON_REAL_PRECISION(4));
+                fprintf(f, "\n  %-4s  %s  %s  %s  %s\n        %s\n        evidence: %s\n        "
+                           "hint: %s\n",
+                        json_string_value(json_object_get(fl, "severity")),
+                        json_string_value(json_object_get(fl, "kind")),
+                        json_string_value(json_object_get(fl, "allocator")),
+                        json_string_value(json_object_get(fl, "workload")), where ? where : "",
+                        json_string_value(json_object_get(fl, "message")), ev ? ev : "",
+                        json_string_value(json_object_get(fl, "hint")));
+                free(where);
+                free(ev);
+        }
 }
 
 static void csv_num(FILE *f, json_t *v)

@@ -54,6 +54,7 @@ struct ab_kctx {
         struct ab_usage u0;
         uint64_t op_hash;
         uint64_t paused_ns; /* set by the kernel: untimed pauses inside the region */
+        uint64_t live_peak; /* set by the kernel: most bytes it held at once (a bound) */
 };
 
 struct ab_workload {

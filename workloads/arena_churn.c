@@ -61,6 +61,7 @@ struct worker {
         unsigned idx;
         struct ab_prng prng;
         int64_t live; /* bytes this thread allocated minus bytes it freed */
+        int64_t peak; /* the most of it at once */
         int err;
         void **slot;
         uint64_t *slot_size;
@@ -134,6 +135,8 @@ static void one_round(struct worker *w)
                         p[0] = 1;
                         escape(p);
                         w->live += (int64_t)size;
+                        if (w->live > w->peak)
+                                w->peak = w->live;
                         if (!cross || !send(w, p, size)) {
                                 w->slot[s] = p;
                                 w->slot_size[s] = size;
@@ -290,6 +293,9 @@ static int arena_churn_run(struct ab_kctx *k)
                 return -err;
         ab_region_end(k, ops);
         k->op_hash = stream_hash(k, sh);
+        /* the sum of per-thread peaks bounds the process's peak from above */
+        for (unsigned t = 0; t < T; t++)
+                k->live_peak += (uint64_t)w[t].peak;
         return 0;
 }
 

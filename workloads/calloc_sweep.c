@@ -87,6 +87,7 @@ static int run_reuse(struct ab_kctx *k, size_t size, size_t page)
         }
         ab_region_end(k, v[P_ITERATIONS]);
         k->op_hash = stream_hash(v, v[P_ITERATIONS]);
+        k->live_peak = size;
         return 0;
 }
 
@@ -125,6 +126,7 @@ static int run_fresh(struct ab_kctx *k, size_t size, size_t page)
         if (!err) {
                 ab_region_end(k, n);
                 k->op_hash = stream_hash(v, n);
+                k->live_peak = n * size;
         }
         munmap(blk, bytes);
         return err;

@@ -58,6 +58,7 @@ struct sim {
         bool dry;     /* replay for the hash: decide, do not allocate */
         uint64_t hash;
         uint64_t live; /* bytes held, exactly */
+        uint64_t peak; /* the most held at once */
         uint64_t ops;
         struct conn *conn; /* concurrency slots */
         void **leaked;
@@ -79,6 +80,8 @@ static void *xalloc(struct sim *s, uint32_t code, uint64_t size)
         }
         p[0] = 1; /* a real connection writes its state */
         s->live += size;
+        if (s->live > s->peak)
+                s->peak = s->live;
         return p;
 }
 
@@ -188,6 +191,7 @@ static int conn_leak_run(struct ab_kctx *k)
         if (s.err)
                 return -s.err;
         k->paused_ns = paused;
+        k->live_peak = s.peak;
         ab_region_end(k, s.ops);
 
         /* replay the same decisions without allocating, for the op hash */

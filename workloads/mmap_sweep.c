@@ -103,6 +103,7 @@ static int mmap_sweep_run(struct ab_kctx *k)
         h = ab_hash_op(h, OP_TOUCH, v[P_TOUCH]);
         h = ab_hash_op(h, OP_UNMAP, v[P_VIA]);
         k->op_hash = ab_hash_u64(h, v[P_ROUNDS]);
+        k->live_peak = v[P_RESERVE];
         return 0;
 }
 

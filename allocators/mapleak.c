@@ -1,0 +1,235 @@
+/*
+ * libmapleak.so - a pathological reference allocator: every block of 1 MiB
+ * or more is its own mapping followed by a 64 MiB PROT_NONE guard, and free()
+ * unmaps the block but leaves the guard mapped forever. Each large block ever
+ * allocated costs 64 MiB of address space for the rest of the process: VSZ
+ * climbs by 64 MiB per large malloc/free while RSS stays flat. That is the
+ * one pathology, on purpose (a guard region whose unmap was forgotten).
+ *
+ * Smaller blocks, and every request for more than 16-byte alignment, go to
+ * glibc's own entry points. Own blocks carry a 16-byte header before the
+ * returned pointer (block length, then a magic); the magic sits where glibc
+ * keeps a chunk's size field, and no glibc size field has its top bit set,
+ * so free() tells the two apart by reading one word.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <malloc.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define BIG ((size_t)1 << 20)     /* smallest request given its own mapping */
+#define GUARD ((size_t)64 << 20) /* PROT_NONE bytes after each own block */
+#define HDR 16                    /* header bytes; keeps 16-byte alignment */
+#define ALIGN 16
+
+#define MAGIC 0xA110C3A91EA40000ull /* top bit set: never a glibc size field */
+
+struct hdr {
+        size_t len; /* bytes of the block mapping, header included, guard not */
+        uint64_t magic;
+};
+
+typedef size_t (*usable_fn)(void *);
+static usable_fn libc_usable;
+
+EXPORT const char *allocbench_allocator_version(void);
+EXPORT void *malloc(size_t n);
+EXPORT void *calloc(size_t count, size_t size);
+EXPORT void *realloc(void *p, size_t n);
+EXPORT void free(void *p);
+EXPORT void *memalign(size_t align, size_t n);
+EXPORT void *aligned_alloc(size_t align, size_t n);
+EXPORT int posix_memalign(void **out, size_t align, size_t n);
+EXPORT void *valloc(size_t n);
+EXPORT void *pvalloc(size_t n);
+EXPORT size_t malloc_usable_size(void *p);
+
+EXPORT const char *allocbench_allocator_version(void)
+{
+        return "mapleak 1.0";
+}
+
+static size_t page_size(void)
+{
+        static size_t page;
+        size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
+        if (!p) {
+                p = (size_t)sysconf(_SC_PAGESIZE);
+                __atomic_store_n(&page, p, __ATOMIC_RELAXED);
+        }
+        return p;
+}
+
+/* glibc's malloc_usable_size is a weak symbol this file overrides; the next
+ * one in the search order is glibc's. dlsym does not call it, so no loop. */
+static size_t libc_usable_size(void *p)
+{
+        usable_fn f = __atomic_load_n(&libc_usable, __ATOMIC_ACQUIRE);
+        if (!f) {
+                f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
+                if (!f)
+                        return 0;
+                __atomic_store_n(&libc_usable, f, __ATOMIC_RELEASE);
+        }
+        return f(p);
+}
+
+static struct hdr *own(void *p)
+{
+        struct hdr *h = (struct hdr *)p - 1;
+        return h->magic == MAGIC ? h : NULL;
+}
+
+/* A block of at least 1 MiB: block and guard mapped together, then the guard
+ * part replaced by a PROT_NONE, unaccounted mapping. Fresh memory is zero. */
+static void *big_alloc(size_t n)
+{
+        size_t page = page_size(), len;
+        char *m;
+        struct hdr *h;
+
+        if (n > SIZE_MAX - HDR - page - GUARD) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        len = (n + HDR + page - 1) & ~(page - 1);
+        m = mmap(NULL, len + GUARD, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        if (mmap(m + len, GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+                 -1, 0) == MAP_FAILED) {
+                munmap(m, len + GUARD);
+                errno = ENOMEM;
+                return NULL;
+        }
+        h = (struct hdr *)m;
+        h->len = len;
+        h->magic = MAGIC;
+        return h + 1;
+}
+
+EXPORT void *malloc(size_t n)
+{
+        if (n < BIG)
+                return __libc_malloc(n);
+        return big_alloc(n);
+}
+
+EXPORT void *calloc(size_t count, size_t size)
+{
+        size_t n;
+        if (__builtin_mul_overflow(count, size, &n)) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        if (n < BIG)
+                return __libc_calloc(count, size);
+        return big_alloc(n);
+}
+
+EXPORT void free(void *p)
+{
+        struct hdr *h;
+        if (!p)
+                return;
+        if ((h = own(p)))
+                munmap(h, h->len); /* the pathology: the guard after it stays */
+        else
+                __libc_free(p);
+}
+
+EXPORT void *realloc(void *p, size_t n)
+{
+        struct hdr *h;
+        size_t old;
+        void *q;
+
+        if (!p)
+                return malloc(n);
+        h = own(p);
+        if (!h && n < BIG)
+                return __libc_realloc(p, n);
+        if (n == 0) { /* glibc's rule: free and return NULL */
+                free(p);
+                return NULL;
+        }
+        old = h ? h->len - HDR : libc_usable_size(p);
+        if (h && n <= old && n >= old / 2)
+                return p;
+        if (!(q = malloc(n)))
+                return NULL;
+        memcpy(q, p, n < old ? n : old);
+        free(p);
+        return q;
+}
+
+EXPORT void *memalign(size_t align, size_t n)
+{
+        if (align <= ALIGN)
+                return malloc(n);
+        return __libc_memalign(align, n);
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n)
+{
+        if (align == 0 || (align & (align - 1))) {
+                errno = EINVAL;
+                return NULL;
+        }
+        return memalign(align, n);
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+        int saved = errno;
+        void *p;
+        if (align < sizeof(void *) || (align & (align - 1)))
+                return EINVAL;
+        p = memalign(align, n);
+        errno = saved;
+        if (!p)
+                return ENOMEM;
+        *out = p;
+        return 0;
+}
+
+EXPORT void *valloc(size_t n)
+{
+        return memalign(page_size(), n);
+}
+
+EXPORT void *pvalloc(size_t n)
+{
+        size_t page = page_size();
+        if (n > SIZE_MAX - page) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+        struct hdr *h;
+        if (!p)
+                return 0;
+        if ((h = own(p)))
+                return h->len - HDR;
+        return libc_usable_size(p);
+}

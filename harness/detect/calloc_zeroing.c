@@ -1,0 +1,107 @@
+/*
+ * calloc-zeroing: a calloc of a reused block costs what zeroing its bytes
+ * costs, instead of O(1). Decided on calloc-sweep's reuse mode (the loop of
+ * the macOS story) for blocks from 128 KiB up, where an O(1) answer (memory
+ * fresh from the kernel, known to be zero) is what allocators normally give:
+ *  - by counts: calloc itself faults in at least half the block's pages
+ *    (touch=none, so the workload touches nothing): the block went back to
+ *    the kernel and every page is faulted and zeroed again;
+ *  - by time against this machine: it costs at least half of the calibrated
+ *    memset of that size, where that memset costs at least 4 calibrated page
+ *    faults (below that, zeroing is indistinguishable from an allocator's
+ *    fixed costs: a flat 800 ns is O(1) even where a memset costs 800 ns).
+ * Neighbouring flagged sizes make one flag.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "detect.h"
+
+#define ZERO_MIN (128.0 * 1024)
+
+static const char *hint_for(const char *alloc)
+{
+        if (strcmp(alloc, "glibc") == 0)
+                return "glibc raises its mmap threshold (up to 32 MiB) after an mmapped block is "
+                       "freed, so later callocs of that size come from the heap and are memset; "
+                       "a fixed threshold keeps them on fresh, already-zero mmap: "
+                       "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072";
+        if (strcmp(alloc, "mimalloc") == 0)
+                return "mimalloc purges (decommits) freed large pages and zeroes the block again "
+                       "on calloc, faulting every page back in: MIMALLOC_PURGE_DELAY=-1 keeps "
+                       "them committed; or allocate once and reuse the buffer";
+        if (strcmp(alloc, "tcmalloc") == 0)
+                return "tcmalloc hands the freed span back and calloc memsets it; reuse the "
+                       "buffer instead of freeing it, or use malloc where zeroes are not needed";
+        return "the allocator caches freed large blocks and zeroes them on every calloc; reuse "
+               "the buffer instead of freeing it, or use malloc where zeroes are not needed";
+}
+
+static void emit(json_t *flags, json_t *run, json_t *ev, double first, double last, bool faults)
+{
+        char a[32], b[32];
+        size_t n = json_array_size(json_object_get(ev, "sizes"));
+        double ratio = json_number_value(json_array_get(json_object_get(ev, "ratio_to_memset"), n - 1));
+        ab_flag_add(flags, run, "calloc-zeroing", faults || last >= 32.0 * 1024 * 1024 ? "high" : "warn",
+                    json_pack("{s:I}", "size", (json_int_t)first), ev,
+                    "calloc of a reused %s%s%s block costs what zeroing it costs (%.1fx a memset "
+                    "of that size here%s) instead of O(1)",
+                    ab_size_str(first, a, sizeof a), n > 1 ? " to " : "",
+                    n > 1 ? ab_size_str(last, b, sizeof b) : "", ratio,
+                    faults ? ", and it faults every page in again" : "");
+        ab_flag_hint(flags, "%s", hint_for(ab_alloc_name(run)));
+}
+
+AB_DETECTOR(calloc_zeroing)
+{
+        json_t *cal = json_object_get(doc, "calibration"), *p, *ev = NULL;
+        double page = ab_num(json_object_get(doc, "host"), "page_size"), first = 0, last = 0;
+        double fault_ns = ab_num(cal, "page_fault_ns");
+        bool any_faults = false;
+        size_t i;
+
+        if (strcmp(ab_kernel(run), "calloc-sweep") != 0 ||
+            strcmp(json_string_value(ab_param(run, "mode")) ?: "", "reuse") != 0 ||
+            strcmp(json_string_value(ab_param(run, "touch")) ?: "", "all") == 0)
+                return;
+        if (!(page > 0))
+                page = 4096;
+        json_array_foreach(json_object_get(run, "points"), i, p)
+        {
+                double size = ab_num(json_object_get(p, "params"), "size");
+                double ns = ab_num(json_object_get(p, "ns_per_op"), "median");
+                double flt = ab_num(p, "minflt_per_op");
+                double pages = ceil(size / page);
+                double zero_ns = size > 0 ? ab_calib_memset_ns(cal, (uint64_t)size) : -1;
+                bool by_faults = ab_str(p, "status") && strcmp(ab_str(p, "status"), "ok") == 0 &&
+                                 strcmp(json_string_value(ab_param(run, "touch")), "none") == 0 &&
+                                 flt >= 0.5 * pages;
+                bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
+                               zero_ns >= 4 * fault_ns;
+                if (!(size >= ZERO_MIN) || !(by_faults || by_time) || isnan(ns)) {
+                        if (ev)
+                                emit(flags, run, ev, first, last, any_faults);
+                        ev = NULL;
+                        continue;
+                }
+                if (!ev) {
+                        ev = json_pack("{s:[],s:[],s:[],s:[],s:[],s:[]}", "sizes", "ns_per_op",
+                                       "memset_ns", "ratio_to_memset", "minflt_per_op", "pages");
+                        first = size;
+                        any_faults = false;
+                }
+                last = size;
+                any_faults |= by_faults;
+                json_array_append_new(json_object_get(ev, "sizes"), json_integer((json_int_t)size));
+                json_array_append_new(json_object_get(ev, "ns_per_op"), json_real(ns));
+                json_array_append_new(json_object_get(ev, "memset_ns"),
+                                      zero_ns > 0 ? json_real(zero_ns) : json_null());
+                json_array_append_new(json_object_get(ev, "ratio_to_memset"),
+                                      zero_ns > 0 ? json_real(ns / zero_ns) : json_null());
+                json_array_append_new(json_object_get(ev, "minflt_per_op"),
+                                      isnan(flt) ? json_null() : json_real(flt));
+                json_array_append_new(json_object_get(ev, "pages"), json_integer((json_int_t)pages));
+        }
+        if (ev)
+                emit(flags, run, ev, first, last, any_faults);
+}

@@ -1,0 +1,100 @@
+/*
+ * rss-retention: after the workload has freed what it allocated, resident
+ * memory stays far above where the process started. Retained = RSS after the
+ * region - the runner's RSS before the workload - what the workload still
+ * holds (its live bytes after the last round, when it reports rounds).
+ * Flagged from 32 MiB retained that is also at least half of the most the
+ * workload ever held; high from 256 MiB. Neighbouring flagged points of a
+ * sweep make one flag.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "detect.h"
+
+#define MIB (1024.0 * 1024)
+
+static const char *hint_for(const char *alloc)
+{
+        if (strcmp(alloc, "glibc") == 0)
+                return "glibc returns the top of the heap only above M_TRIM_THRESHOLD and keeps "
+                       "freed chunks inside it: malloc_trim(0) after a burst, or a lower "
+                       "GLIBC_TUNABLES=glibc.malloc.trim_threshold";
+        if (strcmp(alloc, "tcmalloc") == 0)
+                return "tcmalloc keeps freed spans in its page heap and releases them slowly: "
+                       "TCMALLOC_RELEASE_RATE (higher releases faster), or "
+                       "MallocExtension::ReleaseFreeMemory() after a burst";
+        if (strcmp(alloc, "jemalloc") == 0)
+                return "jemalloc purges dirty pages after dirty_decay_ms (10 s by default): "
+                       "MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 returns them at once";
+        if (strcmp(alloc, "mimalloc") == 0)
+                return "mimalloc purges freed pages after a delay: MIMALLOC_PURGE_DELAY=0";
+        return "the allocator keeps freed memory resident instead of returning it to the kernel "
+               "(munmap or madvise(MADV_DONTNEED)); check its release or decay settings";
+}
+
+struct group {
+        json_t *where, *ev;
+        double max_kept, base, last_peak;
+        size_t n;
+};
+
+static void emit(json_t *flags, json_t *run, struct group *g)
+{
+        char a[32], b[32], c[32];
+        if (!g->ev)
+                return;
+        ab_flag_add(flags, run, "rss-retention", g->max_kept >= 256 * MIB ? "high" : "warn",
+                    g->where, g->ev,
+                    "after the workload freed its blocks, up to %s stays resident (%s at the "
+                    "start; %zu point%s, the last holding at most %s)",
+                    ab_size_str(g->max_kept, a, sizeof a), ab_size_str(g->base, b, sizeof b), g->n,
+                    g->n > 1 ? "s" : "", ab_size_str(g->last_peak, c, sizeof c));
+        ab_flag_hint(flags, "%s", hint_for(ab_alloc_name(run)));
+        g->where = g->ev = NULL;
+}
+
+AB_DETECTOR(rss_retention)
+{
+        double base = ab_num(run, "runner_rss_kib") * 1024;
+        json_t *rounds = json_object_get(run, "rounds"), *p;
+        struct group g = {0};
+        double still = 0;
+        size_t i;
+        (void)doc;
+        if (isnan(base) || json_object_get(run, "program"))
+                return; /* cmd: what the program holds at the end is unknown */
+        if (json_array_size(rounds))
+                still = ab_num(json_array_get(rounds, json_array_size(rounds) - 1), "live_bytes");
+        if (isnan(still))
+                still = 0;
+        g.base = base;
+        json_array_foreach(json_object_get(run, "points"), i, p)
+        {
+                double rss = ab_num(p, "rss_kib") * 1024, peak = ab_num(p, "live_peak_bytes");
+                double kept = rss - base - still;
+                if (isnan(rss) || isnan(peak) || !ab_str(p, "status") ||
+                    strcmp(ab_str(p, "status"), "ok") != 0 ||
+                    !(kept >= 32 * MIB && kept >= 0.5 * peak)) {
+                        emit(flags, run, &g);
+                        continue;
+                }
+                if (!g.ev) {
+                        g.where = json_deep_copy(json_object_get(p, "params"));
+                        g.ev = json_pack("{s:f,s:f,s:[],s:[],s:[],s:[]}", "runner_rss_kib",
+                                         base / 1024, "live_bytes_at_end", still, "points",
+                                         "rss_kib", "live_peak_bytes", "retained_kib");
+                        g.max_kept = 0;
+                        g.n = 0;
+                }
+                json_array_append(json_object_get(g.ev, "points"), json_object_get(p, "params"));
+                json_array_append_new(json_object_get(g.ev, "rss_kib"), json_real(rss / 1024));
+                json_array_append_new(json_object_get(g.ev, "live_peak_bytes"), json_real(peak));
+                json_array_append_new(json_object_get(g.ev, "retained_kib"), json_real(kept / 1024));
+                if (kept > g.max_kept)
+                        g.max_kept = kept;
+                g.last_peak = peak;
+                g.n++;
+        }
+        emit(flags, run, &g);
+}
