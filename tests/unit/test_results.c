@@ -222,7 +222,7 @@ static int setup_doc(void **state)
         f->runs[1].status = AB_ST_CRASHED;
         f->runs[1].points = f->crashed_points;
 
-        built = ab_results_build(&f->opts, f->runs, 2, ab_host_json(), false);
+        built = ab_results_build(&f->opts, f->runs, 2, ab_host_json(), NULL, false);
         assert_non_null(built);
         f->text = json_dumps(built, JSON_INDENT(2));
         json_decref(built);
@@ -301,7 +301,7 @@ static void test_doc_created_is_now(void **state)
 
         setenv("TZ", "XYZ-05:30", 1); /* POSIX form: 5h30 east of UTC, no tzdata needed */
         tzset();
-        d = ab_results_build(&f->opts, f->runs, 1, json_object(), false);
+        d = ab_results_build(&f->opts, f->runs, 1, json_object(), NULL, false);
         if (saved)
                 setenv("TZ", saved, 1);
         else
@@ -469,7 +469,7 @@ static void test_point_peak_partial_is_null(void **state)
         bool p1_null;
         json_int_t p0_peak;
         f->reps1[1].hwm_kib = AB_UNKNOWN;
-        d = ab_results_build(&f->opts, f->runs, 1, json_object(), false);
+        d = ab_results_build(&f->opts, f->runs, 1, json_object(), NULL, false);
         assert_non_null(d);
         p0 = json_array_get(get(json_array_get(get(d, "runs"), 0), "points"), 0);
         p1 = json_array_get(get(json_array_get(get(d, "runs"), 0), "points"), 1);
