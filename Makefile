@@ -41,12 +41,13 @@ endif
 RUNNER_LIBS := -ldl -lpthread
 TEST_LIBS   := $(shell pkg-config --libs cmocka) $(BENCH_LIBS)
 
-UNIT_TESTS  := parse prng stats results
+UNIT_TESTS  := parse prng stats results detect
 ifeq ($(PLATFORM),linux)
 UNIT_TESTS  += procfs
 endif
 UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
-ALLOCATORS  := $(O)/libabcount.so
+ALLOCATORS  := $(O)/libabcount.so $(O)/libzerocache.so $(O)/libnoreturn.so $(O)/libthreadreserve.so \
+               $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so
 
 # ./bench is the entry point users run; other build directories (O=...) keep
 # their own bench next to their runner.

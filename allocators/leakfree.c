@@ -1,6 +1,6 @@
 /*
  * libleakfree.so - a pathological reference allocator: free() silently drops
- * every 16th free of a block smaller than 4 KiB (usable size, as glibc's
+ * every 4th free of a block smaller than 4 KiB (usable size, as glibc's
  * malloc_usable_size reports it), so a program that frees everything it
  * allocated still leaks about one small block in sixteen, and its resident
  * memory grows with the number of small frees. That is the one pathology, on
@@ -28,7 +28,7 @@ extern void *__libc_pvalloc(size_t);
 #define EXPORT __attribute__((visibility("default")))
 
 #define SMALL 4096   /* blocks with fewer usable bytes are candidates */
-#define DROP_EVERY 16 /* the Nth free of a small block is dropped */
+#define DROP_EVERY 4 /* the Nth free of a small block is dropped */
 
 static uint64_t small_frees; /* frees of small blocks so far, process-wide */
 

@@ -244,22 +244,18 @@ EXPORT void *calloc(size_t count, size_t size)
 
 EXPORT void free(void *p)
 {
+        struct node *x, **list;
         struct hdr *h;
-        struct node *x;
+        unsigned c;
         if (!p)
                 return;
         h = header(p);
         x = (struct node *)(h + 1);
+        list = is_small(h->usable) ? small_free : large_free;
+        c = floor_log2(h->usable + HDR);
         lock_state();
-        if (is_small(h->usable)) {
-                unsigned c = floor_log2(h->usable + HDR);
-                x->next = small_free[c];
-                small_free[c] = x;
-        } else {
-                unsigned c = floor_log2(h->usable + HDR);
-                x->next = large_free[c];
-                large_free[c] = x;
-        }
+        x->next = list[c];
+        list[c] = x;
         pthread_mutex_unlock(&lock);
 }
 

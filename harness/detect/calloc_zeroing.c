@@ -39,22 +39,27 @@ static const char *hint_for(const char *alloc)
 
 static void emit(json_t *flags, json_t *run, json_t *ev, double first, double last, bool faults)
 {
-        char a[32], b[32];
+        char a[32], b[32], how[128];
         size_t n = json_array_size(json_object_get(ev, "sizes"));
-        double ratio = json_number_value(json_array_get(json_object_get(ev, "ratio_to_memset"), n - 1));
+        json_t *ratio = json_array_get(json_object_get(ev, "ratio_to_memset"), n - 1);
+        /* say only what was measured: without calibration there is no ratio */
+        if (json_is_number(ratio))
+                snprintf(how, sizeof how, " (%.1fx a memset of that size here%s)",
+                         json_number_value(ratio), faults ? ", and it faults every page in again" : "");
+        else
+                snprintf(how, sizeof how, "%s", faults ? " (it faults every page in again)" : "");
         ab_flag_add(flags, run, "calloc-zeroing", faults || last >= 32.0 * 1024 * 1024 ? "high" : "warn",
                     json_pack("{s:I}", "size", (json_int_t)first), ev,
-                    "calloc of a reused %s%s%s block costs what zeroing it costs (%.1fx a memset "
-                    "of that size here%s) instead of O(1)",
+                    "calloc of a reused %s%s%s block costs what zeroing it costs%s instead of O(1)",
                     ab_size_str(first, a, sizeof a), n > 1 ? " to " : "",
-                    n > 1 ? ab_size_str(last, b, sizeof b) : "", ratio,
-                    faults ? ", and it faults every page in again" : "");
+                    n > 1 ? ab_size_str(last, b, sizeof b) : "", how);
         ab_flag_hint(flags, "%s", hint_for(ab_alloc_name(run)));
 }
 
 AB_DETECTOR(calloc_zeroing)
 {
         json_t *cal = json_object_get(doc, "calibration"), *p, *ev = NULL;
+        const char *touch = json_string_value(ab_param(run, "touch")) ?: "";
         double page = ab_num(json_object_get(doc, "host"), "page_size"), first = 0, last = 0;
         double fault_ns = ab_num(cal, "page_fault_ns");
         bool any_faults = false;
@@ -62,7 +67,7 @@ AB_DETECTOR(calloc_zeroing)
 
         if (strcmp(ab_kernel(run), "calloc-sweep") != 0 ||
             strcmp(json_string_value(ab_param(run, "mode")) ?: "", "reuse") != 0 ||
-            strcmp(json_string_value(ab_param(run, "touch")) ?: "", "all") == 0)
+            strcmp(touch, "all") == 0)
                 return;
         if (!(page > 0))
                 page = 4096;
@@ -74,7 +79,7 @@ AB_DETECTOR(calloc_zeroing)
                 double pages = ceil(size / page);
                 double zero_ns = size > 0 ? ab_calib_memset_ns(cal, (uint64_t)size) : -1;
                 bool by_faults = ab_str(p, "status") && strcmp(ab_str(p, "status"), "ok") == 0 &&
-                                 strcmp(json_string_value(ab_param(run, "touch")), "none") == 0 &&
+                                 strcmp(touch, "none") == 0 &&
                                  flt >= 0.5 * pages;
                 bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
                                zero_ns >= 4 * fault_ns;

@@ -141,6 +141,11 @@ int ab_trend_fit(const double *y, size_t n, size_t skip, struct ab_trend *t)
         return 0;
 }
 
+json_t *ab_jreal(double v)
+{
+        return isnan(v) || isinf(v) ? json_null() : json_real(v);
+}
+
 double ab_num(json_t *o, const char *key)
 {
         json_t *v = json_object_get(o, key);

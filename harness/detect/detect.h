@@ -45,6 +45,9 @@ int ab_trend_fit(const double *y, size_t n, size_t skip, struct ab_trend *t);
 /* Rounds discarded as warm-up before a trend is fitted. */
 size_t ab_trend_warmup(size_t n);
 
+/* A JSON number, or null for NaN (json_pack's "f" refuses NaN). */
+json_t *ab_jreal(double v);
+
 /* Accessors that treat a missing or null figure as NAN / -1. */
 double ab_num(json_t *o, const char *key);
 const char *ab_str(json_t *o, const char *key);

@@ -52,13 +52,14 @@ AB_DETECTOR(size_cliff)
                         if (up || down) {
                                 ab_flag_add(flags, run, "size-cliff", up ? "warn" : "info",
                                             json_deep_copy(json_object_get(p, "params")),
-                                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "from_size",
+                                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o}", "from_size",
                                                       (json_int_t)s0, "to_size", (json_int_t)s1,
                                                       "from_ns_per_op", m0, "to_ns_per_op", m1,
                                                       "ratio", r, "size_ratio", s1 / s0,
                                                       "from_minflt_per_op",
-                                                      ab_num(prev, "minflt_per_op"),
-                                                      "to_minflt_per_op", ab_num(p, "minflt_per_op")),
+                                                      ab_jreal(ab_num(prev, "minflt_per_op")),
+                                                      "to_minflt_per_op",
+                                                      ab_jreal(ab_num(p, "minflt_per_op"))),
                                             "cost per op %s %.0fx from %s to %s, sizes only "
                                             "%.0fx apart",
                                             up ? "jumps" : "drops", up ? r : 1 / r,

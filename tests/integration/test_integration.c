@@ -40,23 +40,16 @@ static void slurp(const char *path, char *buf, size_t len)
                 close(fd);
 }
 
-/* Run bench with the given arguments (NULL-terminated); stdout and stderr
- * land in outtext and errtext. Returns the exit code, or 128+signal. */
-static int run_envp(char **envp, const char *first, ...)
+/* Run bench with argv[1..] (argv[0] is filled in); stdout and stderr land
+ * in outtext and errtext. Returns the exit code, or 128+signal. */
+static int run_argv(char **envp, const char **argv)
 {
-        const char *argv[128];
         char outp[256], errp[256];
         posix_spawn_file_actions_t fa;
-        va_list ap;
-        int n = 0, st;
+        int st;
         pid_t pid;
 
-        argv[n++] = bench_bin;
-        va_start(ap, first);
-        for (const char *a = first; a && n < 127; a = va_arg(ap, const char *))
-                argv[n++] = a;
-        va_end(ap);
-        argv[n] = NULL;
+        argv[0] = bench_bin;
         snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
         snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
         posix_spawn_file_actions_init(&fa);
@@ -70,6 +63,20 @@ static int run_envp(char **envp, const char *first, ...)
         slurp(outp, outtext, sizeof outtext);
         slurp(errp, errtext, sizeof errtext);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The same with the arguments as a NULL-terminated list. */
+static int run_envp(char **envp, const char *first, ...)
+{
+        const char *argv[128];
+        va_list ap;
+        int n = 1;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 127; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+        return run_argv(envp, argv);
 }
 #define run(...) run_envp(NULL, __VA_ARGS__, NULL)
 
@@ -795,6 +802,172 @@ static void test_interrupt(void **state)
         }
 }
 
+/* --- detectors end to end (issue 4) ---------------------------------------- */
+
+/* Flags of `kind` in doc (any allocator when alloc is NULL). */
+static size_t count_flags(json_t *doc, const char *kind, const char *alloc)
+{
+        json_t *f;
+        size_t i, n = 0;
+        json_array_foreach(json_object_get(doc, "flags"), i, f)
+        {
+                if (strcmp(jstr(f, "kind"), kind) == 0 &&
+                    (!alloc || strcmp(jstr(f, "allocator"), alloc) == 0))
+                        n++;
+        }
+        return n;
+}
+
+/* Run bench with the list of arguments plus -q -o NAME (in the temporary
+ * directory); it must exit 0 or 4. Returns the results document. */
+static json_t *run_doc(const char *name, const char *first, ...)
+{
+        const char *argv[64];
+        const char *out = tmpfile_path(name);
+        va_list ap;
+        int n = 1, rc;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 58; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n++] = "-q";
+        argv[n++] = "-o";
+        argv[n++] = out;
+        argv[n] = NULL;
+        rc = run_argv(NULL, argv);
+        if (rc != 0 && rc != 4)
+                fail_msg("bench exited %d: %s", rc, errtext);
+        return load(out);
+}
+
+static char *lib(const char *name)
+{
+        static char buf[4][512];
+        static int k;
+        char *p = buf[k++ % 4];
+        snprintf(p, 512, "--alloc=%s/lib%s.so", build_dir, name);
+        return p;
+}
+
+/* The clean matrix raises nothing: the four allocators on conn-leak without
+ * a leak and on native mmap-sweep. */
+static void test_clean_matrix_no_flags(void **state)
+{
+        json_t *doc;
+        (void)state;
+        doc = run_doc("clean1.json", "--alloc=all", "--workload=conn-leak", "--reps", "2", NULL);
+        assert_int_equal(json_array_size(json_object_get(doc, "runs")), 4);
+        assert_int_equal(json_array_size(json_object_get(doc, "flags")), 0);
+        json_decref(doc);
+        doc = run_doc("clean2.json", "--alloc=all", "--workload=mmap-sweep", "--reps", "2", NULL);
+        assert_int_equal(json_array_size(json_object_get(doc, "flags")), 0);
+        json_decref(doc);
+}
+
+/* The stories: conn-leak leaking one record per 64 connections is a
+ * leak-growth for every allocator; glibc with 8 threads bloats VSZ with its
+ * arenas, and MALLOC_ARENA_MAX=1 does not. */
+static void test_story_flags(void **state)
+{
+        json_t *doc, *f;
+        size_t i;
+        (void)state;
+        doc = run_doc("s1.json", "--alloc=all", "--workload=conn-leak", "--set", "leak_every=64",
+                      "--set", "settle_ms=0", "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "leak-growth", "glibc"), 1);
+        assert_int_equal(count_flags(doc, "leak-growth", "jemalloc"), 1);
+        assert_int_equal(count_flags(doc, "leak-growth", "tcmalloc"), 1);
+        assert_int_equal(count_flags(doc, "leak-growth", "mimalloc"), 1);
+        json_array_foreach(json_object_get(doc, "flags"), i, f)
+                assert_true(json_number_value(json_object_get(json_object_get(f, "evidence"),
+                                                              "live_bytes_per_round")) == 512);
+        json_decref(doc);
+        if (generic)
+                return; /* VSZ is unknown there */
+        doc = run_doc("s2.json", "--alloc=glibc", "--workload=arena-churn", "--threads", "8",
+                      "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "vsz-bloat", "glibc"), 1);
+        assert_non_null(strstr(jstr(json_array_get(json_object_get(doc, "flags"), 0), "hint"),
+                               "MALLOC_ARENA_MAX"));
+        json_decref(doc);
+        doc = run_doc("s3.json", "--alloc=glibc", "--workload=arena-churn", "--threads", "8",
+                      "--env", "MALLOC_ARENA_MAX=1", "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "vsz-bloat", NULL), 0);
+        json_decref(doc);
+}
+
+/* Each pathological reference allocator is caught by its detector. */
+static void test_reference_allocators_caught(void **state)
+{
+        json_t *doc;
+        (void)state;
+        doc = run_doc("r1.json", lib("crashy"), "--workload=calloc-sweep", "--set", "sizes=4k",
+                      "--set", "iterations=100000", "--reps", "1", NULL);
+        assert_int_equal(count_flags(doc, "run-failure", "libcrashy.so"), 1);
+        json_decref(doc);
+        doc = run_doc("r2.json", lib("leakfree"), "--workload=conn-leak", "--set", "settle_ms=0",
+                      "--reps", "2", NULL);
+        if (!generic)
+                assert_int_equal(count_flags(doc, "leak-growth", "libleakfree.so"), 1);
+        json_decref(doc);
+        if (generic)
+                return;
+        doc = run_doc("r3.json", lib("zerocache"), "--workload=calloc-sweep", "--set",
+                      "sizes=64k..256M*4", "--reps", "3", NULL);
+        assert_int_equal(count_flags(doc, "calloc-zeroing", "libzerocache.so"), 1);
+        assert_int_equal(count_flags(doc, "size-cliff", "libzerocache.so"), 1);
+        json_decref(doc);
+        doc = run_doc("r4.json", lib("noreturn"), "--workload=calloc-sweep", "--set", "sizes=64M",
+                      "--set", "touch=all", "--set", "iterations=4", "--set", "mode=fresh",
+                      "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "rss-retention", "libnoreturn.so"), 1);
+        json_decref(doc);
+        doc = run_doc("r5.json", lib("threadreserve"), "--workload=arena-churn", "--threads", "4",
+                      "--set", "turnover=on", "--set", "ops=5000", "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "vsz-bloat", "libthreadreserve.so"), 1);
+        assert_int_equal(count_flags(doc, "address-space-growth", "libthreadreserve.so"), 1);
+        json_decref(doc);
+        doc = run_doc("r6.json", lib("mapleak"), "--workload=mmap-sweep", "--set", "via=malloc",
+                      "--set", "reserve=256M", "--set", "touch=16M", "--reps", "2", NULL);
+        assert_int_equal(count_flags(doc, "address-space-growth", "libmapleak.so"), 1);
+        json_decref(doc);
+}
+
+/* --fail-on: exit 2 when a flag of that severity or worse is raised. */
+static void test_fail_on(void **state)
+{
+        const char *out = tmpfile_path("failon.json");
+        (void)state;
+        assert_int_equal(run("--workload=conn-leak", "--set", "leak_every=64", "--set",
+                             "settle_ms=0", "--reps", "1", "--fail-on", "high", "-q", "-o", out),
+                         2);
+        assert_true(exists(out));
+        assert_int_equal(run("--workload=conn-leak", "--set", "settle_ms=0", "--reps", "1",
+                             "--fail-on", "warn", "-q", "-o", out),
+                         0);
+        assert_int_equal(run("--workload=conn-leak", "--fail-on", "sometimes", "-o",
+                             tmpfile_path("never4.json")),
+                         1);
+        assert_non_null(strstr(errtext, "warn or high"));
+}
+
+/* calibrate measures, and a run records the calibration. */
+static void test_calibration(void **state)
+{
+        json_t *doc, *cal;
+        (void)state;
+        assert_int_equal(run("calibrate"), 0);
+        assert_non_null(strstr(outtext, "page fault"));
+        doc = run_doc("cal.json", "--workload=calloc-sweep", "--set", "sizes=4k", "--set",
+                      "iterations=10", "--reps", "1", NULL);
+        cal = json_object_get(doc, "calibration");
+        assert_true(json_object_size(json_object_get(cal, "memset_bytes_per_ns")) >= 8);
+        assert_true(json_number_value(json_object_get(cal, "page_fault_ns")) > 0);
+        assert_true(json_number_value(json_object_get(cal, "mmap_ns")) > 0);
+        assert_true(json_is_true(json_object_get(cal, "cached")));
+        json_decref(doc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -816,6 +989,11 @@ int main(void)
                 cmocka_unit_test(test_job_files),
                 cmocka_unit_test(test_timeline),
                 cmocka_unit_test(test_interrupt),
+                cmocka_unit_test(test_clean_matrix_no_flags),
+                cmocka_unit_test(test_story_flags),
+                cmocka_unit_test(test_reference_allocators_caught),
+                cmocka_unit_test(test_fail_on),
+                cmocka_unit_test(test_calibration),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
