@@ -28,12 +28,14 @@ SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
 BENCH_SRC   := harness/main.c harness/run.c harness/opts.c harness/list.c harness/job.c harness/results.c \
                harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c \
                harness/jobfile.c harness/place.c harness/calibrate.c \
-               $(wildcard harness/detect/*.c)
+               harness/resfile.c $(wildcard harness/detect/*.c) \
+               $(wildcard harness/plot.c harness/compare.c harness/history.c harness/dashboard.c \
+                          harness/changepoint.c harness/mwu.c)
 RUNNER_SRC  := harness/runner.c harness/version.c harness/calib.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih) -lm
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3) -lm
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA
@@ -41,10 +43,13 @@ endif
 RUNNER_LIBS := -ldl -lpthread
 TEST_LIBS   := $(shell pkg-config --libs cmocka) $(BENCH_LIBS)
 
-UNIT_TESTS  := parse prng stats results detect
+# every tests/unit/test_NAME.c; procfs reads Linux's /proc fixtures
+UNIT_TESTS  := $(filter-out procfs,$(patsubst tests/unit/test_%.c,%,$(wildcard tests/unit/test_*.c)))
 ifeq ($(PLATFORM),linux)
 UNIT_TESTS  += procfs
 endif
+# every tests/integration/test_NAME.c drives the built bench
+INTEG_BINS  := $(patsubst tests/integration/test_%.c,$(O)/itest_%,$(wildcard tests/integration/test_*.c))
 UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
 ALLOCATORS  := $(O)/libabcount.so $(O)/libzerocache.so $(O)/libnoreturn.so $(O)/libthreadreserve.so \
                $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so
@@ -87,7 +92,7 @@ LIB_OBJS = $(call obj,$(filter-out harness/main.c,$(BENCH_SRC)) $(SHARED_SRC))
 $(O)/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
-$(O)/test_integration: tests/integration/test_integration.c
+$(O)/itest_%: tests/integration/test_%.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
 # `make check` tests the Linux build and the generic POSIX fallback.
@@ -96,10 +101,10 @@ ifeq ($(PLATFORM),linux)
 	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
 endif
 
-check-one: all $(UNIT_BINS) $(O)/test_integration
+check-one: all $(UNIT_BINS) $(INTEG_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t ($(PLATFORM))"; (cd tests && ../$$t); done
-	@echo "== $(O)/test_integration ($(PLATFORM))"
-	AB_BENCH=$(O)/bench AB_BUILD=$(O) ./$(O)/test_integration
+	@set -e; for t in $(INTEG_BINS); do echo "== $$t ($(PLATFORM))"; \
+		AB_BENCH=$(O)/bench AB_BUILD=$(O) ./$$t; done
 
 bench-harness: all
 	benchmarks/harness_cost.sh

@@ -141,6 +141,11 @@ int ab_jobdir(char *out, size_t len);
 json_t *ab_calibration_get(const struct ab_opts *o, bool force, char *err, size_t errlen);
 int ab_cmd_calibrate(int argc, char **argv);
 
+/* plot.c, compare.c, history.c: the commands that read results files */
+int ab_cmd_plot(int argc, char **argv);
+int ab_cmd_compare(int argc, char **argv);
+int ab_cmd_history(int argc, char **argv);
+
 /* run.c */
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */

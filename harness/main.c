@@ -22,6 +22,10 @@ static void usage(FILE *f)
                 "                        run the matrix, print a summary, write a results file\n"
                 "  bench list            allocators (found or not, library, version) and workloads\n"
                 "  bench calibrate       this machine's reference costs (memset, page fault, mmap)\n"
+                "  bench plot FILE.. [-o DIR]   gnuplot PNG and SVG figures from results files\n"
+                "  bench compare BASE NEW       changes per point with confidence; exit 3 on a\n"
+                "                               significant regression\n"
+                "  bench history add|show|check|html   nightly tracking in SQLite\n"
                 "  bench help            this text; bench COMMAND --help for one command\n"
                 "\n"
                 "Example:\n"
@@ -53,6 +57,20 @@ int main(int argc, char **argv)
                 argv[1] = argv[0];
                 return ab_cmd_run(argc - 1, argv + 1);
         }
+        {
+                static const struct {
+                        const char *name;
+                        int (*fn)(int, char **);
+                } cmds[] = {{"plot", ab_cmd_plot},
+                            {"compare", ab_cmd_compare},
+                            {"history", ab_cmd_history}};
+                for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+                        if (strcmp(cmd, cmds[i].name) == 0) {
+                                argv[1] = argv[0];
+                                return cmds[i].fn(argc - 1, argv + 1);
+                        }
+                }
+        }
         if (strcmp(cmd, "calibrate") == 0) {
                 argv[1] = argv[0];
                 return ab_cmd_calibrate(argc - 1, argv + 1);
@@ -63,7 +81,7 @@ int main(int argc, char **argv)
         }
         if (cmd[0] == '-')
                 return ab_cmd_run(argc, argv);
-        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, calibrate, help; see bench help)\n",
+        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, history, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

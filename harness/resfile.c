@@ -1,0 +1,97 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resfile.h"
+
+json_t *ab_results_load(const char *path, char *err, size_t errlen)
+{
+        json_error_t je;
+        json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &je), *runs, *r;
+        const char *schema;
+        size_t i;
+        if (!doc) {
+                snprintf(err, errlen, "%s: %s%s (accepted: a results file written by bench run)",
+                         path, je.line > 0 ? "invalid JSON: " : "",
+                         je.line > 0 ? je.text : strerror(errno));
+                if (je.line > 0) {
+                        size_t n = strlen(err);
+                        snprintf(err + n, errlen - n, " at line %d", je.line);
+                }
+                return NULL;
+        }
+        schema = json_string_value(json_object_get(doc, "schema"));
+        if (!schema || strcmp(schema, "allocbench/results/1") != 0) {
+                snprintf(err, errlen, "%s: not an allocbench results file (schema is %s; accepted: "
+                                      "allocbench/results/1)",
+                         path, schema ? schema : "missing");
+                json_decref(doc);
+                return NULL;
+        }
+        runs = json_object_get(doc, "runs");
+        if (!json_is_array(runs)) {
+                snprintf(err, errlen, "%s: \"runs\" is not an array", path);
+                json_decref(doc);
+                return NULL;
+        }
+        json_array_foreach(runs, i, r)
+        {
+                if (!json_is_string(json_object_get(json_object_get(r, "allocator"), "name")) ||
+                    !json_is_string(json_object_get(json_object_get(r, "workload"), "name")) ||
+                    !json_is_array(json_object_get(r, "points"))) {
+                        snprintf(err, errlen,
+                                 "%s: run %zu lacks allocator.name, workload.name or points",
+                                 path, i);
+                        json_decref(doc);
+                        return NULL;
+                }
+        }
+        return doc;
+}
+
+static int by_key(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *ab_point_label(json_t *point, char *buf, size_t len)
+{
+        json_t *params = json_object_get(point, "params");
+        const char *keys[32];
+        size_t n = 0, off = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(params, k, v)
+        {
+                if (n < 32)
+                        keys[n++] = k;
+        }
+        qsort(keys, n, sizeof *keys, by_key);
+        buf[0] = '\0';
+        for (size_t i = 0; i < n && off < len; i++) {
+                json_t *val = json_object_get(params, keys[i]);
+                if (json_is_integer(val))
+                        off += (size_t)snprintf(buf + off, len - off, "%s%s=%lld", i ? ";" : "",
+                                                keys[i], (long long)json_integer_value(val));
+                else if (json_is_string(val))
+                        off += (size_t)snprintf(buf + off, len - off, "%s%s=%s", i ? ";" : "",
+                                                keys[i], json_string_value(val));
+                else
+                        off += (size_t)snprintf(buf + off, len - off, "%s%s=%g", i ? ";" : "",
+                                                keys[i], json_number_value(val));
+        }
+        if (n == 0)
+                snprintf(buf, len, "-");
+        return buf;
+}
+
+const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len)
+{
+        char label[512];
+        snprintf(buf, len, "%s|%s|%s",
+                 json_string_value(json_object_get(json_object_get(run, "allocator"), "name")),
+                 json_string_value(json_object_get(json_object_get(run, "workload"), "name")),
+                 ab_point_label(point, label, sizeof label));
+        return buf;
+}

@@ -1,0 +1,196 @@
+/*
+ * itest.h - what the integration tests share: running the built bench with
+ * its output captured, a temporary directory, loading results documents.
+ * Environment: AB_BENCH (default ./bench) and AB_BUILD (default build) name
+ * the binaries under test. Header-only: each test file is one program.
+ */
+#ifndef AB_ITEST_H
+#define AB_ITEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+extern char **environ;
+
+static const char *bench_bin;
+static const char *build_dir;
+static char tmpdir[] = "/tmp/abtest.XXXXXX";
+static char errtext[65536];
+static char outtext[1 << 20];
+static bool generic; /* built with PLATFORM=generic: memory figures unknown */
+
+static inline void slurp(const char *path, char *buf, size_t len)
+{
+        int fd = open(path, O_RDONLY);
+        ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : 0;
+        buf[n > 0 ? n : 0] = '\0';
+        if (fd >= 0)
+                close(fd);
+}
+
+/* Run bench with argv[1..] (argv[0] is filled in); stdout and stderr land
+ * in outtext and errtext. Returns the exit code, or 128+signal. */
+static inline int run_argv(char **envp, const char **argv)
+{
+        char outp[256], errp[256];
+        posix_spawn_file_actions_t fa;
+        int st;
+        pid_t pid;
+
+        argv[0] = bench_bin;
+        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv,
+                                     envp ? envp : environ),
+                         0);
+        posix_spawn_file_actions_destroy(&fa);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        slurp(outp, outtext, sizeof outtext);
+        slurp(errp, errtext, sizeof errtext);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The same with the arguments as a NULL-terminated list. */
+static inline int run_envp(char **envp, const char *first, ...)
+{
+        const char *argv[128];
+        va_list ap;
+        int n = 1;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 127; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+        return run_argv(envp, argv);
+}
+#define run(...) run_envp(NULL, __VA_ARGS__, NULL)
+
+static inline char *tmpfile_path(const char *name)
+{
+        static char path[8][512];
+        static int k;
+        char *p = path[k++ % 8];
+        snprintf(p, 512, "%s/%s", tmpdir, name);
+        return p;
+}
+
+static inline json_t *load(const char *path)
+{
+        json_error_t e;
+        json_t *doc = json_load_file(path, 0, &e);
+        if (!doc)
+                fail_msg("%s: %s (line %d)", path, e.text, e.line);
+        return doc;
+}
+
+static inline bool exists(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0;
+}
+
+static inline const char *jstr(json_t *o, const char *path)
+{
+        /* dotted path of object keys */
+        char key[64];
+        const char *p = path;
+        while (o && *p) {
+                size_t n = strcspn(p, ".");
+                snprintf(key, sizeof key, "%.*s", (int)n, p);
+                o = json_object_get(o, key);
+                p += n + (p[n] == '.');
+        }
+        return json_string_value(o);
+}
+
+static inline int setup_all(void **state)
+{
+        (void)state;
+        bench_bin = getenv("AB_BENCH") ? getenv("AB_BENCH") : "./bench";
+        build_dir = getenv("AB_BUILD") ? getenv("AB_BUILD") : "build";
+        if (!mkdtemp(tmpdir))
+                return -1;
+        if (run("--alloc=glibc", "--workload=calloc-sweep", "--set", "sizes=4k", "--set",
+                "iterations=10", "--reps", "1", "-q", "-o", tmpfile_path("probe.json")) != 0)
+                return -1;
+        {
+                json_t *d = load(tmpfile_path("probe.json"));
+                generic = strcmp(jstr(d, "host.platform"), "generic") == 0;
+                json_decref(d);
+        }
+        return 0;
+}
+
+static inline int teardown_all(void **state)
+{
+        char cmd[600];
+        (void)state;
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Flags of `kind` in doc (any allocator when alloc is NULL). */
+static inline size_t count_flags(json_t *doc, const char *kind, const char *alloc)
+{
+        json_t *f;
+        size_t i, n = 0;
+        json_array_foreach(json_object_get(doc, "flags"), i, f)
+        {
+                if (strcmp(jstr(f, "kind"), kind) == 0 &&
+                    (!alloc || strcmp(jstr(f, "allocator"), alloc) == 0))
+                        n++;
+        }
+        return n;
+}
+
+/* Run bench with the list of arguments plus -q -o NAME (in the temporary
+ * directory); it must exit 0 or 4. Returns the results document. */
+static inline json_t *run_doc(const char *name, const char *first, ...)
+{
+        const char *argv[64];
+        const char *out = tmpfile_path(name);
+        va_list ap;
+        int n = 1, rc;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 58; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n++] = "-q";
+        argv[n++] = "-o";
+        argv[n++] = out;
+        argv[n] = NULL;
+        rc = run_argv(NULL, argv);
+        if (rc != 0 && rc != 4)
+                fail_msg("bench exited %d: %s", rc, errtext);
+        return load(out);
+}
+
+static inline char *lib(const char *name)
+{
+        static char buf[4][512];
+        static int k;
+        char *p = buf[k++ % 4];
+        snprintf(p, 512, "--alloc=%s/lib%s.so", build_dir, name);
+        return p;
+}
+
+
+#endif
