@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "account.h"
 #include "backend.h"
 #include "spawn.h"
 #include "stats.h"
@@ -45,6 +46,8 @@ struct ab_opts {
         enum ab_format format;
         bool quiet;
         int fail_on; /* severity rank that makes bench exit 2, or -1 */
+        int count;      /* AB_COUNT_NONE, AB_COUNT_HW (--count instructions), AB_COUNT_CALLGRIND */
+        bool syscalls;  /* --syscalls: an strace accounting pass per point */
         char **env; /* --env KEY=VALUE */
         size_t nenv;
         unsigned sample_ms;
@@ -79,6 +82,10 @@ struct ab_point_res {
         enum ab_status status;
         int exit_code, signal;
         char error[256];
+        double callgrind_per_op;  /* instructions per op from the callgrind pass; NAN if none */
+        bool have_syscalls;       /* from the strace pass */
+        struct ab_syscalls sc;
+        uint64_t sc_ops;          /* ops of the strace pass */
 };
 
 struct ab_run_res {
@@ -145,6 +152,11 @@ int ab_cmd_calibrate(int argc, char **argv);
 int ab_cmd_plot(int argc, char **argv);
 int ab_cmd_compare(int argc, char **argv);
 int ab_cmd_history(int argc, char **argv);
+
+/* account pass tools and their versions, for the results */
+struct ab_tools {
+        char valgrind[64], strace[64];
+};
 
 /* run.c */
 int ab_cmd_run(int argc, char **argv);

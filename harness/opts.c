@@ -54,6 +54,11 @@ static void run_usage(FILE *f)
                 "  -o, --output FILE   results file (default results/<UTC time>-<host>.json)\n"
                 "  --format FMT        stdout: table (default), json or csv\n"
                 "  --fail-on LEVEL     exit 2 when a flag of LEVEL (warn or high) or worse is raised\n"
+                "  --count WHAT        instructions per op: 'instructions' (hardware counter around\n"
+                "                      the region, where the machine has one) or 'callgrind' (exact,\n"
+                "                      a separate pass under valgrind; timings stay native)\n"
+                "  --syscalls          mmap/munmap/mprotect/madvise/brk/mremap per op, from a\n"
+                "                      separate pass under strace\n"
                 "  -q, --quiet         no progress line\n"
                 "  -h, --help          this text\n"
                 "\n"
@@ -362,6 +367,8 @@ enum {
         OPT_WRAP,
         OPT_NUMA,
         OPT_FAILON,
+        OPT_COUNT,
+        OPT_SYSCALLS,
 };
 
 static const struct option longopts[] = {
@@ -381,6 +388,8 @@ static const struct option longopts[] = {
         {"wrap", required_argument, NULL, OPT_WRAP},
         {"numa", required_argument, NULL, OPT_NUMA},
         {"fail-on", required_argument, NULL, OPT_FAILON},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"syscalls", no_argument, NULL, OPT_SYSCALLS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -470,6 +479,18 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                         else
                                 return bad("--fail-on '%s': expected warn or high", optarg);
                         break;
+                case OPT_COUNT:
+                        if (strcmp(optarg, "instructions") == 0)
+                                o->count = AB_COUNT_HW;
+                        else if (strcmp(optarg, "callgrind") == 0)
+                                o->count = AB_COUNT_CALLGRIND;
+                        else
+                                return bad("--count '%s': expected instructions or callgrind",
+                                           optarg);
+                        break;
+                case OPT_SYSCALLS:
+                        o->syscalls = true;
+                        break;
                 case OPT_THREADS:
                         threads = optarg;
                         break;
@@ -526,6 +547,9 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                         fprintf(stderr, "bench: --workload is empty\n");
                 return AB_BAD_INPUT;
         }
+        if (o->count == AB_COUNT_CALLGRIND && o->wrap)
+                return bad("--count callgrind runs its pass under valgrind itself; it cannot be "
+                           "combined with --wrap");
         if (threads) {
                 char kv[64];
                 if ((r = parse_uint("--threads", threads, 1, 1024, &u)))

@@ -49,6 +49,7 @@ struct ab_rec_point {
         int64_t instructions;                        /* AB_UNKNOWN unless counting */
         uint64_t op_hash;
         uint64_t live_peak; /* most bytes the workload itself held at once (or a bound) */
+        int32_t count_err;  /* --count instructions: errno why the counter is unavailable */
 };
 
 struct ab_rec_round {

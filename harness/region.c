@@ -5,6 +5,8 @@
  * Nothing here allocates.
  */
 #include <errno.h>
+#include <sys/syscall.h>
+#include <valgrind/callgrind.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,18 +43,44 @@ void ab_report_error(int err, const char *msg)
         ab_record_send(&r, AB_REC_ERROR);
 }
 
+/* Marks in a strace log: a write to fd -1 fails at once and is logged with
+ * its text, so the accounting pass can count only the region's calls. */
+static void marker(const char *text)
+{
+        long r = syscall(SYS_write, -1, text, strlen(text));
+        (void)r;
+}
+
 void ab_region_begin(struct ab_kctx *k)
 {
         ab_prim_usage_self(&k->u0);
-        k->t0_ns = ab_prim_now_ns(); /* last, so the clock brackets only the work */
+        switch (k->count_mode) {
+        case AB_COUNT_MARKERS:
+                marker(AB_MARK_BEGIN);
+                break;
+        case AB_COUNT_HW:
+                if (k->icount >= 0)
+                        ab_prim_icount_enable(k->icount, 1);
+                break;
+        }
+        k->t0_ns = ab_prim_now_ns(); /* the clock brackets only the work */
+        if (k->count_mode == AB_COUNT_CALLGRIND)
+                CALLGRIND_TOGGLE_COLLECT; /* the count brackets only the work */
 }
 
 void ab_region_end(struct ab_kctx *k, uint64_t ops)
 {
-        uint64_t t1 = ab_prim_now_ns(); /* first, for the same reason */
+        uint64_t t1;
         struct ab_usage u1;
         struct ab_mem m;
         struct ab_rec_point *p = &point_rec.u.point;
+        if (k->count_mode == AB_COUNT_CALLGRIND)
+                CALLGRIND_TOGGLE_COLLECT;
+        t1 = ab_prim_now_ns(); /* first, for the same reason */
+        if (k->count_mode == AB_COUNT_HW && k->icount >= 0)
+                ab_prim_icount_enable(k->icount, 0);
+        if (k->count_mode == AB_COUNT_MARKERS)
+                marker(AB_MARK_END);
 
         ab_prim_usage_self(&u1);
         ab_prim_mem_self(&m);
@@ -67,6 +95,13 @@ void ab_region_end(struct ab_kctx *k, uint64_t ops)
         p->pte_kib = m.pte_kib;
         p->hwm_kib = m.hwm_kib;
         p->instructions = AB_UNKNOWN;
+        p->count_err = 0;
+        if (k->count_mode == AB_COUNT_HW) {
+                if (k->icount >= 0)
+                        p->instructions = ab_prim_icount_read(k->icount);
+                else
+                        p->count_err = -k->icount;
+        }
 }
 
 void ab_region_send_point(uint64_t op_hash, uint64_t live_peak)

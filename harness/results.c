@@ -3,6 +3,7 @@
  * the atomic file write every output of allocbench goes through.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,13 +198,39 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
                                                                   ? json_integer((json_int_t)live)
                                                                   : json_null());
         }
-        if (instr_known) {
+        if (!isnan(p->callgrind_per_op) && p->callgrind_per_op > 0) {
+                json_object_set_new(o, "instructions_per_op", json_real(p->callgrind_per_op));
+        } else if (instr_known) {
                 for (size_t i = 0; i < p->nreps; i++)
                         tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
                 json_object_set_new(o, "instructions_per_op",
                                     json_real(ab_stats_median(tmp, p->nreps)));
         } else {
                 json_object_set_new(o, "instructions_per_op", json_null());
+        }
+        if (p->have_syscalls && p->sc_ops) {
+                json_t *sc = json_object();
+                double ops = (double)p->sc_ops;
+                for (int i = 0; i < AB_SC_N; i++)
+                        json_object_set_new(sc, ab_syscall_names[i], json_real((double)p->sc.n[i] / ops));
+                json_object_set_new(sc, "mapped_bytes", json_real((double)p->sc.mapped_bytes / ops));
+                json_object_set_new(sc, "unmapped_bytes",
+                                    json_real((double)p->sc.unmapped_bytes / ops));
+                json_object_set_new(sc, "advised_bytes", json_real((double)p->sc.advised_bytes / ops));
+                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
+                json_object_set_new(o, "syscalls_per_op", sc);
+                /* the exact counts of the strace pass, over its `ops` ops */
+                sc = json_object();
+                for (int i = 0; i < AB_SC_N; i++)
+                        json_object_set_new(sc, ab_syscall_names[i], json_integer((json_int_t)p->sc.n[i]));
+                json_object_set_new(sc, "mapped_bytes", json_integer((json_int_t)p->sc.mapped_bytes));
+                json_object_set_new(sc, "unmapped_bytes",
+                                    json_integer((json_int_t)p->sc.unmapped_bytes));
+                json_object_set_new(sc, "advised_bytes", json_integer((json_int_t)p->sc.advised_bytes));
+                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
+                json_object_set_new(o, "syscalls", sc);
+        } else {
+                json_object_set_new(o, "syscalls_per_op", json_null());
         }
 #undef MED
 #undef MEM

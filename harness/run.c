@@ -8,6 +8,7 @@
  * instead of biasing the one measured last.
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -67,6 +68,11 @@ struct matrix {
         bool tty;
         bool interrupted;
         struct ab_numa numa; /* prepared --numa policy */
+        char **env_plain;    /* the environment without a preload (strace gets it by -E) */
+        char valgrind[PATH_MAX], strace[PATH_MAX]; /* accounting tools, resolved */
+        char tmpdir[64];     /* accounting outputs */
+        struct ab_tools tools;
+        int count_err;       /* why --count instructions found no counter */
 };
 
 static void progress(struct matrix *m, const struct ab_run_res *run, size_t point, const char *what)
@@ -135,20 +141,43 @@ static void free_argv(char **av)
 
 /* The words of one child: [wrapper [-E preload]] then the runner in `mode`
  * (info or run) with the point's parameters, or the cmd program. */
+/* How one child is started: the user's launcher, or an accounting pass's. */
+enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE };
+
 static char **child_argv(const struct matrix *m, const struct ab_run_res *run, const char *mode,
-                         size_t point, uint64_t iters)
+                         size_t point, uint64_t iters, enum pass pass, const char *outfile)
 {
         const struct ab_opts *o = m->o;
         const struct ab_job *j = run->job;
         const struct ab_workload *w = j->w;
         struct argv a = {0};
+        bool preload_arg = wrap_is_qemu(o);
 
-        for (size_t i = 0; i < o->wrap_argc; i++)
-                push(&a, "%s", o->wrap_argv[i]);
-        if (wrap_is_qemu(o) && run->alloc->library[0]) /* the guest's environment */
+        if (pass == PASS_CALLGRIND) {
+                push(&a, "%s", m->valgrind);
+                push(&a, "--tool=callgrind");
+                push(&a, "--collect-atstart=no");
+                push(&a, "--callgrind-out-file=%s", outfile);
+                push(&a, "-q");
+        } else if (pass == PASS_STRACE) {
+                push(&a, "%s", m->strace);
+                push(&a, "-f");
+                push(&a, "-qq");
+                push(&a, "-o");
+                push(&a, "%s", outfile);
+                push(&a, "-e");
+                push(&a, "trace=mmap,munmap,mprotect,madvise,brk,mremap,write");
+                push(&a, "-e");
+                push(&a, "signal=none");
+                preload_arg = true; /* strace itself must not be preloaded */
+        } else {
+                for (size_t i = 0; i < o->wrap_argc; i++)
+                        push(&a, "%s", o->wrap_argv[i]);
+        }
+        if (preload_arg && run->alloc->library[0]) { /* the traced program's environment */
                 push(&a, "-E");
-        if (wrap_is_qemu(o) && run->alloc->library[0])
                 push(&a, "%s=%s", ab_prim_preload_var(), run->alloc->library);
+        }
         if (!w->run && strcmp(mode, "run") == 0) {
                 for (int i = 0; i < o->cmd_argc; i++)
                         push(&a, "%s", o->cmd_argv[i]);
@@ -160,6 +189,12 @@ static char **child_argv(const struct matrix *m, const struct ab_run_res *run, c
         if (run->alloc->library[0])
                 push(&a, "--expect=%s", run->alloc->library);
         push(&a, "--seed=%llu", (unsigned long long)o->seed);
+        if (pass == PASS_CALLGRIND)
+                push(&a, "--count=callgrind");
+        else if (pass == PASS_STRACE)
+                push(&a, "--count=markers");
+        else if (o->count == AB_COUNT_HW)
+                push(&a, "--count=instructions");
         if (strcmp(mode, "run") != 0)
                 goto out;
         push(&a, "%s", w->name);
@@ -188,18 +223,19 @@ out:
 }
 
 /* Start one child for (run, point) and wait for it. */
-static int one_child(struct matrix *m, size_t ri, const char *mode, size_t point, uint64_t iters,
-                     struct ab_outcome *out)
+static int spawn_child(struct matrix *m, size_t ri, const char *mode, size_t point,
+                       uint64_t iters, enum pass pass, const char *outfile,
+                       struct ab_outcome *out)
 {
         struct ab_run_res *run = &m->runs[ri];
         size_t ai = ri % m->o->nallocs;
         struct ab_spawn s = {0};
-        char **av = child_argv(m, run, mode, point, iters);
+        char **av = child_argv(m, run, mode, point, iters, pass, outfile);
         int r;
         if (!av)
                 return -ENOMEM;
         s.argv = av;
-        s.envp = m->envs[ai];
+        s.envp = pass == PASS_STRACE ? m->env_plain : m->envs[ai];
         s.sample_ms = strcmp(mode, "run") == 0 ? m->o->sample_ms : 0;
         s.timeout_ns = m->o->timeout_ns;
         s.mem_limit = m->o->mem_limit;
@@ -214,6 +250,57 @@ static int one_child(struct matrix *m, size_t ri, const char *mode, size_t point
         }
         if (out->interrupted)
                 m->interrupted = true;
+        return 0;
+}
+
+static int one_child(struct matrix *m, size_t ri, const char *mode, size_t point, uint64_t iters,
+                     struct ab_outcome *out)
+{
+        return spawn_child(m, ri, mode, point, iters, PASS_NATIVE, NULL, out);
+}
+
+/* The accounting passes of a point: one child per allocator under callgrind
+ * and/or strace, after the timed repetitions and never mixed with them. */
+static int account_point(struct matrix *m, size_t job, size_t point, uint64_t iters)
+{
+        size_t na = m->o->nallocs;
+        for (int pass = PASS_CALLGRIND; pass <= PASS_STRACE && !m->interrupted; pass++) {
+                if ((pass == PASS_CALLGRIND && m->o->count != AB_COUNT_CALLGRIND) ||
+                    (pass == PASS_STRACE && !m->o->syscalls))
+                        continue;
+                for (size_t a = 0; a < na && !m->interrupted; a++) {
+                        size_t ri = job * na + a;
+                        struct ab_point_res *p = &m->runs[ri].points[point];
+                        struct ab_outcome out;
+                        char file[PATH_MAX];
+                        if (p->status != AB_ST_OK || !m->runs[ri].job->w->run)
+                                continue;
+                        snprintf(file, sizeof file, "%s/%s.%zu.%zu", m->tmpdir,
+                                 pass == PASS_CALLGRIND ? "callgrind" : "strace", ri, point);
+                        progress(m, &m->runs[ri], point,
+                                 pass == PASS_CALLGRIND ? "callgrind" : "strace");
+                        if (spawn_child(m, ri, "run", point, iters, (enum pass)pass, file, &out))
+                                return -1;
+                        if (out.status == AB_ST_OK && out.have_point && out.point.ops) {
+                                if (pass == PASS_CALLGRIND) {
+                                        int64_t ir;
+                                        if (ab_callgrind_total(file, &ir) == 0)
+                                                p->callgrind_per_op =
+                                                        (double)ir / (double)out.point.ops;
+                                } else if (ab_strace_parse(file, &p->sc) == 0) {
+                                        p->have_syscalls = true;
+                                        p->sc_ops = out.point.ops;
+                                }
+                        } else if (!out.interrupted) {
+                                fprintf(stderr, "\nbench: note: the %s pass of %s failed (%s)\n",
+                                        pass == PASS_CALLGRIND ? "callgrind" : "strace",
+                                        m->runs[ri].alloc->name,
+                                        out.have_error ? out.error.msg : ab_status_name(out.status));
+                        }
+                        unlink(file);
+                        ab_outcome_free(&out);
+                }
+        }
         return 0;
 }
 
@@ -425,6 +512,8 @@ static int run_point(struct matrix *m, size_t job, size_t point)
         uint64_t iters = 0;
         if (resolve_auto(m, job, point, &iters))
                 return -1;
+        for (size_t a = 0; a < na; a++)
+                m->runs[job * na + a].points[point].callgrind_per_op = NAN;
         for (unsigned rep = 0; rep < m->o->reps && !m->interrupted; rep++) {
                 for (size_t a = 0; a < na && !m->interrupted; a++) {
                         size_t ri = job * na + a;
@@ -445,6 +534,8 @@ static int run_point(struct matrix *m, size_t job, size_t point)
                         }
                         take_info(run, &out);
                         take_timeline(m, run, &out);
+                        if (out.have_point && out.point.count_err)
+                                m->count_err = out.point.count_err;
                         if (out.status == AB_ST_OK && !run->job->w->run) {
                                 take_external(p, &out);
                         } else if (out.status == AB_ST_OK && out.have_point) {
@@ -457,7 +548,7 @@ static int run_point(struct matrix *m, size_t job, size_t point)
                         ab_outcome_free(&out);
                 }
         }
-        return 0;
+        return account_point(m, job, point, iters);
 }
 
 /* Before the matrix: start each allocator once to prove it loads and serves
@@ -506,9 +597,18 @@ static void finish_runs(struct matrix *m, size_t nruns)
 
 /* Build the document, decide the flags, write it, print the summary.
  * *worst is the highest severity rank raised (-1 for none). */
-static int write_and_print(struct matrix *m, size_t nruns, json_t *cal, int *worst)
+static int write_and_print(struct matrix *m, size_t nruns, json_t *cal,
+                           const struct ab_tools *tools, int *worst)
 {
         json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), cal, m->interrupted);
+        json_object_set_new(doc, "accounting",
+                            json_pack("{s:s?,s:s?,s:s?,s:s?}", "instructions",
+                                      m->o->count == AB_COUNT_CALLGRIND ? "callgrind"
+                                      : m->o->count == AB_COUNT_HW      ? "hardware"
+                                                                        : NULL,
+                                      "valgrind", tools->valgrind[0] ? tools->valgrind : NULL,
+                                      "syscalls", m->o->syscalls ? "strace" : NULL, "strace",
+                                      tools->strace[0] ? tools->strace : NULL));
         json_t *f;
         char *text, err[512];
         size_t i;
@@ -606,6 +706,28 @@ int ab_cmd_run(int argc, char **argv)
                 }
                 m.total += o.jobs[j].npoints * o.reps * o.nallocs;
         }
+        if (o.count == AB_COUNT_CALLGRIND || o.syscalls) {
+                if (o.count == AB_COUNT_CALLGRIND && ab_which("valgrind", m.valgrind, sizeof m.valgrind)) {
+                        fprintf(stderr, "bench: --count callgrind needs valgrind (apt-get install "
+                                        "valgrind)\n");
+                        return AB_BAD_INPUT;
+                }
+                if (o.syscalls && ab_which("strace", m.strace, sizeof m.strace)) {
+                        fprintf(stderr, "bench: --syscalls needs strace (apt-get install strace)\n");
+                        return AB_BAD_INPUT;
+                }
+                snprintf(m.tmpdir, sizeof m.tmpdir, "/tmp/allocbench.XXXXXX");
+                if (!mkdtemp(m.tmpdir) || !(m.env_plain = ab_env_build(NULL, o.env, o.nenv))) {
+                        fprintf(stderr, "bench: cannot make a temporary directory: %s\n",
+                                strerror(errno));
+                        return AB_BAD_INPUT;
+                }
+                if (o.count == AB_COUNT_CALLGRIND)
+                        ab_tool_version(m.valgrind, "--version", m.tools.valgrind,
+                                        sizeof m.tools.valgrind);
+                if (o.syscalls)
+                        ab_tool_version(m.strace, "-V", m.tools.strace, sizeof m.tools.strace);
+        }
         if (o.numa) {
                 char err[256];
                 if (ab_place_numa_prepare(o.numa, &m.numa, err, sizeof err)) {
@@ -635,7 +757,14 @@ int ab_cmd_run(int argc, char **argv)
         if (ab_spawn_interrupted())
                 m.interrupted = true;
         finish_runs(&m, nruns);
-        if (write_and_print(&m, nruns, cal, &worst))
+        if (m.tmpdir[0])
+                rmdir(m.tmpdir);
+        if (o.count == AB_COUNT_HW && m.count_err)
+                fprintf(stderr, "bench: note: --count instructions: this machine gives no "
+                                "hardware instruction counter (perf_event_open: %s); "
+                                "instructions_per_op is null. --count callgrind counts exactly.\n",
+                        strerror(m.count_err));
+        if (write_and_print(&m, nruns, cal, &m.tools, &worst))
                 return AB_RUN_FAILED;
         if (m.interrupted) {
                 fprintf(stderr, "bench: interrupted; the results file holds what was measured\n");

@@ -48,6 +48,8 @@ static int check_owner(const char *expect, const char *owner)
         return 0;
 }
 
+static int count_mode = AB_COUNT_NONE;
+
 static int run_workload(int argc, char **argv, int i, uint64_t seed)
 {
         const struct ab_workload *w;
@@ -80,6 +82,8 @@ static int run_workload(int argc, char **argv, int i, uint64_t seed)
                         return usage("every parameter must be given");
 
         memset(&k, 0, sizeof k);
+        k.count_mode = count_mode;
+        k.icount = count_mode == AB_COUNT_HW ? ab_prim_icount_open() : -1;
         k.v = v;
         k.text = text;
         k.seed = seed;
@@ -113,6 +117,12 @@ int main(int argc, char **argv)
                         expect = argv[i] + 9;
                 else if (strncmp(argv[i], "--seed=", 7) == 0)
                         seed = strtoull(argv[i] + 7, NULL, 10);
+                else if (strcmp(argv[i], "--count=instructions") == 0)
+                        count_mode = AB_COUNT_HW;
+                else if (strcmp(argv[i], "--count=callgrind") == 0)
+                        count_mode = AB_COUNT_CALLGRIND;
+                else if (strcmp(argv[i], "--count=markers") == 0)
+                        count_mode = AB_COUNT_MARKERS;
                 else
                         return usage("unknown option");
         }

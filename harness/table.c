@@ -86,6 +86,73 @@ static void fmt_bytes(double b, char *buf, size_t len)
                 fmt_kib((int64_t)(b / 1024), buf, len);
 }
 
+/* Instruction counts and memory system calls from the accounting passes:
+ * one row per point, allocators side by side. */
+static void account_tables(FILE *f, struct ab_run_res *runs, size_t na)
+{
+        const struct ab_job *j = runs[0].job;
+        bool instr = false, sc = false;
+        for (size_t a = 0; a < na; a++)
+                for (size_t p = 0; p < j->npoints; p++) {
+                        const struct ab_point_res *pt = &runs[a].points[p];
+                        instr |= !isnan(pt->callgrind_per_op) && pt->callgrind_per_op > 0;
+                        instr |= pt->nreps && pt->reps[0].instructions >= 0;
+                        sc |= pt->have_syscalls;
+                }
+        if (instr) {
+                fprintf(f, "\ninstructions per op (%s)\n%-10s",
+                        isnan(runs[0].points[0].callgrind_per_op) ? "hardware counter"
+                                                                 : "callgrind, exact",
+                        j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point");
+                for (size_t a = 0; a < na; a++)
+                        fprintf(f, "  %14s", runs[a].alloc->name);
+                fprintf(f, "\n");
+                for (size_t p = 0; p < j->npoints; p++) {
+                        char label[32] = "-";
+                        if (j->sweep >= 0)
+                                ab_fmt_size(j->points[p], label, sizeof label);
+                        fprintf(f, "%-10s", label);
+                        for (size_t a = 0; a < na; a++) {
+                                const struct ab_point_res *pt = &runs[a].points[p];
+                                double v = pt->callgrind_per_op;
+                                if ((isnan(v) || v <= 0) && pt->nreps && pt->reps[0].instructions >= 0)
+                                        v = (double)pt->reps[0].instructions / (double)pt->ops;
+                                if (isnan(v) || v <= 0)
+                                        fprintf(f, "  %14s", "-");
+                                else
+                                        fprintf(f, "  %14.1f", v);
+                        }
+                        fprintf(f, "\n");
+                }
+        }
+        if (sc) {
+                fprintf(f, "\nmemory system calls per op (strace pass): mmap munmap madvise brk\n%-10s",
+                        j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point");
+                for (size_t a = 0; a < na; a++)
+                        fprintf(f, "  %-27s", runs[a].alloc->name);
+                fprintf(f, "\n");
+                for (size_t p = 0; p < j->npoints; p++) {
+                        char label[32] = "-";
+                        if (j->sweep >= 0)
+                                ab_fmt_size(j->points[p], label, sizeof label);
+                        fprintf(f, "%-10s", label);
+                        for (size_t a = 0; a < na; a++) {
+                                const struct ab_point_res *pt = &runs[a].points[p];
+                                double ops = pt->sc_ops ? (double)pt->sc_ops : 1;
+                                if (!pt->have_syscalls) {
+                                        fprintf(f, "  %-27s", "-");
+                                        continue;
+                                }
+                                fprintf(f, "  %6.3g %6.3g %6.3g %6.3g", (double)pt->sc.n[AB_SC_MMAP] / ops,
+                                        (double)pt->sc.n[AB_SC_MUNMAP] / ops,
+                                        (double)pt->sc.n[AB_SC_MADVISE] / ops,
+                                        (double)pt->sc.n[AB_SC_BRK] / ops);
+                        }
+                        fprintf(f, "\n");
+                }
+        }
+}
+
 /* Round-based workloads: one row per round, allocators side by side. */
 static void rounds_table(FILE *f, struct ab_run_res *runs, size_t na)
 {
@@ -164,6 +231,7 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
                         fprintf(f, "\n");
                 }
                 rounds_table(f, &runs[base], na);
+                account_tables(f, &runs[base], na);
                 for (size_t a = 0; a < na; a++) {
                         const struct ab_run_res *r = &runs[base + a];
                         for (size_t p = 0; p < j->npoints; p++) {

@@ -23,6 +23,9 @@
 #include "prim/prim.h"
 
 #define AB_AUTO UINT64_MAX
+
+/* How the runner counts the measured region (--count, --syscalls). */
+enum { AB_COUNT_NONE, AB_COUNT_HW, AB_COUNT_CALLGRIND, AB_COUNT_MARKERS };
 #define AB_SIZES_MAX 64 /* items in an AB_PT_SIZES list */
 
 enum ab_ptype {
@@ -55,6 +58,9 @@ struct ab_kctx {
         uint64_t op_hash;
         uint64_t paused_ns; /* set by the kernel: untimed pauses inside the region */
         uint64_t live_peak; /* set by the kernel: most bytes it held at once (a bound) */
+        /* private to the runner: how the region is counted (runner.c) */
+        int count_mode;     /* AB_COUNT_* */
+        int icount;         /* hardware counter handle, or -errno */
 };
 
 struct ab_workload {
@@ -70,6 +76,10 @@ struct ab_workload {
          * Returns 0 or -errno (-ENOMEM when an allocation failed). */
         int (*run)(struct ab_kctx *k);
 };
+
+/* The strace markers of the measured region (AB_COUNT_MARKERS). */
+#define AB_MARK_BEGIN "allocbench:region-begin"
+#define AB_MARK_END "allocbench:region-end"
 
 /* Provided by the runner to kernels. None of them allocates. */
 void ab_region_begin(struct ab_kctx *k);

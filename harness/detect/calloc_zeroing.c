@@ -45,9 +45,9 @@ static void emit(json_t *flags, json_t *run, json_t *ev, double first, double la
         /* say only what was measured: without calibration there is no ratio */
         if (json_is_number(ratio))
                 snprintf(how, sizeof how, " (%.1fx a memset of that size here%s)",
-                         json_number_value(ratio), faults ? ", and it faults every page in again" : "");
+                         json_number_value(ratio), faults ? ", and it faults in every page" : "");
         else
-                snprintf(how, sizeof how, "%s", faults ? " (it faults every page in again)" : "");
+                snprintf(how, sizeof how, "%s", faults ? " (it faults in every page)" : "");
         ab_flag_add(flags, run, "calloc-zeroing", faults || last >= 32.0 * 1024 * 1024 ? "high" : "warn",
                     json_pack("{s:I}", "size", (json_int_t)first), ev,
                     "calloc of a reused %s%s%s block costs what zeroing it costs%s instead of O(1)",

@@ -89,6 +89,15 @@ int ab_prim_bind_cpus(const char *cpus);
  * between fork and exec: async-signal-safe. Returns 0 or -errno. */
 int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode);
 
+/* The hardware instruction counter of the calling thread (user space only,
+ * created disabled, inherited by threads created later). Returns a handle
+ * >= 0, or -errno where the kernel or the machine does not allow it. No malloc. */
+int ab_prim_icount_open(void);
+/* Enable / disable (no malloc, one system call each). */
+void ab_prim_icount_enable(int h, int on);
+/* Read the count; AB_UNKNOWN on error. */
+int64_t ab_prim_icount_read(int h);
+
 /* Which platform implementation was built ("linux", "generic"). */
 const char *ab_prim_name(void);
 

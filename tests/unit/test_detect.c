@@ -491,7 +491,7 @@ static void test_cz_faults_fire_high(void **state)
         a = ev_array(f, "ratio_to_memset", 1);
         assert_near(at(a, 0), 100.0 / 16384, 1e-9);
         assert_true(contains(str(f, "message"), "256 KiB"));
-        assert_true(contains(str(f, "message"), "faults every page"));
+        assert_true(contains(str(f, "message"), "faults in every page"));
         assert_true(contains(str(f, "hint"), "mmap_threshold"));
         json_decref(flags);
         json_decref(doc);
@@ -551,7 +551,7 @@ static void test_cz_time_fires_warn(void **state)
         assert_near(at(ev_array(f, "pages", 1), 0), 256, 0);
         assert_true(contains(str(f, "message"), "1 MiB"));
         assert_true(contains(str(f, "message"), "0.5x"));
-        assert_false(contains(str(f, "message"), "faults every page"));
+        assert_false(contains(str(f, "message"), "faults in every page"));
         assert_true(contains(str(f, "hint"), "tcmalloc"));
         json_decref(flags);
         json_decref(doc);

@@ -94,6 +94,23 @@ int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode)
         return -ENOSYS;
 }
 
+int ab_prim_icount_open(void)
+{
+        return -ENOSYS;
+}
+
+void ab_prim_icount_enable(int h, int on)
+{
+        (void)h;
+        (void)on;
+}
+
+int64_t ab_prim_icount_read(int h)
+{
+        (void)h;
+        return AB_UNKNOWN;
+}
+
 int ab_prim_bind_cpus(const char *cpus)
 {
         (void)cpus;

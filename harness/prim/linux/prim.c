@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <gnu/libc-version.h>
 #include <sched.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #include "../common.h"
@@ -183,6 +185,33 @@ int ab_prim_set_mempolicy(int mode, const uint64_t *mask, unsigned long maxnode)
         if (syscall(SYS_set_mempolicy, mode, mode == 4 ? NULL : mask, mode == 4 ? 0 : maxnode) != 0)
                 return -errno;
         return 0;
+}
+
+int ab_prim_icount_open(void)
+{
+        struct perf_event_attr a;
+        long fd;
+        memset(&a, 0, sizeof a);
+        a.type = PERF_TYPE_HARDWARE;
+        a.size = sizeof a;
+        a.config = PERF_COUNT_HW_INSTRUCTIONS;
+        a.disabled = 1;
+        a.exclude_kernel = 1;
+        a.exclude_hv = 1;
+        a.inherit = 1;
+        fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+        return fd < 0 ? -errno : (int)fd;
+}
+
+void ab_prim_icount_enable(int h, int on)
+{
+        ioctl(h, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+int64_t ab_prim_icount_read(int h)
+{
+        uint64_t v;
+        return read(h, &v, sizeof v) == (ssize_t)sizeof v ? (int64_t)v : AB_UNKNOWN;
 }
 
 int ab_prim_bind_cpus(const char *cpus)

@@ -1,0 +1,36 @@
+/*
+ * account.h - deterministic costs measured in separate passes, never during
+ * timed repetitions: exact instruction counts of the measured region under
+ * valgrind's callgrind, and the region's memory system calls under strace.
+ */
+#ifndef AB_ACCOUNT_H
+#define AB_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { AB_SC_MMAP, AB_SC_MUNMAP, AB_SC_MPROTECT, AB_SC_MADVISE, AB_SC_BRK, AB_SC_MREMAP, AB_SC_N };
+extern const char *const ab_syscall_names[AB_SC_N];
+
+/* Memory system calls of one measured region. */
+struct ab_syscalls {
+        uint64_t n[AB_SC_N];
+        uint64_t mapped_bytes;   /* mmap lengths, brk growth, mremap growth */
+        uint64_t unmapped_bytes; /* munmap lengths, brk shrink, mremap shrink */
+        uint64_t advised_bytes;  /* madvise lengths (DONTNEED, FREE, ...) */
+        bool begin_seen, end_seen;
+};
+
+/* The instructions callgrind collected: the "totals:" (or "summary:") line of
+ * a callgrind output file. Returns 0 or -errno / -EINVAL. */
+int ab_callgrind_total(const char *path, int64_t *ir);
+
+/* Count the calls between the region markers in an strace -f -o log.
+ * Returns 0, or -EINVAL when the markers are missing. */
+int ab_strace_parse(const char *path, struct ab_syscalls *sc);
+
+/* "valgrind-3.19.0" / "strace -- version 6.1": the first line a tool prints
+ * for --version (or -V), or "" when it cannot be run. */
+void ab_tool_version(const char *tool, const char *flag, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * map-churn (an addition to SPEC §4): with --syscalls, the measured region
+ * asks the kernel for memory on every op. mmap/munmap/mremap/brk at one or
+ * more per op is a warning (each pair costs about the calibrated mmap_ns, and
+ * the pages are faulted again); madvise alone at one or more per op is
+ * information (a purge per op: O(1), but a system call and later faults).
+ * Neighbouring points of the same severity make one flag.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "detect.h"
+
+static void hint(json_t *flags, const char *alloc, bool maps)
+{
+        if (maps && strcmp(alloc, "glibc") == 0)
+                ab_flag_hint(flags, "blocks above glibc's mmap threshold are mapped and unmapped "
+                                    "every time; a higher fixed threshold (GLIBC_TUNABLES="
+                                    "glibc.malloc.mmap_threshold=N) keeps them in the heap, or "
+                                    "reuse the block");
+        else if (!maps && strcmp(alloc, "jemalloc") == 0)
+                ab_flag_hint(flags, "jemalloc purges a reused extent with madvise to return it "
+                                    "zeroed (or to decay it): O(1), but every page is faulted "
+                                    "again when touched");
+        else
+                ab_flag_hint(flags, "the allocator returns memory to the kernel on free and asks "
+                                    "again on the next allocation: keep the block, or raise the "
+                                    "allocator's retention");
+}
+
+struct group {
+        json_t *where, *ev;
+        bool maps;
+        double max_map, max_adv;
+};
+
+static void emit(json_t *flags, json_t *run, struct group *g)
+{
+        if (!g->ev)
+                return;
+        ab_flag_add(flags, run, "map-churn", g->maps ? "warn" : "info", g->where, g->ev,
+                    "every op asks the kernel for memory: up to %.2g map/unmap and %.2g madvise "
+                    "calls per op (%zu point%s)",
+                    g->max_map, g->max_adv, json_array_size(json_object_get(g->ev, "points")),
+                    json_array_size(json_object_get(g->ev, "points")) > 1 ? "s" : "");
+        hint(flags, ab_alloc_name(run), g->maps);
+        g->where = g->ev = NULL;
+}
+
+AB_DETECTOR(map_churn)
+{
+        json_t *p, *cal = json_object_get(doc, "calibration");
+        struct group g = {0};
+        size_t i;
+        json_array_foreach(json_object_get(run, "points"), i, p)
+        {
+                json_t *sc = json_object_get(p, "syscalls_per_op");
+                double map = NAN, adv = NAN;
+                bool maps;
+                if (json_is_object(sc)) {
+                        map = ab_num(sc, "mmap") + ab_num(sc, "munmap") + ab_num(sc, "mremap") +
+                              ab_num(sc, "brk");
+                        adv = ab_num(sc, "madvise");
+                }
+                if (isnan(map) || isnan(adv) || (map < 1 && adv < 1)) {
+                        emit(flags, run, &g);
+                        continue;
+                }
+                maps = map >= 1;
+                if (g.ev && g.maps != maps)
+                        emit(flags, run, &g);
+                if (!g.ev) {
+                        g.where = json_deep_copy(json_object_get(p, "params"));
+                        g.ev = json_pack("{s:[],s:[],s:o}", "points", "syscalls_per_op", "mmap_ns",
+                                         ab_jreal(ab_num(cal, "mmap_ns")));
+                        g.maps = maps;
+                        g.max_map = g.max_adv = 0;
+                }
+                json_array_append(json_object_get(g.ev, "points"), json_object_get(p, "params"));
+                json_array_append(json_object_get(g.ev, "syscalls_per_op"), sc);
+                g.max_map = fmax(g.max_map, map);
+                g.max_adv = fmax(g.max_adv, adv);
+        }
+        emit(flags, run, &g);
+}
