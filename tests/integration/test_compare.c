@@ -1,0 +1,434 @@
+/*
+ * End-to-end tests of bench compare: results files made by the real ./bench,
+ * compared with themselves, with a run made slower on purpose, with files
+ * whose points do not meet, with a run that raises a new flag, and with
+ * edited copies (another host, a crashed point, grown memory); bad input.
+ *
+ * The slow run is glibc with MALLOC_PERTURB_=1: free() then fills every
+ * block with the perturb byte and calloc() clears it again, so calloc-sweep
+ * of 4 KiB and 64 KiB blocks costs about 2.6x and 3x as much (measured on a
+ * 2-core VM: 35 -> 93 ns and 410 ns -> 1.25 us). The verdict needs only
+ * p < 0.05 and a ratio of 1.05, and the assertions hold to that, not to the
+ * size of the effect. What can break it is a repetition of BASE preempted by
+ * another process for longer than the whole effect (a 0.8 ms region
+ * stretched by a time slice: 1.5 us/op seen at 64 KiB): each such outlier
+ * moves U by a side's count. With 7 repetitions a side two outliers make it
+ * not significant; with 15 (normal approximation) it takes five. Under three
+ * CPU hogs on this 2-core VM (one steady, two bursty) 7 repetitions failed
+ * about once in 20 runs and 15 repetitions passed 25 of 25. (GLIBC_TUNABLES
+ * glibc.malloc.tcache_count=0 was tried first: glibc 2.36's calloc does not
+ * go through the tcache, and the change stayed within the noise.)
+ */
+#include "itest.h"
+
+static bool made;
+
+/* NAME in the temporary directory, in the caller's buffer (tmpfile_path's
+ * buffers are reused after eight calls). */
+#define TMP(var, name)                                                                             \
+        char var[512];                                                                             \
+        snprintf(var, sizeof var, "%s/%s", tmpdir, name)
+
+/* The shared files: BASE of glibc and jemalloc, and glibc made slow, 15
+ * repetitions each (see above). */
+static void make_files(void)
+{
+        json_t *d;
+        if (made)
+                return;
+        d = run_doc("base.json", "--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
+                    "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15", NULL);
+        json_decref(d);
+        d = run_doc("slow.json", "--alloc=glibc", "--workload=calloc-sweep", "--set",
+                    "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15", "--env",
+                    "MALLOC_PERTURB_=1", NULL);
+        json_decref(d);
+        made = true;
+}
+
+/* stdout of the last run as JSON. */
+static json_t *out_json(void)
+{
+        json_error_t e;
+        json_t *d = json_loads(outtext, 0, &e);
+        if (!d)
+                fail_msg("compare --format json printed no JSON: %s (line %d)\n%s", e.text, e.line,
+                         outtext);
+        return d;
+}
+
+/* The compared point of `alloc` at `label`, or NULL. */
+static json_t *point_of(json_t *rep, const char *alloc, const char *label)
+{
+        json_t *p;
+        size_t i;
+        json_array_foreach(json_object_get(rep, "points"), i, p)
+        {
+                if (strcmp(jstr(p, "allocator"), alloc) == 0 &&
+                    strcmp(jstr(p, "point"), label) == 0)
+                        return p;
+        }
+        return NULL;
+}
+
+/* Copy results file src to dst (both in the temporary directory) through edit. */
+static void edited_copy(const char *src, const char *dst, void (*edit)(json_t *doc))
+{
+        json_t *d = load(tmpfile_path(src));
+        edit(d);
+        assert_int_equal(json_dump_file(d, tmpfile_path(dst), JSON_INDENT(1)), 0);
+        json_decref(d);
+}
+
+static json_t *run_point(json_t *doc, size_t run, size_t point)
+{
+        return json_array_get(
+            json_object_get(json_array_get(json_object_get(doc, "runs"), run), "points"), point);
+}
+
+/* A file against itself: every point paired, every sample identical, so no
+ * verdict other than same or not significant, p = 1, ratio 1, exit 0. */
+static void test_self_compare(void **state)
+{
+        TMP(base, "base.json");
+        json_t *rep, *p;
+        size_t i;
+        (void)state;
+        make_files();
+        assert_int_equal(run("compare", base, base), 0);
+        assert_non_null(strstr(outtext, "no regression"));
+        assert_null(strstr(outtext, "slower"));
+        assert_non_null(strstr(outtext, "the same for both")); /* one host */
+        assert_int_equal(run("compare", "--format", "json", base, base), 0);
+        rep = out_json();
+        assert_false(json_is_true(json_object_get(rep, "regression")));
+        assert_int_equal(json_array_size(json_object_get(rep, "points")), 4);
+        json_array_foreach(json_object_get(rep, "points"), i, p)
+        {
+                const char *v = jstr(p, "verdict");
+                assert_true(strcmp(v, "same") == 0 || strcmp(v, "not significant") == 0);
+                assert_true(json_number_value(json_object_get(p, "p")) == 1.0);
+                assert_true(json_number_value(json_object_get(p, "ratio")) == 1.0);
+                assert_true(json_number_value(
+                                json_object_get(json_object_get(p, "ratio_ci"), "lo")) <= 1.0);
+                assert_true(json_number_value(
+                                json_object_get(json_object_get(p, "ratio_ci"), "hi")) >= 1.0);
+        }
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_base")), 0);
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_new")), 0);
+        assert_int_equal(json_array_size(json_object_get(rep, "host_differences")), 0);
+        assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "flags"), "new")), 0);
+        assert_int_equal(json_array_size(json_object_get(rep, "memory")), 0);
+        assert_int_equal(json_array_size(json_object_get(rep, "conditions")), 0);
+        json_decref(rep);
+}
+
+/* glibc made slower on purpose: both of its points slower, exit 3; the
+ * environment that differs is named; jemalloc, absent from NEW, listed. */
+static void test_slower_is_regression(void **state)
+{
+        TMP(base, "base.json");
+        TMP(slow, "slow.json");
+        json_t *rep, *p, *c;
+        const char *labels[] = {"size=4096", "size=65536"};
+        (void)state;
+        make_files();
+        assert_int_equal(run("compare", base, slow), 3);
+        assert_non_null(strstr(outtext, "slower"));
+        assert_non_null(strstr(outtext, "MALLOC_PERTURB_"));
+        assert_non_null(strstr(outtext, "regression: 2 points slower"));
+        assert_int_equal(run("compare", "--format=json", base, slow), 3);
+        rep = out_json();
+        assert_true(json_is_true(json_object_get(rep, "regression")));
+        assert_int_equal(json_array_size(json_object_get(rep, "points")), 2);
+        for (int i = 0; i < 2; i++) {
+                p = point_of(rep, "glibc", labels[i]);
+                assert_non_null(p);
+                assert_string_equal(jstr(p, "verdict"), "slower");
+                assert_true(json_number_value(json_object_get(p, "p")) < 0.05);
+                assert_true(json_number_value(json_object_get(p, "ratio")) >= 1.05);
+                assert_true(
+                    json_number_value(json_object_get(json_object_get(p, "ratio_ci"), "lo")) > 1);
+                assert_string_equal(jstr(p, "test"), "normal"); /* more than 10 a side */
+                assert_int_equal(
+                    json_integer_value(json_object_get(json_object_get(p, "base"), "reps")), 15);
+        }
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_base")), 2);
+        assert_string_equal(
+            jstr(json_array_get(json_object_get(rep, "only_in_base"), 0), "allocator"), "jemalloc");
+        c = json_array_get(json_object_get(rep, "conditions"), 0);
+        assert_non_null(c);
+        assert_string_equal(jstr(c, "what"), "env.MALLOC_PERTURB_");
+        assert_true(json_is_null(json_object_get(c, "base")));
+        assert_string_equal(jstr(c, "new"), "1");
+        json_decref(rep);
+
+        /* the same files the other way round: faster, no regression */
+        assert_int_equal(run("compare", "--format", "json", slow, base), 0);
+        rep = out_json();
+        assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "faster");
+        assert_string_equal(jstr(point_of(rep, "glibc", "size=4096"), "verdict"), "faster");
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_new")), 2);
+        json_decref(rep);
+
+        /* a threshold above the change: significant, but the same */
+        assert_int_equal(run("compare", "--threshold", "1000", "--format", "json", base, slow), 0);
+        rep = out_json();
+        assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "same");
+        json_decref(rep);
+
+        /* an alpha 15 and 15 repetitions cannot reach (2 / C(30, 15) = 1.3e-8) */
+        assert_int_equal(run("compare", "--alpha", "1e-12", "--format", "json", base, slow), 0);
+        rep = out_json();
+        assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "too few reps");
+        json_decref(rep);
+}
+
+/* CSV: a header and one row per compared point. */
+static void test_csv(void **state)
+{
+        TMP(base, "base.json");
+        TMP(slow, "slow.json");
+        int lines = 0;
+        (void)state;
+        make_files();
+        assert_int_equal(run("compare", "--format", "csv", base, slow), 3);
+        for (const char *s = outtext; *s; s++)
+                lines += *s == '\n';
+        assert_int_equal(lines, 3);
+        assert_true(strncmp(outtext, "allocator,workload,point,", 25) == 0);
+        assert_non_null(strstr(outtext, "\nglibc,calloc-sweep,size=4096,15,15,"));
+        assert_non_null(strstr(outtext, ",slower,"));
+}
+
+/* Files that share no point: all listed as only in one file, exit 0, and
+ * a word on stderr. */
+static void test_disjoint_points(void **state)
+{
+        TMP(base, "base.json");
+        json_t *d, *rep;
+        (void)state;
+        make_files();
+        d = run_doc("other.json", "--alloc=glibc", "--workload=calloc-sweep", "--set",
+                    "sizes=16k,32k", "--set", "iterations=500", "--reps", "3", NULL);
+        json_decref(d);
+        assert_int_equal(run("compare", base, tmpfile_path("other.json")), 0);
+        assert_non_null(strstr(outtext, "only in BASE (4)"));
+        assert_non_null(strstr(outtext, "only in NEW (2)"));
+        assert_non_null(strstr(outtext, "size=16384"));
+        assert_non_null(strstr(errtext, "no point"));
+        assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("other.json")), 0);
+        rep = out_json();
+        assert_int_equal(json_array_size(json_object_get(rep, "points")), 0);
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_base")), 4);
+        assert_int_equal(json_array_size(json_object_get(rep, "only_in_new")), 2);
+        assert_string_equal(jstr(json_array_get(json_object_get(rep, "only_in_new"), 1), "point"),
+                            "size=32768");
+        json_decref(rep);
+}
+
+/* conn-leak leaking one record per 64 connections raises leak-growth, which
+ * the clean run did not: a new flag is a regression. The other way round the
+ * flag is gone. Three repetitions cannot make the time significant. */
+static void test_new_flag_is_regression(void **state)
+{
+        TMP(clean, "clean.json");
+        TMP(leak, "leak.json");
+        json_t *d, *rep, *f;
+        (void)state;
+        d = run_doc("clean.json", "--alloc=glibc", "--workload=conn-leak", "--set", "settle_ms=0",
+                    "--reps", "3", NULL);
+        assert_int_equal(json_array_size(json_object_get(d, "flags")), 0);
+        json_decref(d);
+        d = run_doc("leak.json", "--alloc=glibc", "--workload=conn-leak", "--set", "leak_every=64",
+                    "--set", "settle_ms=0", "--reps", "3", NULL);
+        assert_int_equal(count_flags(d, "leak-growth", "glibc"), 1);
+        json_decref(d);
+
+        assert_int_equal(run("compare", clean, leak), 3);
+        assert_non_null(strstr(outtext, "new flags in NEW (1"));
+        assert_non_null(strstr(outtext, "leak-growth"));
+        assert_non_null(strstr(outtext, "too few reps"));
+        assert_non_null(strstr(outtext, "params.leak_every: 0 -> 64"));
+        assert_int_equal(run("compare", "--format", "json", clean, leak), 3);
+        rep = out_json();
+        assert_true(json_is_true(json_object_get(rep, "regression")));
+        f = json_array_get(json_object_get(json_object_get(rep, "flags"), "new"), 0);
+        assert_non_null(f);
+        assert_string_equal(jstr(f, "kind"), "leak-growth");
+        assert_string_equal(jstr(f, "allocator"), "glibc");
+        assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "flags"), "gone")),
+                         0);
+        assert_string_equal(jstr(point_of(rep, "glibc", "-"), "verdict"), "too few reps");
+        assert_int_equal(
+            json_integer_value(json_object_get(json_object_get(rep, "summary"), "slower")), 0);
+        json_decref(rep);
+
+        /* reversed: the flag is gone (memory is left out: it differs between
+         * the two workloads, and this is about flags) */
+        assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", leak, clean),
+                         0);
+        rep = out_json();
+        assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "flags"), "new")), 0);
+        f = json_array_get(json_object_get(json_object_get(rep, "flags"), "gone"), 0);
+        assert_non_null(f);
+        assert_string_equal(jstr(f, "kind"), "leak-growth");
+        assert_false(json_is_true(json_object_get(rep, "regression")));
+        json_decref(rep);
+}
+
+static void other_host(json_t *d)
+{
+        json_t *h = json_object_get(d, "host");
+        json_object_set_new(h, "hostname", json_string("mbp.local"));
+        json_object_set_new(h, "os", json_string("macOS 14.5"));
+        json_object_set_new(h, "kernel", json_string("Darwin 23.5.0"));
+        json_object_set_new(h, "cpu_model", json_string("Apple M2"));
+        json_object_set_new(h, "libc", json_null());
+}
+
+/* A Linux file against a macOS one (the same data with another host): the
+ * hosts are shown side by side; the comparison goes on as usual. */
+static void test_hosts_differ(void **state)
+{
+        TMP(base, "base.json");
+        json_t *rep;
+        (void)state;
+        make_files();
+        edited_copy("base.json", "mac.json", other_host);
+        assert_int_equal(run("compare", base, tmpfile_path("mac.json")), 0);
+        assert_non_null(strstr(outtext, "hosts differ"));
+        assert_non_null(strstr(outtext, "mbp.local"));
+        assert_non_null(strstr(outtext, "Darwin 23.5.0"));
+        assert_non_null(strstr(outtext, "Apple M2"));
+        {
+                /* BASE's libc (when the platform knows it) beside NEW's none */
+                json_t *d = load(base);
+                if (jstr(d, "host.libc"))
+                        assert_non_null(strstr(outtext, jstr(d, "host.libc")));
+                json_decref(d);
+        }
+        assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("mac.json")), 0);
+        rep = out_json();
+        assert_int_equal(json_array_size(json_object_get(rep, "host_differences")), 5);
+        assert_string_equal(jstr(rep, "new.host.hostname"), "mbp.local");
+        assert_int_equal(json_array_size(json_object_get(rep, "points")), 4);
+        json_decref(rep);
+}
+
+static void crash_jemalloc_64k(json_t *d)
+{
+        json_t *p = run_point(d, 1, 1);
+        json_object_set_new(p, "status", json_string("crashed"));
+        json_object_set_new(p, "samples_ns_per_op", json_array());
+}
+
+static void grow_rss(json_t *d)
+{
+        json_t *p = run_point(d, 0, 0);
+        json_object_set_new(
+            p, "rss_kib",
+            json_integer(json_integer_value(json_object_get(p, "rss_kib")) * 3 / 2 + 512));
+}
+
+/* Edited copies: a point without samples is missing; RSS grown by half is a
+ * memory regression unless --mem-threshold says more or off. */
+static void test_missing_and_memory(void **state)
+{
+        TMP(base, "base.json");
+        json_t *rep, *m;
+        (void)state;
+        make_files();
+        edited_copy("base.json", "crash.json", crash_jemalloc_64k);
+        assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("crash.json")), 0);
+        rep = out_json();
+        assert_string_equal(jstr(point_of(rep, "jemalloc", "size=65536"), "verdict"), "missing");
+        assert_non_null(strstr(jstr(point_of(rep, "jemalloc", "size=65536"), "note"), "crashed"));
+        json_decref(rep);
+
+        if (generic)
+                return; /* no RSS there to grow */
+        edited_copy("base.json", "fat.json", grow_rss);
+        assert_int_equal(run("compare", base, tmpfile_path("fat.json")), 3);
+        assert_non_null(strstr(outtext, "rss_kib"));
+        assert_non_null(strstr(outtext, "1 memory growth"));
+        assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("fat.json")), 3);
+        rep = out_json();
+        m = json_array_get(json_object_get(rep, "memory"), 0);
+        assert_non_null(m);
+        assert_string_equal(jstr(m, "metric"), "rss_kib");
+        assert_string_equal(jstr(m, "verdict"), "regression");
+        assert_string_equal(jstr(m, "allocator"), "glibc");
+        assert_true(json_number_value(json_object_get(m, "change")) > 0.5);
+        json_decref(rep);
+        assert_int_equal(run("compare", "--mem-threshold", "200%", base, tmpfile_path("fat.json")),
+                         0);
+        assert_int_equal(run("compare", "--mem-threshold=off", base, tmpfile_path("fat.json")), 0);
+        assert_non_null(strstr(outtext, "not compared"));
+        /* the other way round it is an improvement */
+        assert_int_equal(run("compare", tmpfile_path("fat.json"), base), 0);
+        if (!strstr(outtext, "improvement"))
+                fail_msg("no improvement in:\n%s", outtext);
+}
+
+/* Bad input: exit 1, a message naming what is wrong, nothing on stdout. */
+static void test_bad_input(void **state)
+{
+        TMP(base, "base.json");
+        TMP(junk, "junk.json");
+        FILE *f;
+        static const struct {
+                const char *opt, *val, *says;
+        } bad[] = {{"--threshold", "abc", "--threshold: 'abc'"},
+                   {"--threshold", "-5", "--threshold: '-5'"},
+                   {"--mem-threshold", "lots", "--mem-threshold: 'lots'"},
+                   {"--alpha", "0", "--alpha: '0'"},
+                   {"--alpha", "1.5", "--alpha: '1.5'"},
+                   {"--format", "xml", "--format: 'xml'"}};
+        (void)state;
+        make_files();
+        f = fopen(junk, "w");
+        assert_non_null(f);
+        fputs("{\"schema\": \"something/else\"}\n", f);
+        fclose(f);
+
+        assert_int_equal(run("compare", tmpfile_path("nonexistent.json"), base), 1);
+        assert_non_null(strstr(errtext, "nonexistent.json"));
+        assert_string_equal(outtext, "");
+        assert_int_equal(run("compare", base, junk), 1);
+        assert_non_null(strstr(errtext, "not an allocbench results file"));
+        assert_string_equal(outtext, "");
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                assert_int_equal(run("compare", bad[i].opt, bad[i].val, base, base), 1);
+                if (!strstr(errtext, bad[i].says))
+                        fail_msg("%s %s: stderr says \"%s\"", bad[i].opt, bad[i].val, errtext);
+                assert_non_null(strstr(errtext, "accepted"));
+                assert_string_equal(outtext, "");
+        }
+        assert_int_equal(run("compare", base), 1);
+        assert_non_null(strstr(errtext, "usage"));
+        assert_int_equal(run("compare", base, base, base), 1);
+        assert_int_equal(run("compare", "--frobnicate", base, base), 1);
+        assert_non_null(strstr(errtext, "--frobnicate"));
+        assert_int_equal(run("compare", base, base, "--threshold"), 1);
+        assert_non_null(strstr(errtext, "needs a value"));
+
+        assert_int_equal(run("compare", "--help"), 0);
+        assert_non_null(strstr(outtext, "usage: bench compare"));
+        assert_non_null(strstr(outtext, "--mem-threshold"));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_self_compare),
+            cmocka_unit_test(test_slower_is_regression),
+            cmocka_unit_test(test_csv),
+            cmocka_unit_test(test_disjoint_points),
+            cmocka_unit_test(test_new_flag_is_regression),
+            cmocka_unit_test(test_hosts_differ),
+            cmocka_unit_test(test_missing_and_memory),
+            cmocka_unit_test(test_bad_input),
+        };
+        return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
