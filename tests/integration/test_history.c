@@ -1,0 +1,652 @@
+/*
+ * End-to-end tests of bench history: a history built from results files
+ * (one real tiny run of ./bench, and copies of it whose timings are edited
+ * with jansson so that one series steps up at a known run), then add, show,
+ * check and html driven through the real ./bench, the store read back with
+ * SQLite, and the dashboard opened in headless Chromium when it is installed
+ * (Debian's chromium; without it the page is checked structurally only).
+ * Environment: AB_BENCH (default ./bench) and AB_BUILD (default build).
+ */
+#include "itest.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define EXIT_REGRESSION   3 /* SPEC §1: a regression found by history check */
+#define STEP_SERIES_ALLOC "glibc"
+#define STEP_SERIES_POINT "size=4096"
+
+/* tmpfile_path() in a buffer of the caller's (its own are reused). */
+static const char *tpath(char *buf, size_t len, const char *name)
+{
+        snprintf(buf, len, "%s/%s", tmpdir, name);
+        return buf;
+}
+
+/* The one real results file the synthetic ones are made from. */
+static const char *base_path(void)
+{
+        static char path[512];
+        if (!path[0]) {
+                snprintf(path, sizeof path, "%s/base.json", tmpdir);
+                if (run("--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
+                        "sizes=4k,64k", "--set", "iterations=100", "--reps", "3", "-q", "-o",
+                        path) != 0)
+                        fail_msg("bench run for the base results failed: %s", errtext);
+        }
+        return path;
+}
+
+/* A deterministic factor in [1 - a, 1 + a] for (run, allocator, point). */
+static double noise(int i, size_t r, size_t p, double a)
+{
+        uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull ^ (r + 1) * 0xbf58476d1ce4e5b9ull ^
+                     (p + 1) * 0x94d049bb133111ebull;
+        x ^= x >> 31;
+        x *= 0xd6e8feb86659fd93ull;
+        x ^= x >> 32;
+        return 1 + a * (2 * (double)(x % 10001) / 10000 - 1);
+}
+
+static void scale(json_t *o, const char *key, double f)
+{
+        json_t *v = json_object_get(o, key);
+        if (json_is_number(v))
+                json_object_set_new(o, key, json_real(json_number_value(v) * f));
+}
+
+/* A flag the next synthetic files carry (NULL: none). */
+static const char *synth_flag;
+
+/* Results file NAME: the base run dated day `day`, every timing moved by
+ * up to 1%, and glibc's 4 KiB point `step` times slower. */
+static char *synth(const char *name, int day, double step)
+{
+        json_t *doc = load(base_path()), *r, *pt;
+        char created[64], *path = tmpfile_path(name);
+        size_t i, j;
+        snprintf(created, sizeof created, "2026-01-%02dT03:00:00Z", day);
+        json_object_set_new(doc, "created", json_string(created));
+        json_array_foreach(json_object_get(doc, "runs"), i, r)
+        {
+                const char *alloc = jstr(r, "allocator.name");
+                json_array_foreach(json_object_get(r, "points"), j, pt)
+                {
+                        double f = noise(day, i, j, 0.01);
+                        json_t *ns = json_object_get(pt, "ns_per_op"), *s, *samples;
+                        size_t k;
+                        if (strcmp(alloc, STEP_SERIES_ALLOC) == 0 &&
+                            json_integer_value(
+                                json_object_get(json_object_get(pt, "params"), "size")) == 4096)
+                                f *= step;
+                        scale(ns, "median", f);
+                        scale(ns, "min", f);
+                        scale(ns, "max", f);
+                        scale(ns, "ci95_lo", f);
+                        scale(ns, "ci95_hi", f);
+                        samples = json_object_get(pt, "samples_ns_per_op");
+                        json_array_foreach(samples, k, s)
+                            json_array_set_new(samples, k, json_real(json_number_value(s) * f));
+                }
+        }
+        if (synth_flag)
+                json_array_append_new(
+                    json_object_get(doc, "flags"),
+                    json_pack("{ss ss ss ss s{si} s{} ss ss}", "kind", "size-cliff", "severity",
+                              "warn", "allocator", "glibc", "workload", "calloc-sweep", "where",
+                              "size", 65536, "evidence", "message", synth_flag, "hint", "none"));
+        if (json_dump_file(doc, path, JSON_INDENT(2)) != 0)
+                fail_msg("cannot write %s", path);
+        json_decref(doc);
+        return path;
+}
+
+/* The values a results file adds: every tracked figure of every ok point. */
+static long long values_in(const char *path)
+{
+        static const char *metrics[] = {"minflt_per_op", "rss_kib", "vsz_kib", "pte_kib",
+                                        "peak_rss_kib"};
+        json_t *doc = load(path), *r, *pt;
+        size_t i, j;
+        long long n = 0;
+        json_array_foreach(json_object_get(doc, "runs"), i, r)
+        {
+                json_array_foreach(json_object_get(r, "points"), j, pt)
+                {
+                        if (strcmp(jstr(pt, "status"), "ok") != 0)
+                                continue;
+                        n += json_is_number(
+                            json_object_get(json_object_get(pt, "ns_per_op"), "median"));
+                        for (size_t m = 0; m < 5; m++)
+                                n += json_is_number(json_object_get(pt, metrics[m]));
+                }
+        }
+        json_decref(doc);
+        return n;
+}
+
+/* SELECT count(*) ... from the store. */
+static long long db_count(const char *db, const char *sql)
+{
+        sqlite3 *h;
+        sqlite3_stmt *st;
+        long long n = -1;
+        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+                fail_msg("cannot open %s: %s", db, sqlite3_errmsg(h));
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+                fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return n;
+}
+
+/* Runs `from`..`n` of a history in db (revs rNN), glibc 4 KiB 1.5x slower
+ * from run `step_at` (1-based; 0: never). The files are named PREFIX-NN.json. */
+static void build_history_from(const char *db, const char *prefix, int from, int n, int step_at)
+{
+        for (int i = from; i <= n; i++) {
+                char name[64], rev[16];
+                const char *path;
+                snprintf(name, sizeof name, "%s-%02d.json", prefix, i);
+                snprintf(rev, sizeof rev, "r%02d", i);
+                path = synth(name, i, step_at && i >= step_at ? 1.5 : 1);
+                if (run("history", "add", path, "--db", db, "--rev", rev) != 0)
+                        fail_msg("history add %s: %s", path, errtext);
+                assert_non_null(strstr(outtext, "added"));
+        }
+}
+
+static void build_history(const char *db, const char *prefix, int n, int step_at)
+{
+        build_history_from(db, prefix, 1, n, step_at);
+}
+
+/* ---- check ------------------------------------------------------------- */
+
+/* 12 nightly runs, glibc's 4 KiB calloc 50% slower from the 9th: check finds
+ * exactly that change, at that run, and exits 3; once 4 more runs are back
+ * at the old level the newest change is an improvement and it exits 0. */
+static void test_check_finds_step(void **state)
+{
+        char dbb[512];
+        const char *db = tpath(dbb, sizeof dbb, "step.sqlite");
+        json_t *doc, *changes, *c;
+        (void)state;
+        build_history(db, "step", 12, 9);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 12);
+
+        assert_int_equal(run("history", "check", "--db", db), EXIT_REGRESSION);
+        assert_non_null(strstr(outtext, "regression, newest"));
+        assert_non_null(strstr(outtext, "r09"));
+        assert_non_null(strstr(outtext, "1 series whose newest change is a regression"));
+
+        assert_int_equal(run("history", "check", "--db", db, "--format", "json"), EXIT_REGRESSION);
+        doc = json_loads(outtext, 0, NULL);
+        assert_non_null(doc);
+        changes = json_object_get(doc, "changes");
+        assert_int_equal(json_array_size(changes), 1);
+        c = json_array_get(changes, 0);
+        assert_string_equal(jstr(c, "allocator"), STEP_SERIES_ALLOC);
+        assert_string_equal(jstr(c, "point"), STEP_SERIES_POINT);
+        assert_string_equal(jstr(c, "metric"), "ns_per_op");
+        assert_string_equal(jstr(c, "workload"), "calloc-sweep");
+        assert_int_equal(json_integer_value(json_object_get(c, "index")), 8);
+        assert_string_equal(jstr(c, "run.rev"), "r09");
+        assert_string_equal(jstr(c, "run.created"), "2026-01-09T03:00:00Z");
+        assert_string_equal(jstr(c, "direction"), "regression");
+        assert_true(json_is_true(json_object_get(c, "newest")));
+        assert_true(fabs(json_number_value(json_object_get(c, "change")) - 0.5) < 0.05);
+        assert_true(json_number_value(json_object_get(c, "p")) < 0.001);
+        assert_int_equal(json_array_size(json_object_get(doc, "regressions")), 1);
+        json_decref(doc);
+
+        /* a 60% threshold hides the 50% step */
+        assert_int_equal(run("history", "check", "--db", db, "--threshold", "60%"), 0);
+        assert_non_null(strstr(outtext, "no changes"));
+        /* the filters: the other allocator has no change */
+        assert_int_equal(run("history", "check", "--db", db, "--alloc", "jemalloc"), 0);
+
+        /* fixed: four runs back at the old level */
+        for (int i = 13; i <= 16; i++) {
+                char name[64], rev[16];
+                snprintf(name, sizeof name, "step-%02d.json", i);
+                snprintf(rev, sizeof rev, "r%02d", i);
+                assert_int_equal(run("history", "add", synth(name, i, 1), "--db", db, "--rev", rev),
+                                 0);
+        }
+        assert_int_equal(run("history", "check", "--db", db, "--format", "json"), 0);
+        doc = json_loads(outtext, 0, NULL);
+        assert_non_null(doc);
+        changes = json_object_get(doc, "changes");
+        assert_int_equal(json_array_size(changes), 2);
+        assert_string_equal(jstr(json_array_get(changes, 0), "run.rev"), "r09");
+        assert_string_equal(jstr(json_array_get(changes, 1), "run.rev"), "r13");
+        assert_string_equal(jstr(json_array_get(changes, 1), "direction"), "improvement");
+        assert_int_equal(json_array_size(json_object_get(doc, "regressions")), 0);
+        json_decref(doc);
+}
+
+/* No step: nothing found in any series, exit 0. */
+static void test_check_quiet_history(void **state)
+{
+        char dbb[512];
+        const char *db = tpath(dbb, sizeof dbb, "quiet.sqlite");
+        (void)state;
+        build_history(db, "quiet", 10, 0);
+        assert_int_equal(run("history", "check", "--db", db), 0);
+        assert_non_null(strstr(outtext, "no changes"));
+}
+
+/* ---- add ----------------------------------------------------------------- */
+
+/* The same results twice (again, re-indented, from another path, with
+ * another --rev) add nothing. */
+static void test_add_twice_adds_nothing(void **state)
+{
+        char dbb[512], ab[512], cb[512];
+        const char *db = tpath(dbb, sizeof dbb, "twice.sqlite");
+        const char *a = strcpy(ab, synth("twice.json", 3, 1));
+        const char *copy = tpath(cb, sizeof cb, "twice-copy.json");
+        long long values = values_in(a);
+        json_t *doc;
+        (void)state;
+        assert_true(values > 0);
+        assert_int_equal(run("history", "add", a, "--db", db), 0);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 1);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM samples"), values);
+
+        assert_int_equal(run("history", "add", a, "--db", db), 0);
+        assert_non_null(strstr(outtext, "nothing added"));
+        doc = load(a);
+        assert_int_equal(json_dump_file(doc, copy, JSON_INDENT(7) | JSON_SORT_KEYS), 0);
+        json_decref(doc);
+        assert_int_equal(run("history", "add", copy, a, "--db", db, "--rev", "v2"), 0);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 1);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM samples"), values);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs WHERE rev IS NULL"), 1);
+}
+
+static pid_t spawn_add(const char *db, char **files, int nfiles, const char *log)
+{
+        const char *argv[64];
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int n = 0;
+        argv[n++] = bench_bin;
+        argv[n++] = "history";
+        argv[n++] = "add";
+        argv[n++] = "--db";
+        argv[n++] = db;
+        for (int i = 0; i < nfiles && n < 62; i++)
+                argv[n++] = files[i];
+        argv[n] = NULL;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        return pid;
+}
+
+/* Two `history add` at once on different files, into a store neither has
+ * created yet: both exit 0 and every run and value lands. Three rounds. */
+static void test_concurrent_adds(void **state)
+{
+        enum { PER = 8 };
+        char *a[PER], *b[PER];
+        long long values = 0;
+        (void)state;
+        for (int i = 0; i < PER; i++) {
+                char name[64];
+                snprintf(name, sizeof name, "conc-a-%d.json", i);
+                a[i] = strdup(synth(name, i + 1, 1));
+                snprintf(name, sizeof name, "conc-b-%d.json", i);
+                b[i] = strdup(synth(name, i + 11, 1));
+                values += values_in(a[i]) + values_in(b[i]);
+        }
+        for (int round = 0; round < 3; round++) {
+                char db[512], loga[512], logb[512];
+                int sa, sb;
+                pid_t pa, pb;
+                char name[64];
+                snprintf(name, sizeof name, "conc-%d.sqlite", round);
+                tpath(db, sizeof db, name);
+                tpath(loga, sizeof loga, "conc-a.log");
+                tpath(logb, sizeof logb, "conc-b.log");
+                pa = spawn_add(db, a, PER, loga);
+                pb = spawn_add(db, b, PER, logb);
+                assert_int_equal(waitpid(pa, &sa, 0), pa);
+                assert_int_equal(waitpid(pb, &sb, 0), pb);
+                if (!WIFEXITED(sa) || WEXITSTATUS(sa) != 0 || !WIFEXITED(sb) ||
+                    WEXITSTATUS(sb) != 0) {
+                        slurp(loga, errtext, sizeof errtext);
+                        fail_msg("round %d: add exited %d and %d: %s", round, sa, sb, errtext);
+                }
+                assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 2 * PER);
+                assert_int_equal(db_count(db, "SELECT count(*) FROM samples"), values);
+                assert_int_equal(db_count(db, "SELECT count(DISTINCT file_hash) FROM runs"),
+                                 2 * PER);
+        }
+        for (int i = 0; i < PER; i++) {
+                free(a[i]);
+                free(b[i]);
+        }
+}
+
+static long long file_size(const char *path)
+{
+        struct stat st;
+        return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Bad input: a message naming the problem and the accepted form, exit 1,
+ * and nothing written. */
+static void test_bad_input(void **state)
+{
+        char dbb[512], gb[512], nb[512], tb[512];
+        const char *db = tpath(dbb, sizeof dbb, "bad.sqlite");
+        const char *good = strcpy(gb, synth("bad-good.json", 1, 1));
+        const char *notres = tpath(nb, sizeof nb, "bad-notres.json");
+        const char *text = tpath(tb, sizeof tb, "bad.txt");
+        FILE *f;
+        (void)state;
+        f = fopen(notres, "w");
+        fputs("{\"schema\": \"something/else\", \"runs\": []}\n", f);
+        fclose(f);
+        f = fopen(text, "w");
+        fputs("not a database\n", f);
+        fclose(f);
+
+        assert_int_equal(run("history", "add", good, tmpfile_path("missing.json"), "--db", db), 1);
+        assert_non_null(strstr(errtext, "missing.json"));
+        assert_non_null(strstr(errtext, "accepted"));
+        assert_false(exists(db));
+
+        assert_int_equal(run("history", "add", good, notres, "--db", db), 1);
+        assert_non_null(strstr(errtext, "not an allocbench results file"));
+        assert_false(exists(db));
+
+        assert_int_equal(run("history", "add", good, "--db", "/nonexistent-dir/h.sqlite"), 1);
+        assert_non_null(strstr(errtext, "/nonexistent-dir/h.sqlite"));
+        assert_non_null(strstr(errtext, "accepted"));
+
+        assert_int_equal(run("history", "add", good, "--db", tmpdir), 1);
+        assert_non_null(strstr(errtext, "directory"));
+
+        assert_int_equal(run("history", "add", good, "--db", text), 1);
+        assert_non_null(strstr(errtext, "not a database"));
+        assert_int_equal(file_size(text), 15);
+
+        assert_int_equal(run("history", "frobnicate"), 1);
+        assert_non_null(strstr(errtext, "unknown subcommand 'frobnicate'"));
+        assert_non_null(strstr(errtext, "add FILE.., show, check, html DIR"));
+        assert_int_equal(run("history"), 1);
+        assert_int_equal(run("history", "add", "--db", db), 1);
+        assert_non_null(strstr(errtext, "add needs one or more results files"));
+        assert_int_equal(run("history", "show", "--db", db), 1);
+        assert_non_null(strstr(errtext, "no history database"));
+        assert_false(exists(db));
+        assert_int_equal(run("history", "html", "--db", db), 1);
+        assert_int_equal(run("history", "check", "--db", db, "--threshold", "lots"), 1);
+        assert_non_null(strstr(errtext, "--threshold"));
+        assert_int_equal(run("history", "check", "--db", db, "--rev", "x"), 1);
+        assert_non_null(strstr(errtext, "--rev does not apply"));
+        assert_int_equal(run("history", "show", "--db", db, "--metric", "speed"), 1);
+        assert_non_null(strstr(errtext, "ns_per_op"));
+        assert_false(exists(db));
+}
+
+/* --help prints the usage and the schema. */
+static void test_help_schema(void **state)
+{
+        (void)state;
+        assert_int_equal(run("history", "--help"), 0);
+        assert_non_null(strstr(outtext, "bench history add FILE.."));
+        assert_non_null(strstr(outtext, "CREATE TABLE runs"));
+        assert_non_null(strstr(outtext, "file_hash   TEXT NOT NULL UNIQUE"));
+        assert_non_null(strstr(outtext, "CREATE TABLE series"));
+        assert_non_null(strstr(outtext, "CREATE TABLE samples"));
+        assert_non_null(strstr(outtext, "CREATE TABLE flags"));
+        assert_int_equal(run("history", "check", "--help"), 0);
+        assert_non_null(strstr(outtext, "CREATE TABLE runs"));
+}
+
+/* ---- show ---------------------------------------------------------------- */
+
+static void test_show(void **state)
+{
+        char dbb[512];
+        const char *db = tpath(dbb, sizeof dbb, "show.sqlite");
+        json_t *doc, *series, *s;
+        size_t i;
+        (void)state;
+        build_history(db, "show", 4, 0);
+        assert_int_equal(run("history", "show", "--db", db, "--alloc", "glibc", "--metric",
+                             "ns_per_op", "--format", "json"),
+                         0);
+        doc = json_loads(outtext, 0, NULL);
+        assert_non_null(doc);
+        series = json_object_get(doc, "series");
+        assert_int_equal(json_array_size(series), 2); /* 4 KiB and 64 KiB */
+        json_array_foreach(series, i, s)
+        {
+                json_t *vals = json_object_get(s, "values");
+                assert_string_equal(jstr(s, "allocator"), "glibc");
+                assert_string_equal(jstr(s, "metric"), "ns_per_op");
+                assert_int_equal(json_array_size(vals), 4);
+                assert_string_equal(jstr(json_array_get(vals, 0), "rev"), "r01");
+                assert_string_equal(jstr(json_array_get(vals, 3), "rev"), "r04");
+                assert_true(json_number_value(json_object_get(json_array_get(vals, 0), "value")) >
+                            0);
+        }
+        assert_string_equal(jstr(json_array_get(series, 0), "point"), "size=4096");
+        assert_string_equal(jstr(json_array_get(series, 1), "point"), "size=65536");
+        assert_int_equal(json_array_size(json_object_get(doc, "runs")), 4);
+        json_decref(doc);
+
+        assert_int_equal(run("history", "show", "--db", db, "--point", "size=65536", "--metric",
+                             "ns_per_op", "--last", "2"),
+                         0);
+        assert_non_null(strstr(outtext, "size=65536"));
+        assert_null(strstr(outtext, "size=4096"));
+        assert_non_null(strstr(outtext, "r04"));
+        assert_null(strstr(outtext, "r02"));
+}
+
+/* ---- html ---------------------------------------------------------------- */
+
+static size_t count_of(const char *hay, const char *needle)
+{
+        size_t n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+static char *read_all(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        long n;
+        char *buf;
+        if (!f)
+                fail_msg("cannot open %s", path);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        buf = malloc((size_t)n + 1);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
+static bool have_chromium(void)
+{
+        return system("command -v chromium >/dev/null 2>&1") == 0;
+}
+
+/* Open the page in headless Chromium; its DOM after the scripts ran goes to
+ * dom, its log (console messages included) to log. Returns the exit code. */
+static int chromium_dump(const char *page, const char *dom, const char *log)
+{
+        char url[700], profile[512], profarg[600];
+        const char *argv[] = {"timeout",
+                              "120",
+                              "chromium",
+                              "--headless",
+                              "--no-sandbox",
+                              "--disable-gpu",
+                              "--disable-background-networking",
+                              "--disable-component-update",
+                              "--no-first-run",
+                              "--enable-logging=stderr",
+                              "--v=0",
+                              profarg,
+                              "--dump-dom",
+                              url,
+                              NULL};
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int st;
+        snprintf(url, sizeof url, "file://%s", page);
+        snprintf(profile, sizeof profile, "%s/chromium-profile", tmpdir);
+        mkdir(profile, 0700);
+        snprintf(profarg, sizeof profarg, "--user-data-dir=%s", profile);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, dom, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawnp(&pid, "timeout", &fa, NULL, (char **)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* html writes one self-contained index.html: a chart for every series, the
+ * step's chart marked as a regression with its change point, the latest
+ * run's flags, links to the figures found; Chromium loads it without a
+ * console error and its script sees every chart. */
+static void test_html_dashboard(void **state)
+{
+        char dbb[512], dirb[512];
+        const char *db = tpath(dbb, sizeof dbb, "html.sqlite"),
+                   *dir = tpath(dirb, sizeof dirb, "dash");
+        char page[600], key[600], dom[600], log[600], fig[600], stem[600];
+        char *html, *text;
+        json_t *doc, *series, *s;
+        size_t i, n;
+        FILE *f;
+        (void)state;
+        build_history(db, "html", 8, 7);
+        synth_flag = "an older flag <not shown>";
+        build_history_from(db, "html", 9, 9, 7);
+        synth_flag = "the newest flag <shown>";
+        build_history_from(db, "html", 10, 10, 7);
+        synth_flag = NULL;
+        /* a figure next to the latest results file, one in the dashboard */
+        snprintf(stem, sizeof stem, "%s", tmpfile_path("html-10-ns.svg"));
+        f = fopen(stem, "w");
+        fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>\n", f);
+        fclose(f);
+        mkdir(dir, 0755);
+        snprintf(fig, sizeof fig, "%s/own.svg", dir);
+        f = fopen(fig, "w");
+        fputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>\n", f);
+        fclose(f);
+
+        assert_int_equal(run("history", "html", dir, "--db", db), 0);
+        assert_non_null(strstr(outtext, "index.html"));
+        snprintf(page, sizeof page, "%s/index.html", dir);
+        html = read_all(page);
+
+        /* every series has its chart */
+        assert_int_equal(run("history", "show", "--db", db, "--format", "json"), 0);
+        doc = json_loads(outtext, 0, NULL);
+        assert_non_null(doc);
+        series = json_object_get(doc, "series");
+        n = json_array_size(series);
+        assert_true(n >= 4);
+        json_array_foreach(series, i, s)
+        {
+                snprintf(key, sizeof key, "data-key=\"%s|%s|%s|%s|%s\"", jstr(s, "host"),
+                         jstr(s, "allocator"), jstr(s, "workload"), jstr(s, "point"),
+                         jstr(s, "metric"));
+                if (!strstr(html, key))
+                        fail_msg("index.html has no chart %s", key);
+        }
+        json_decref(doc);
+        assert_int_equal(count_of(html, "<figure class=\"series"), n);
+        assert_int_equal(count_of(html, "<svg viewBox"), n);
+        /* the step: one chart marked, one change point on it */
+        assert_int_equal(count_of(html, "<figure class=\"series reg\""), 1);
+        assert_int_equal(count_of(html, "<g class=\"changepoint\" data-index=\"6\">"), 1);
+        assert_non_null(strstr(html, "id=\"regressions\""));
+        assert_non_null(strstr(html, "rev r07"));
+        /* the latest run's flags section, the figures */
+        assert_non_null(strstr(html, "Flags of the latest run"));
+        assert_non_null(strstr(html, "the newest flag &lt;shown&gt;"));
+        assert_null(strstr(html, "an older flag"));
+        assert_int_equal(db_count(db, "SELECT count(*) FROM flags"), 2);
+        assert_non_null(strstr(html, "href=\"own.svg\""));
+        assert_non_null(strstr(html, "href=\"figures/html-10-ns.svg\""));
+        snprintf(fig, sizeof fig, "%s/figures/html-10-ns.svg", dir);
+        assert_true(exists(fig));
+        /* self-contained and well formed */
+        assert_null(strstr(html, "src=\"http"));
+        assert_null(strstr(html, "href=\"http"));
+        assert_null(strstr(html, "<link"));
+        assert_int_equal(count_of(html, "<svg"), count_of(html, "</svg>"));
+        assert_int_equal(count_of(html, "<figure"), count_of(html, "</figure>"));
+        assert_int_equal(count_of(html, "<section"), count_of(html, "</section>"));
+        assert_int_equal(count_of(html, "<table"), count_of(html, "</table>"));
+        assert_int_equal(count_of(html, "<script>"), 1);
+        assert_true(strlen(html) > 7 && strcmp(html + strlen(html) - 8, "</html>\n") == 0);
+
+        if (have_chromium()) {
+                char ready[64];
+                snprintf(dom, sizeof dom, "%s/dom.html", tmpdir);
+                snprintf(log, sizeof log, "%s/chromium.log", tmpdir);
+                assert_int_equal(chromium_dump(page, dom, log), 0);
+                text = read_all(dom);
+                snprintf(ready, sizeof ready, "data-ready=\"%zu\"", n);
+                if (!strstr(text, ready))
+                        fail_msg("the page's script did not finish (%s missing)", ready);
+                assert_int_equal(count_of(text, "<figure class=\"series"), n);
+                assert_non_null(strstr(text, "series shown"));
+                free(text);
+                text = read_all(log);
+                if (strstr(text, "CONSOLE") || strstr(text, "Uncaught"))
+                        fail_msg("console messages while loading the page:\n%s", text);
+                free(text);
+        } else {
+                print_message("chromium is not installed: the dashboard was checked "
+                              "structurally only\n");
+        }
+        free(html);
+
+        /* written again atomically: no temporary file left behind */
+        assert_int_equal(run("history", "html", dir, "--db", db), 0);
+        {
+                char cmd[1200];
+                snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
+                assert_int_not_equal(system(cmd), 0);
+        }
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_help_schema),
+            cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_add_twice_adds_nothing),
+            cmocka_unit_test(test_concurrent_adds),
+            cmocka_unit_test(test_show),
+            cmocka_unit_test(test_check_quiet_history),
+            cmocka_unit_test(test_check_finds_step),
+            cmocka_unit_test(test_html_dashboard),
+        };
+        return cmocka_run_group_tests(tests, setup_all, teardown_all);
+}
