@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "changepoint.h"
+#include "history.h"
 
 /* Chart geometry (SVG user units = CSS pixels). */
 #define CW 380.0

@@ -51,7 +51,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "changepoint.h"
+#include "history.h"
 #include "resfile.h"
 
 #define HISTORY_SCHEMA "allocbench/history/1"
@@ -1605,4 +1605,79 @@ int ab_cmd_history(int argc, char **argv)
         }
         history_free(&h);
         return r;
+}
+
+
+bool ab_hseries_regressed(const struct ab_hseries *s)
+{
+        return s->ncp > 0 && s->cp[s->ncp - 1].after > s->cp[s->ncp - 1].before;
+}
+
+const char *ab_hvalue_str(double v, const char *unit, char *buf, size_t len)
+{
+        if (isnan(v)) {
+                snprintf(buf, len, "-");
+        } else if (strcmp(unit, "ns") == 0) {
+                static const char *u[] = {"ns", "us", "ms", "s"};
+                int k = 0;
+                while (fabs(v) >= 1000 && k < 3) {
+                        v /= 1000;
+                        k++;
+                }
+                snprintf(buf, len,
+                         fabs(v) >= 100  ? "%.0f%s"
+                         : fabs(v) >= 10 ? "%.1f%s"
+                                         : "%.2f%s",
+                         v, u[k]);
+        } else if (strcmp(unit, "KiB") == 0) {
+                if (fabs(v) < 1024)
+                        snprintf(buf, len, "%.0fK", v);
+                else if (fabs(v) < 1024 * 1024)
+                        snprintf(buf, len, "%.1fM", v / 1024);
+                else
+                        snprintf(buf, len, "%.2fG", v / (1024 * 1024));
+        } else {
+                snprintf(buf, len, fabs(v) >= 100 ? "%.0f" : "%.3g", v);
+        }
+        return buf;
+}
+
+const char *ab_hp_str(double p, char *buf, size_t len)
+{
+        if (p < 1e-16)
+                snprintf(buf, len, "<1e-16");
+        else
+                snprintf(buf, len, "%.2g", p);
+        return buf;
+}
+
+int ab_natcmp(const char *a, const char *b)
+{
+        while (*a && *b) {
+                if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+                        const char *ea, *eb;
+                        size_t na, nb;
+                        while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+                                a++;
+                        while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+                                b++;
+                        for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
+                                ;
+                        for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
+                                ;
+                        na = (size_t)(ea - a);
+                        nb = (size_t)(eb - b);
+                        if (na != nb)
+                                return na < nb ? -1 : 1;
+                        for (; a < ea; a++, b++)
+                                if (*a != *b)
+                                        return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+                        continue;
+                }
+                if (*a != *b)
+                        return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+                a++;
+                b++;
+        }
+        return *a ? 1 : *b ? -1 : 0;
 }

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/changepoint.h"
+#include "../../harness/history.h"
 #include "../../harness/prng.h"
 
 #define assert_near(a, b, eps)                                                                     \
