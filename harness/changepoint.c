@@ -17,6 +17,7 @@ void ab_cp_defaults(struct ab_cp_params *p)
         p->min_change = 0.05;
         p->floor = 0;
         p->min_seg = 3;
+        p->log_scale = false;
 }
 
 /* Continued fraction of the incomplete beta function (modified Lentz). */
@@ -99,8 +100,10 @@ double ab_student_test(size_t n1, double mean1, size_t n2, double mean2, double 
 struct ctx {
         const struct ab_cp_params *p;
         size_t n;
-        double *s, *q; /* s[i] = sum of y[0..i), q[i] = sum of y^2 */
+        double *s, *q; /* s[i] = sum of y[0..i), q[i] = sum of y^2 (y: what is tested) */
         double shift;
+        double *r;     /* log_scale: r[i] = sum of (x - rshift)[0..i), for the reported means */
+        double rshift;
 };
 
 static void side(const struct ctx *c, size_t a, size_t b, double *mean, double *ss)
@@ -138,8 +141,13 @@ static bool test_cp(const struct ctx *c, size_t a, size_t k, size_t b, struct ab
         var = fmax(var, fmax(ss1 / (double)(n1 - 1), ss2 / (double)(n2 - 1)));
         p = ab_student_test(n1, m1, n2, m2, var, &cp->t, &cp->df) * (double)ncand(c, a, b);
         cp->p = p < 1 ? p : 1;
-        before = m1 + c->shift;
-        after = m2 + c->shift;
+        if (c->r) {
+                before = (c->r[k] - c->r[a]) / (double)n1 + c->rshift;
+                after = (c->r[b] - c->r[k]) / (double)n2 + c->rshift;
+        } else {
+                before = m1 + c->shift;
+                after = m2 + c->shift;
+        }
         cp->index = k;
         cp->start = a;
         cp->end = b;
@@ -217,7 +225,7 @@ int ab_cp_detect(const double *x, size_t n, const struct ab_cp_params *p, struct
         int ret = 0;
 
         if (!p || p->min_seg < 2 || !(p->alpha > 0 && p->alpha < 1) || !(p->min_change >= 0) ||
-            !(p->floor >= 0) || (n && !x) || n > INT_MAX)
+            !(p->floor >= 0) || (n && !x) || n > INT_MAX || (p->log_scale && !(p->floor > 0)))
                 return -EINVAL;
         if (n < 2 * p->min_seg)
                 return 0;
@@ -229,17 +237,29 @@ int ab_cp_detect(const double *x, size_t n, const struct ab_cp_params *p, struct
                 ret = -ENOMEM;
                 goto out;
         }
-        c.shift = x[0];
+        if (p->log_scale && !(c.r = malloc((n + 1) * sizeof *c.r))) {
+                ret = -ENOMEM;
+                goto out;
+        }
+#define TESTED(v) (p->log_scale ? log((v) + p->floor) : (v))
+        c.shift = TESTED(x[0]);
+        c.rshift = x[0];
         c.s[0] = c.q[0] = 0;
+        if (c.r)
+                c.r[0] = 0;
         for (size_t i = 0; i < n; i++) {
-                double y = x[i] - c.shift;
-                if (!isfinite(x[i])) {
+                double y;
+                if (!isfinite(x[i]) || (p->log_scale && x[i] < 0)) {
                         ret = -EINVAL;
                         goto out;
                 }
+                y = TESTED(x[i]) - c.shift;
                 c.s[i + 1] = c.s[i] + y;
                 c.q[i + 1] = c.q[i] + y * y;
+                if (c.r)
+                        c.r[i + 1] = c.r[i] + (x[i] - c.rshift);
         }
+#undef TESTED
 
         /* Step 1: propose; split every segment at its best split while both
          * sides keep min_seg values */
@@ -294,6 +314,7 @@ int ab_cp_detect(const double *x, size_t n, const struct ab_cp_params *p, struct
 out:
         free(c.s);
         free(c.q);
+        free(c.r);
         free(ks);
         free(stack);
         free(cs);

@@ -58,6 +58,10 @@ struct ab_cp_params {
         double min_change; /* minimum relative change of the mean, >= 0 */
         double floor;      /* the relative change's smallest denominator, >= 0 */
         size_t min_seg;    /* minimum values on each side of a split, >= 2 */
+        bool log_scale;    /* test log(value + floor) instead of the value: noise that scales
+                              with the level (timings) then weighs the same at every level;
+                              means and changes are still reported in the values' units.
+                              Needs values >= 0 and floor > 0. */
 };
 
 /* One change point: the series' mean moves from `before` (the segment that

@@ -741,7 +741,7 @@ int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, s
         fprintf(f, ", %zu series; written %s</p>\n", h->nseries, now);
         fprintf(f,
                 "<p class=\"meta\">Change points: proposed by binary segmentation, kept when "
-                "Student's t test against the neighbouring segments gives p &lt; %g after a "
+                "Student's t test on the logarithms of the values against the neighbouring segments gives p &lt; %g after a "
                 "Bonferroni correction for the splits possible, the mean moves by %g%% or more, "
                 "and %zu or more runs lie on each side. Every figure is worse when higher.</p>\n"
                 "<p class=\"meta\"><a href=\"#latest\">latest flags</a> · <a "

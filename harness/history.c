@@ -155,7 +155,8 @@ static void usage(FILE *f)
             "  metrics: ns_per_op (median), minflt_per_op, rss_kib, vsz_kib, pte_kib,\n"
             "           peak_rss_kib\n"
             "detection (change points proposed by binary segmentation and kept when\n"
-            "Student's t test against their neighbouring segments supports them; see\n"
+            "Student's t test on the logarithms of the values against their neighbouring\n"
+            "segments supports them (timings vary in proportion to their level); see\n"
             "harness/changepoint.h):\n"
             "  --threshold PCT    minimum change of the mean, percent (default 5)\n"
             "  --alpha P          significance after a Bonferroni correction for the\n"
@@ -1248,6 +1249,9 @@ static int detect_all(struct ab_history *h)
                 size_t m = metric_index(s->metric), cap = s->n / p.min_seg + 1;
                 int r;
                 p.floor = m < NMETRICS ? metrics[m].floor : 0;
+                /* timings and sizes vary in proportion to their level: test
+                 * their logarithms, report their values */
+                p.log_scale = p.floor > 0;
                 s->cp = calloc(cap, sizeof *s->cp);
                 if (!s->cp)
                         return -ENOMEM;
@@ -1439,7 +1443,8 @@ static void fmt_change(double c, char *buf, size_t len)
 }
 
 static const char method_text[] =
-    "change points proposed by binary segmentation, kept by Student's t test against the "
+    "change points proposed by binary segmentation, kept by Student's t test on the logarithms "
+    "of the values against the "
     "neighbouring segments (variance pooled, never below either side's own), Bonferroni over "
     "the splits possible, and a minimum relative change of the mean";
 
@@ -1486,7 +1491,7 @@ static int cmd_check(const struct hopts *o, struct ab_history *h)
                 return nreg ? AB_REGRESSION : AB_OK;
         }
         print_header(h, "history check of");
-        printf("method: binary segmentation, Student's t test against the neighbouring "
+        printf("method: binary segmentation, Student's t test (on logarithms) against the neighbouring "
                "segments; a change is reported when p < %g (Bonferroni over the splits possible), "
                "the mean moves by %g%% or more, and %zu or more runs lie on each side\n",
                h->params.alpha, 100 * h->params.min_change, h->params.min_seg);
