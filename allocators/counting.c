@@ -14,18 +14,12 @@
 #include <stdint.h>
 #include <string.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
+#include "api.h"
+
+/* what = 0: allocations (malloc, calloc, realloc of NULL, memalign); 1: frees. */
+EXPORT uint64_t allocbench_count(int what);
 
 static uint64_t n_alloc, n_free;
-
-#define EXPORT __attribute__((visibility("default")))
-
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT uint64_t allocbench_count(int what);
 
 EXPORT const char *allocbench_allocator_version(void)
 {
@@ -75,19 +69,4 @@ EXPORT void *memalign(size_t align, size_t n)
         return __libc_memalign(align, n);
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        return memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = memalign(align, n);
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
+AB_ALIGNED_API()

@@ -17,15 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
-
-#define EXPORT __attribute__((visibility("default")))
+#include "api.h"
 
 #define SMALL 4096   /* blocks with fewer usable bytes are candidates */
 #define DROP_EVERY 4 /* the Nth free of a small block is dropped */
@@ -38,18 +30,6 @@ static __thread bool resolving __attribute__((tls_model("initial-exec")));
 
 typedef size_t (*usable_fn)(void *);
 static usable_fn libc_usable;
-
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT void *malloc(size_t n);
-EXPORT void *calloc(size_t count, size_t size);
-EXPORT void *realloc(void *p, size_t n);
-EXPORT void free(void *p);
-EXPORT void *memalign(size_t align, size_t n);
-EXPORT void *aligned_alloc(size_t align, size_t n);
-EXPORT int posix_memalign(void **out, size_t align, size_t n);
-EXPORT void *valloc(size_t n);
-EXPORT void *pvalloc(size_t n);
-EXPORT size_t malloc_usable_size(void *p);
 
 EXPORT const char *allocbench_allocator_version(void)
 {
@@ -103,41 +83,10 @@ EXPORT void *memalign(size_t align, size_t n)
         return __libc_memalign(align, n);
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        if (align == 0 || (align & (align - 1))) {
-                errno = EINVAL;
-                return NULL;
-        }
-        return __libc_memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        int saved = errno;
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = __libc_memalign(align, n);
-        errno = saved;
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-
-EXPORT void *valloc(size_t n)
-{
-        return __libc_valloc(n);
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-        return __libc_pvalloc(n);
-}
-
 EXPORT size_t malloc_usable_size(void *p)
 {
         usable_fn f = libc_usable_fn();
         return f ? f(p) : 0;
 }
+
+AB_ALIGNED_API()

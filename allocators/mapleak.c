@@ -23,13 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-
-#define EXPORT __attribute__((visibility("default")))
+#include "api.h"
 
 #define BIG ((size_t)1 << 20)     /* smallest request given its own mapping */
 #define GUARD ((size_t)64 << 20) /* PROT_NONE bytes after each own block */
@@ -43,49 +37,9 @@ struct hdr {
         uint64_t magic;
 };
 
-typedef size_t (*usable_fn)(void *);
-static usable_fn libc_usable;
-
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT void *malloc(size_t n);
-EXPORT void *calloc(size_t count, size_t size);
-EXPORT void *realloc(void *p, size_t n);
-EXPORT void free(void *p);
-EXPORT void *memalign(size_t align, size_t n);
-EXPORT void *aligned_alloc(size_t align, size_t n);
-EXPORT int posix_memalign(void **out, size_t align, size_t n);
-EXPORT void *valloc(size_t n);
-EXPORT void *pvalloc(size_t n);
-EXPORT size_t malloc_usable_size(void *p);
-
 EXPORT const char *allocbench_allocator_version(void)
 {
         return "mapleak 1.0";
-}
-
-static size_t page_size(void)
-{
-        static size_t page;
-        size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
-        if (!p) {
-                p = (size_t)sysconf(_SC_PAGESIZE);
-                __atomic_store_n(&page, p, __ATOMIC_RELAXED);
-        }
-        return p;
-}
-
-/* glibc's malloc_usable_size is a weak symbol this file overrides; the next
- * one in the search order is glibc's. dlsym does not call it, so no loop. */
-static size_t libc_usable_size(void *p)
-{
-        usable_fn f = __atomic_load_n(&libc_usable, __ATOMIC_ACQUIRE);
-        if (!f) {
-                f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
-                if (!f)
-                        return 0;
-                __atomic_store_n(&libc_usable, f, __ATOMIC_RELEASE);
-        }
-        return f(p);
 }
 
 static struct hdr *own(void *p)
@@ -98,7 +52,7 @@ static struct hdr *own(void *p)
  * part replaced by a PROT_NONE, unaccounted mapping. Fresh memory is zero. */
 static void *big_alloc(size_t n)
 {
-        size_t page = page_size(), len;
+        size_t page = ab_page_size(), len;
         char *m;
         struct hdr *h;
 
@@ -169,7 +123,7 @@ EXPORT void *realloc(void *p, size_t n)
                 free(p);
                 return NULL;
         }
-        old = h ? h->len - HDR : libc_usable_size(p);
+        old = h ? h->len - HDR : ab_libc_usable_size(p);
         if (h && n <= old && n >= old / 2)
                 return p;
         if (!(q = malloc(n)))
@@ -186,44 +140,6 @@ EXPORT void *memalign(size_t align, size_t n)
         return __libc_memalign(align, n);
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        if (align == 0 || (align & (align - 1))) {
-                errno = EINVAL;
-                return NULL;
-        }
-        return memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        int saved = errno;
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = memalign(align, n);
-        errno = saved;
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-
-EXPORT void *valloc(size_t n)
-{
-        return memalign(page_size(), n);
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-        size_t page = page_size();
-        if (n > SIZE_MAX - page) {
-                errno = ENOMEM;
-                return NULL;
-        }
-        return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
-}
-
 EXPORT size_t malloc_usable_size(void *p)
 {
         struct hdr *h;
@@ -231,5 +147,7 @@ EXPORT size_t malloc_usable_size(void *p)
                 return 0;
         if ((h = own(p)))
                 return h->len - HDR;
-        return libc_usable_size(p);
+        return ab_libc_usable_size(p);
 }
+
+AB_ALIGNED_API()

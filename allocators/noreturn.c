@@ -27,7 +27,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define EXPORT __attribute__((visibility("default")))
+#include "api.h"
 
 #define CHUNK ((size_t)64 << 20) /* small blocks are carved from chunks this big */
 #define MIN_SHIFT 5              /* 32-byte blocks: header + 16 bytes */
@@ -60,32 +60,9 @@ static struct node *large_free[NLISTS]; /* index: floor(log2(block length)) */
 static char *bump, *bump_end;           /* the unused rest of the current chunk */
 static int fork_hooked;
 
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT void *malloc(size_t n);
-EXPORT void *calloc(size_t count, size_t size);
-EXPORT void *realloc(void *p, size_t n);
-EXPORT void free(void *p);
-EXPORT void *memalign(size_t align, size_t n);
-EXPORT void *aligned_alloc(size_t align, size_t n);
-EXPORT int posix_memalign(void **out, size_t align, size_t n);
-EXPORT void *valloc(size_t n);
-EXPORT void *pvalloc(size_t n);
-EXPORT size_t malloc_usable_size(void *p);
-
 EXPORT const char *allocbench_allocator_version(void)
 {
         return "noreturn 1.0";
-}
-
-static size_t page_size(void)
-{
-        static size_t page;
-        size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
-        if (!p) {
-                p = (size_t)sysconf(_SC_PAGESIZE);
-                __atomic_store_n(&page, p, __ATOMIC_RELAXED);
-        }
-        return p;
 }
 
 static unsigned floor_log2(size_t x)
@@ -184,7 +161,7 @@ static struct hdr *large_take(size_t need)
 
 static void *alloc(size_t n, bool zero)
 {
-        size_t page = page_size(), need;
+        size_t page = ab_page_size(), need;
         bool fresh = false;
         struct hdr *h;
 
@@ -316,40 +293,4 @@ EXPORT void *memalign(size_t align, size_t n)
         return p;
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        if (align == 0 || (align & (align - 1))) {
-                errno = EINVAL;
-                return NULL;
-        }
-        return memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        int saved = errno;
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = memalign(align, n);
-        errno = saved;
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-
-EXPORT void *valloc(size_t n)
-{
-        return memalign(page_size(), n);
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-        size_t page = page_size();
-        if (n > SIZE_MAX - page) {
-                errno = ENOMEM;
-                return NULL;
-        }
-        return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
-}
+AB_ALIGNED_API()

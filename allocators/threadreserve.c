@@ -19,36 +19,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-extern void *__libc_valloc(size_t);
-extern void *__libc_pvalloc(size_t);
-
-#define EXPORT __attribute__((visibility("default")))
+#include "api.h"
 
 #define RESERVE ((size_t)256 << 20) /* address space reserved per thread */
 
 /* initial-exec: the flag lives in the static TLS block, so reading it never
  * calls __tls_get_addr (which may allocate). */
 static __thread bool reserved __attribute__((tls_model("initial-exec")));
-
-typedef size_t (*usable_fn)(void *);
-static usable_fn libc_usable;
-
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT void *malloc(size_t n);
-EXPORT void *calloc(size_t count, size_t size);
-EXPORT void *realloc(void *p, size_t n);
-EXPORT void free(void *p);
-EXPORT void *memalign(size_t align, size_t n);
-EXPORT void *aligned_alloc(size_t align, size_t n);
-EXPORT int posix_memalign(void **out, size_t align, size_t n);
-EXPORT void *valloc(size_t n);
-EXPORT void *pvalloc(size_t n);
-EXPORT size_t malloc_usable_size(void *p);
 
 EXPORT const char *allocbench_allocator_version(void)
 {
@@ -66,20 +43,6 @@ static inline void reserve_once(void)
         saved = errno;
         (void)mmap(NULL, RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         errno = saved;
-}
-
-/* glibc's malloc_usable_size is a weak symbol this file overrides; the next
- * one in the search order is glibc's. dlsym does not call it, so no loop. */
-static size_t libc_usable_size(void *p)
-{
-        usable_fn f = __atomic_load_n(&libc_usable, __ATOMIC_ACQUIRE);
-        if (!f) {
-                f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
-                if (!f)
-                        return 0;
-                __atomic_store_n(&libc_usable, f, __ATOMIC_RELEASE);
-        }
-        return f(p);
 }
 
 EXPORT void *malloc(size_t n)
@@ -111,42 +74,9 @@ EXPORT void *memalign(size_t align, size_t n)
         return __libc_memalign(align, n);
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        if (align == 0 || (align & (align - 1))) {
-                errno = EINVAL;
-                return NULL;
-        }
-        return memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        int saved = errno;
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = memalign(align, n);
-        errno = saved;
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-
-EXPORT void *valloc(size_t n)
-{
-        reserve_once();
-        return __libc_valloc(n);
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-        reserve_once();
-        return __libc_pvalloc(n);
-}
-
 EXPORT size_t malloc_usable_size(void *p)
 {
-        return libc_usable_size(p);
+        return ab_libc_usable_size(p);
 }
+
+AB_ALIGNED_API()

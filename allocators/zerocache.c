@@ -26,13 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-extern void *__libc_memalign(size_t, size_t);
-
-#define EXPORT __attribute__((visibility("default")))
+#include "api.h"
 
 #define CACHE_MIN ((size_t)128 << 10) /* smallest request served by the cache */
 #define CACHE_MAX ((size_t)64 << 20)  /* largest request served by the cache */
@@ -61,49 +55,9 @@ static struct slot cache[CACHE_SLOTS];
 static size_t cache_bytes;
 static int fork_hooked;
 
-typedef size_t (*usable_fn)(void *);
-static usable_fn libc_usable;
-
-EXPORT const char *allocbench_allocator_version(void);
-EXPORT void *malloc(size_t n);
-EXPORT void *calloc(size_t count, size_t size);
-EXPORT void *realloc(void *p, size_t n);
-EXPORT void free(void *p);
-EXPORT void *memalign(size_t align, size_t n);
-EXPORT void *aligned_alloc(size_t align, size_t n);
-EXPORT int posix_memalign(void **out, size_t align, size_t n);
-EXPORT void *valloc(size_t n);
-EXPORT void *pvalloc(size_t n);
-EXPORT size_t malloc_usable_size(void *p);
-
 EXPORT const char *allocbench_allocator_version(void)
 {
         return "zerocache 1.0";
-}
-
-static size_t page_size(void)
-{
-        static size_t page;
-        size_t p = __atomic_load_n(&page, __ATOMIC_RELAXED);
-        if (!p) {
-                p = (size_t)sysconf(_SC_PAGESIZE);
-                __atomic_store_n(&page, p, __ATOMIC_RELAXED);
-        }
-        return p;
-}
-
-/* glibc's malloc_usable_size is a weak symbol this file overrides; the next
- * one in the search order is glibc's. dlsym does not call it, so no loop. */
-static size_t libc_usable_size(void *p)
-{
-        usable_fn f = __atomic_load_n(&libc_usable, __ATOMIC_ACQUIRE);
-        if (!f) {
-                f = (usable_fn)dlsym(RTLD_NEXT, "malloc_usable_size");
-                if (!f)
-                        return 0;
-                __atomic_store_n(&libc_usable, f, __ATOMIC_RELEASE);
-        }
-        return f(p);
 }
 
 static struct hdr *own(void *p)
@@ -174,7 +128,7 @@ static bool cache_put(struct hdr *h)
 /* A block of at least 128 KiB. zero: the caller is calloc. */
 static void *big_alloc(size_t n, bool zero)
 {
-        size_t page = page_size(), len;
+        size_t page = ab_page_size(), len;
         struct hdr *h = NULL;
         void *m;
 
@@ -251,7 +205,7 @@ EXPORT void *realloc(void *p, size_t n)
                 free(p);
                 return NULL;
         }
-        old = h ? h->map_len - HDR : libc_usable_size(p);
+        old = h ? h->map_len - HDR : ab_libc_usable_size(p);
         if (h && n <= old && n >= old / 2)
                 return p;
         if (!(q = malloc(n)))
@@ -268,44 +222,6 @@ EXPORT void *memalign(size_t align, size_t n)
         return __libc_memalign(align, n);
 }
 
-EXPORT void *aligned_alloc(size_t align, size_t n)
-{
-        if (align == 0 || (align & (align - 1))) {
-                errno = EINVAL;
-                return NULL;
-        }
-        return memalign(align, n);
-}
-
-EXPORT int posix_memalign(void **out, size_t align, size_t n)
-{
-        int saved = errno;
-        void *p;
-        if (align < sizeof(void *) || (align & (align - 1)))
-                return EINVAL;
-        p = memalign(align, n);
-        errno = saved;
-        if (!p)
-                return ENOMEM;
-        *out = p;
-        return 0;
-}
-
-EXPORT void *valloc(size_t n)
-{
-        return memalign(page_size(), n);
-}
-
-EXPORT void *pvalloc(size_t n)
-{
-        size_t page = page_size();
-        if (n > SIZE_MAX - page) {
-                errno = ENOMEM;
-                return NULL;
-        }
-        return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);
-}
-
 EXPORT size_t malloc_usable_size(void *p)
 {
         struct hdr *h;
@@ -313,5 +229,7 @@ EXPORT size_t malloc_usable_size(void *p)
                 return 0;
         if ((h = own(p)))
                 return h->map_len - HDR;
-        return libc_usable_size(p);
+        return ab_libc_usable_size(p);
 }
+
+AB_ALIGNED_API()
