@@ -22,6 +22,8 @@
 # error (harness not built, bare loop does not compile).
 
 set -u
+NAME=harness_cost
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
@@ -44,23 +46,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/harness_cost.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "harness_cost: $*"; exit 2; }
 
 # python3 one-liners over a results file: py FILE 'expression using d'
-py() {
-        python3 - "$1" "$2" <<'EOF'
-import json, statistics, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2], {"d": d, "statistics": statistics})
-print(v)
-EOF
-}
-median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
-calc() { python3 -c "print($1)"; }
-le() { python3 -c "import sys; sys.exit(0 if ($1) <= ($2) else 1)"; }
-lt() { python3 -c "import sys; sys.exit(0 if ($1) < ($2) else 1)"; }
-now_ns() { date +%s%N; }
 
 # --- setup -----------------------------------------------------------------
 
@@ -86,23 +73,7 @@ echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
 echo "pinning: $PIN_NOTE"
 echo
 
-ROWS=()
-FAILED=0
-# row FIGURE MEASURED TARGET RESULT
-row() {
-        ROWS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4")
-        [ "$4" = FAIL ] && FAILED=1
-        return 0
-}
-NOTES=()
-note() { NOTES+=("$*"); }
 
-# Run ./bench quietly into FILE; the table and stderr go to FILE.log.
-bench_to() {
-        local out=$1
-        shift
-        ./bench "$@" -q -o "$out" >"$out.log" 2>&1
-}
 
 # --- 1. per-op overhead ------------------------------------------------------
 
@@ -234,21 +205,4 @@ fi
 
 # --- report --------------------------------------------------------------------
 
-echo
-printf '%-40s %-28s %-16s %s\n' "figure" "measured" "target" "result"
-printf '%-40s %-28s %-16s %s\n' "------" "--------" "------" "------"
-for r in "${ROWS[@]}"; do
-        IFS=$'\t' read -r a b c e <<<"$r"
-        printf '%-40s %-28s %-16s %s\n' "$a" "$b" "$c" "$e"
-done
-echo
-for n in "${NOTES[@]}"; do
-        echo "- $n"
-done
-echo
-if [ $FAILED = 1 ]; then
-        echo "harness cost: a target was missed"
-        exit 1
-fi
-echo "harness cost: every target met"
-exit 0
+report 28 16

@@ -25,6 +25,8 @@
 # error (bench not built, python3 missing).
 
 set -u
+NAME=history_cost
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.." || exit 2
 RUNS=${RUNS:-1000}
@@ -44,12 +46,6 @@ else
 fi
 trap 'exit 130' INT TERM
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "history_cost: $*"; exit 2; }
-median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
-le() { python3 -c "import sys; sys.exit(0 if ($1) <= ($2) else 1)"; }
-now_ns() { date +%s%N; }
-secs() { python3 -c "print('%.3f' % (($2 - $1) / 1e9))"; }
 
 [ -x ./bench ] || die "./bench is missing; run make first"
 command -v python3 >/dev/null || die "python3 is needed to generate the results files"
@@ -111,15 +107,6 @@ for i in range(nruns):
         json.dump(doc, f)
 EOF
 
-ROWS=()
-FAILED=0
-row() {
-        ROWS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4")
-        [ "$4" = FAIL ] && FAILED=1
-        return 0
-}
-NOTES=()
-note() { NOTES+=("$*"); }
 
 DB=$TMP/history.sqlite
 
@@ -217,21 +204,4 @@ fi
 
 # --- report -----------------------------------------------------------------------
 
-echo
-printf '%-40s %-16s %-16s %s\n' "figure" "measured" "target" "result"
-printf '%-40s %-16s %-16s %s\n' "------" "--------" "------" "------"
-for r in "${ROWS[@]}"; do
-        IFS=$'\t' read -r a b c e <<<"$r"
-        printf '%-40s %-16s %-16s %s\n' "$a" "$b" "$c" "$e"
-done
-echo
-for n in "${NOTES[@]}"; do
-        echo "- $n"
-done
-echo
-if [ $FAILED = 1 ]; then
-        echo "history cost: a target was missed"
-        exit 1
-fi
-echo "history cost: every target met"
-exit 0
+report 16 16

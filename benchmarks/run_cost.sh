@@ -49,6 +49,8 @@
 # error (harness not built, python3 missing).
 
 set -u
+NAME=run_cost
+. "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$PWD
@@ -71,21 +73,8 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/run_cost.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '%s\n' "$*" >&2; }
-die() { say "run_cost: $*"; exit 2; }
 
 # python3 one-liners over a results file: py FILE 'expression using d'
-py() {
-        python3 - "$1" "$2" <<'EOF'
-import json, statistics, sys
-d = json.load(open(sys.argv[1]))
-v = eval(sys.argv[2], {"d": d, "statistics": statistics})
-print(v)
-EOF
-}
-calc() { python3 -c "print($1)"; }
-le() { python3 -c "import sys; sys.exit(0 if ($1) <= ($2) else 1)"; }
-now_ns() { date +%s%N; }
 
 # --- setup -----------------------------------------------------------------
 
@@ -119,23 +108,7 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at start (1, 5, 15 min)"
 echo "harness: copies of ./bench ($(stat -c %y bench | cut -d. -f1)) and build/ab-runner ($(stat -c %y build/ab-runner | cut -d. -f1)) and workloads/*.ini, taken at start"
 echo
 
-ROWS=()
-FAILED=0
-# row FIGURE MEASURED TARGET RESULT
-row() {
-        ROWS+=("$1"$'\t'"$2"$'\t'"$3"$'\t'"$4")
-        [ "$4" = FAIL ] && FAILED=1
-        return 0
-}
-NOTES=()
-note() { NOTES+=("$*"); }
 
-# Run ./bench quietly into FILE; the table and stderr go to FILE.log.
-bench_to() {
-        local out=$1
-        shift
-        "$BENCH" "$@" -q -o "$out" >"$out.log" 2>&1
-}
 
 # One line per results file: median ns/op, ops, shortest and median region per
 # repetition in ms, timeline samples, sample_ms, status of the point.
@@ -373,21 +346,4 @@ fi
 
 note "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min); this script keeps" \
         "about one CPU busy itself, more than that means something else ran alongside"
-echo
-printf '%-40s %-34s %-20s %s\n' "figure" "measured" "target" "result"
-printf '%-40s %-34s %-20s %s\n' "------" "--------" "------" "------"
-for r in "${ROWS[@]}"; do
-        IFS=$'\t' read -r a b c e <<<"$r"
-        printf '%-40s %-34s %-20s %s\n' "$a" "$b" "$c" "$e"
-done
-echo
-for n in "${NOTES[@]}"; do
-        echo "- $n"
-done
-echo
-if [ $FAILED = 1 ]; then
-        echo "run cost: a target was missed"
-        exit 1
-fi
-echo "run cost: every target met"
-exit 0
+report 34 20

@@ -36,6 +36,20 @@ static void fmt_kib(int64_t kib, char *buf, size_t len)
                 snprintf(buf, len, "%.2fG", (double)kib / (1024 * 1024));
 }
 
+/* The name of a job's points ("size") and one point's label ("4 KiB"). */
+static const char *point_key(const struct ab_job *j)
+{
+        return j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point";
+}
+
+static const char *point_label(const struct ab_job *j, size_t p, char *buf, size_t len)
+{
+        snprintf(buf, len, "-");
+        if (j->sweep >= 0)
+                ab_fmt_size(j->points[p], buf, len);
+        return buf;
+}
+
 #define COLW 39
 
 static void cell(FILE *f, const struct ab_point_res *p)
@@ -103,15 +117,13 @@ static void account_tables(FILE *f, struct ab_run_res *runs, size_t na)
                 fprintf(f, "\ninstructions per op (%s)\n%-10s",
                         isnan(runs[0].points[0].callgrind_per_op) ? "hardware counter"
                                                                  : "callgrind, exact",
-                        j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point");
+                        point_key(j));
                 for (size_t a = 0; a < na; a++)
                         fprintf(f, "  %14s", runs[a].alloc->name);
                 fprintf(f, "\n");
                 for (size_t p = 0; p < j->npoints; p++) {
-                        char label[32] = "-";
-                        if (j->sweep >= 0)
-                                ab_fmt_size(j->points[p], label, sizeof label);
-                        fprintf(f, "%-10s", label);
+                        char label[32];
+                        fprintf(f, "%-10s", point_label(j, p, label, sizeof label));
                         for (size_t a = 0; a < na; a++) {
                                 const struct ab_point_res *pt = &runs[a].points[p];
                                 double v = pt->callgrind_per_op;
@@ -127,15 +139,13 @@ static void account_tables(FILE *f, struct ab_run_res *runs, size_t na)
         }
         if (sc) {
                 fprintf(f, "\nmemory system calls per op (strace pass): mmap munmap madvise brk\n%-10s",
-                        j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point");
+                        point_key(j));
                 for (size_t a = 0; a < na; a++)
                         fprintf(f, "  %-27s", runs[a].alloc->name);
                 fprintf(f, "\n");
                 for (size_t p = 0; p < j->npoints; p++) {
-                        char label[32] = "-";
-                        if (j->sweep >= 0)
-                                ab_fmt_size(j->points[p], label, sizeof label);
-                        fprintf(f, "%-10s", label);
+                        char label[32];
+                        fprintf(f, "%-10s", point_label(j, p, label, sizeof label));
                         for (size_t a = 0; a < na; a++) {
                                 const struct ab_point_res *pt = &runs[a].points[p];
                                 double ops = pt->sc_ops ? (double)pt->sc_ops : 1;
@@ -195,7 +205,7 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
         size_t na = o->nallocs;
         for (size_t base = 0; base < nruns; base += na) {
                 const struct ab_job *j = runs[base].job;
-                const char *key = j->sweep >= 0 ? j->w->params[j->sweep].point_key : "point";
+                const char *key = point_key(j);
                 fprintf(f, "\n%s  (%u reps, seed %llu", j->name, o->reps,
                         (unsigned long long)o->seed);
                 for (size_t i = 0; i < j->w->nparams; i++) {
@@ -222,10 +232,8 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
                                 "VSZ");
                 fprintf(f, "\n");
                 for (size_t p = 0; p < j->npoints; p++) {
-                        char label[32] = "-";
-                        if (j->sweep >= 0)
-                                ab_fmt_size(j->points[p], label, sizeof label);
-                        fprintf(f, "%-10s", label);
+                        char label[32];
+                        fprintf(f, "%-10s", point_label(j, p, label, sizeof label));
                         for (size_t a = 0; a < na; a++)
                                 cell(f, &runs[base + a].points[p]);
                         fprintf(f, "\n");
