@@ -150,6 +150,10 @@ static void gp_str(FILE *f, const char *s)
                         fputs("\\n", f);
                 else if (*s == '\\' || *s == '"')
                         fprintf(f, "\\%c", *s);
+                else if (*s == '`')
+                        /* gnuplot runs `...` as a shell command even inside double
+                         * quotes: names from a results file must never reach it */
+                        fputc('\'', f);
                 else
                         fputc(*s, f);
         }

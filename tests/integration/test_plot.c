@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <stdint.h>
 
+#include <sys/stat.h>
+
 #include "itest.h"
 
 /* What plot.c configures for every PNG. */
@@ -518,12 +520,47 @@ static void test_bad_input(void **state)
         assert_non_null(strstr(outtext, "gnuplot-nox"));
 }
 
+/* Names in a results file are data: a backquote in an allocator or host name
+ * must not run a command when gnuplot draws the figure (gnuplot substitutes
+ * `...` even inside double-quoted strings). */
+static void test_names_cannot_run_commands(void **state)
+{
+        const char *dir = subdir("evil");
+        const char *marker = "abtest-pwned"; /* touch runs in bench's directory */
+        char evil[1024];
+        json_t *doc, *r;
+        size_t i;
+        struct stat st;
+        (void)state;
+        make_calloc();
+        unlink(marker);
+        doc = load(path_in(cs_dir, "cs.json"));
+        json_array_foreach(json_object_get(doc, "runs"), i, r)
+                json_object_set_new(json_object_get(r, "allocator"), "name",
+                                    json_string(i ? "jemalloc`touch abtest-pwned`"
+                                                  : "glibc`touch abtest-pwned`"));
+        json_object_set_new(json_object_get(doc, "host"), "hostname",
+                            json_string("host`touch abtest-pwned`"));
+        snprintf(evil, sizeof evil, "%s", path_in(dir, "e.json"));
+        assert_int_equal(json_dump_file(doc, evil, 0), 0);
+        json_decref(doc);
+        assert_int_equal(run("plot", evil), 0);
+        if (stat(marker, &st) == 0) {
+                unlink(marker);
+                fail_msg("a name in the results file ran a command");
+        }
+        /* drawn, the legend showing the name as it is: legends come from the
+         * .dat, which gnuplot reads as data, never as commands */
+        assert_true(file_has(path_in(dir, "e-calloc-sweep-ns.svg"), "glibc`touch abtest-pwned`"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_calloc_sweep),  cmocka_unit_test(test_rounds_bars_timelines),
             cmocka_unit_test(test_several_hosts), cmocka_unit_test(test_redraw),
             cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_names_cannot_run_commands),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
