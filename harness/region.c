@@ -111,8 +111,9 @@ void ab_region_send_point(uint64_t op_hash, uint64_t live_peak)
         ab_record_send(&point_rec, AB_REC_POINT);
 }
 
-void ab_round_end(uint64_t index, uint64_t ns, uint64_t live_bytes)
+void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_bytes)
 {
+        uint64_t t0 = ab_prim_now_ns();
         struct ab_rec r;
         struct ab_mem m;
         ab_prim_mem_self(&m);
@@ -124,6 +125,7 @@ void ab_round_end(uint64_t index, uint64_t ns, uint64_t live_bytes)
         r.u.round.vsz_kib = m.vsz_kib;
         r.u.round.pte_kib = m.pte_kib;
         ab_record_send(&r, AB_REC_ROUND);
+        k->paused_ns += ab_prim_now_ns() - t0;
 }
 
 int ab_kernel_sizes(const char *text, uint64_t *out, size_t cap)

@@ -658,6 +658,7 @@ int ab_cmd_run(int argc, char **argv)
         struct matrix m = {0};
         json_t *cal = NULL;
         int worst = -1;
+        bool aborted = false;
         size_t nruns;
         int r;
 
@@ -748,10 +749,11 @@ int ab_cmd_run(int argc, char **argv)
         }
 
         m.start_ns = ab_prim_now_ns();
-        for (size_t j = 0; j < o.njobs && !m.interrupted; j++)
-                for (size_t p = 0; p < o.jobs[j].npoints && !m.interrupted; p++)
-                        if (run_point(&m, j, p))
-                                return AB_RUN_FAILED;
+        for (size_t j = 0; j < o.njobs && !m.interrupted && !aborted; j++)
+                for (size_t p = 0; p < o.jobs[j].npoints && !m.interrupted && !aborted; p++)
+                        aborted = run_point(&m, j, p) != 0;
+        if (aborted) /* a child could not be started: keep what was measured */
+                m.interrupted = true;
         if (m.tty)
                 fprintf(stderr, "\r\033[K");
         if (ab_spawn_interrupted())
@@ -766,6 +768,11 @@ int ab_cmd_run(int argc, char **argv)
                         strerror(m.count_err));
         if (write_and_print(&m, nruns, cal, &m.tools, &worst))
                 return AB_RUN_FAILED;
+        if (aborted) {
+                fprintf(stderr, "bench: stopped because a workload process could not be started; "
+                                "the results file holds what was measured before\n");
+                return AB_RUN_FAILED;
+        }
         if (m.interrupted) {
                 fprintf(stderr, "bench: interrupted; the results file holds what was measured\n");
                 return 130;

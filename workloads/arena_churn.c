@@ -281,7 +281,7 @@ static int arena_churn_run(struct ab_kctx *k)
                                 err = w[t].err;
                 }
                 ops += v[P_OPS] * T;
-                ab_round_end(r, ab_prim_now_ns() - t0, (uint64_t)live);
+                ab_round_end(k, r, ab_prim_now_ns() - t0, (uint64_t)live);
         }
         if (sh->persistent && !err) {
                 atomic_store(&sh->stop, 1);

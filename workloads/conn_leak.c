@@ -171,7 +171,6 @@ static int conn_leak_run(struct ab_kctx *k)
         uint64_t cap = v[P_LEAK_EVERY] ? v[P_ROUNDS] * (v[P_CONNECTIONS] / v[P_LEAK_EVERY] + 1) : 1;
         size_t lbytes = sizeof(void *) * cap;
         struct sim s = {.v = v, .cap_leaked = cap};
-        uint64_t paused = 0;
 
         s.conn = mmap(NULL, cbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         s.leaked = mmap(NULL, lbytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -185,12 +184,11 @@ static int conn_leak_run(struct ab_kctx *k)
                 one_round(&s);
                 t1 = ab_prim_now_ns();
                 sleep_ms(v[P_SETTLE]);
-                ab_round_end(r, t1 - t0, s.live);
-                paused += ab_prim_now_ns() - t1;
+                k->paused_ns += ab_prim_now_ns() - t1;
+                ab_round_end(k, r, t1 - t0, s.live);
         }
         if (s.err)
                 return -s.err;
-        k->paused_ns = paused;
         k->live_peak = s.peak;
         ab_region_end(k, s.ops);
 

@@ -94,7 +94,7 @@ static int mmap_sweep_run(struct ab_kctx *k)
                 uint64_t t0 = ab_prim_now_ns();
                 if ((r = one_round(v, page)))
                         return r;
-                ab_round_end(i, ab_prim_now_ns() - t0, 0);
+                ab_round_end(k, i, ab_prim_now_ns() - t0, 0);
         }
         ab_region_end(k, v[P_ROUNDS] * ops_per_round);
         /* no randomness: the stream is the same round, `rounds` times */

@@ -894,6 +894,41 @@ static void test_hw_counter_or_null(void **state)
         json_decref(doc);
 }
 
+/* A workload process that cannot be started mid-matrix (here: the launcher
+ * disappears after its third start) stops the run, but what was measured
+ * before is written, marked incomplete, and bench exits 4. */
+static void test_start_failure_keeps_results(void **state)
+{
+        char wrapper[600], script[2400];
+        const char *out = tmpfile_path("abort.json");
+        FILE *f;
+        json_t *doc, *p0;
+        (void)state;
+        snprintf(wrapper, sizeof wrapper, "%s/vanishing-launcher", tmpdir);
+        f = fopen(wrapper, "w");
+        assert_non_null(f);
+        snprintf(script, sizeof script,
+                 "#!/bin/sh\nn=$(cat '%s.count' 2>/dev/null || echo 0); n=$((n+1));\n"
+                 "echo $n > '%s.count'\n[ $n -ge 3 ] && rm -f '%s'\nexec \"$@\"\n",
+                 wrapper, wrapper, wrapper);
+        fputs(script, f);
+        fclose(f);
+        assert_int_equal(chmod(wrapper, 0755), 0);
+        assert_int_equal(run("--workload=calloc-sweep", "--set", "sizes=4k,8k", "--set",
+                             "iterations=100", "--reps", "5", "--wrap", wrapper, "-q", "-o", out),
+                         4);
+        assert_non_null(strstr(errtext, "could not be started"));
+        doc = load(out);
+        assert_true(json_is_true(json_object_get(doc, "interrupted")));
+        p0 = json_array_get(json_object_get(json_array_get(json_object_get(doc, "runs"), 0),
+                                            "points"),
+                            0);
+        /* start 1 was the preflight, 2 the calibration (under a launcher it is
+         * measured through it), 3 the one repetition measured before it vanished */
+        assert_int_equal(json_integer_value(json_object_get(p0, "reps")), 1);
+        json_decref(doc);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -923,6 +958,7 @@ int main(void)
                 cmocka_unit_test(test_callgrind_exact),
                 cmocka_unit_test(test_syscalls_exact),
                 cmocka_unit_test(test_hw_counter_or_null),
+                cmocka_unit_test(test_start_failure_keeps_results),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
