@@ -31,7 +31,7 @@ int ab_job_set(struct ab_job *j, int idx, const char *text, char *err, size_t er
                                 r = -ERANGE;
                 if (r) {
                         free(vals);
-                        snprintf(err, errlen, "%s=%s: %s (accepted: %s; lists like %s)", p->name,
+                        snprintf(err, errlen, "%s=%s: %s (accepted: %s; for lists, %s)", p->name,
                                  text,
                                  r == -ERANGE ? "out of range"
                                  : r == -E2BIG ? "list too long"
