@@ -160,6 +160,22 @@ static void gp_str(FILE *f, const char *s)
         fputc('"', f);
 }
 
+/* A file name for gnuplot: single-quoted (no backquote substitution there;
+ * a quote is doubled), and relative names start with ./ so that a directory
+ * named "<cmd" or "|cmd" is a directory, not a command gnuplot runs. */
+static void gp_path(FILE *f, const char *s)
+{
+        fputc('\'', f);
+        if (*s != '/')
+                fputs("./", f);
+        for (; *s; s++) {
+                if (*s == '\'')
+                        fputc('\'', f);
+                fputc(*s, f);
+        }
+        fputc('\'', f);
+}
+
 /* A string inside a .dat: double-quoted, so no double quotes or newlines. */
 static void dat_str(FILE *f, const char *s)
 {
@@ -524,9 +540,9 @@ static int figure(struct plot *P, const char *stem, const char *script, const ch
                 }
                 fputs("datafile=", v);
                 snprintf(final, sizeof final, "%s.dat", absp);
-                gp_str(v, final);
+                gp_path(v, final);
                 fputs("; out=", v);
-                gp_str(v, absp);
+                gp_path(v, absp);
                 fprintf(v, "; %s", vars);
                 fclose(v);
         }
@@ -549,9 +565,9 @@ static int figure(struct plot *P, const char *stem, const char *script, const ch
                 goto out;
         }
         fputs("datafile=", f);
-        gp_str(f, tdat);
+        gp_path(f, tdat);
         fputs("; out=", f);
-        gp_str(f, tmp);
+        gp_path(f, tmp);
         fprintf(f, "; %s", vars);
         fclose(f);
         r = gnuplot(P, body, spath);

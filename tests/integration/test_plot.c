@@ -554,6 +554,46 @@ static void test_names_cannot_run_commands(void **state)
         assert_true(file_has(path_in(dir, "e-calloc-sweep-ns.svg"), "glibc`touch abtest-pwned`"));
 }
 
+/* File names are names, never commands: gnuplot runs a data file named
+ * "<cmd" and writes to "|cmd" through a shell, and substitutes `...` in
+ * double quotes. Directories with such names, and an -o with a backquote and
+ * a quote, must plot into those directories and run nothing. */
+static void test_paths_cannot_run_commands(void **state)
+{
+        static const char *const dirs[] = {"<touch abtest-pwned2;x", "|touch abtest-pwned3;x"};
+        char cwd[1024], odir[900], bench_abs[4096];
+        struct stat st;
+        (void)state;
+        make_calloc();
+        assert_non_null(getcwd(cwd, sizeof cwd));
+        assert_non_null(realpath(bench_bin, bench_abs));
+        assert_int_equal(chdir(tmpdir), 0);
+        for (size_t i = 0; i < 2; i++) {
+                char file[256];
+                assert_int_equal(mkdir(dirs[i], 0755), 0);
+                snprintf(file, sizeof file, "%s/cs.json", dirs[i]);
+                assert_int_equal(link(path_in(cs_dir, "cs.json"), file), 0);
+        }
+        assert_int_equal(chdir(cwd), 0);
+        for (size_t i = 0; i < 2; i++) {
+                char rel[512], bin[5000];
+                snprintf(rel, sizeof rel, "%s/cs.json", dirs[i]);
+                /* run from the temporary directory, with a relative path */
+                snprintf(bin, sizeof bin, "cd '%s' && '%s' plot '%s' >/dev/null 2>&1", tmpdir,
+                         bench_abs, rel);
+                assert_int_equal(system(bin), 0);
+                snprintf(rel, sizeof rel, "%s/%s/cs-calloc-sweep-ns.png", tmpdir, dirs[i]);
+                assert_int_equal(stat(rel, &st), 0);
+        }
+        snprintf(odir, sizeof odir, "%s/abtest-pwned2", tmpdir);
+        assert_int_not_equal(stat(odir, &st), 0);
+        snprintf(odir, sizeof odir, "%s/abtest-pwned3", tmpdir);
+        assert_int_not_equal(stat(odir, &st), 0);
+        snprintf(odir, sizeof odir, "%s/fig`x'q", tmpdir);
+        assert_int_equal(run("plot", path_in(cs_dir, "cs.json"), "-o", odir), 0);
+        assert_int_equal(stat(path_in(odir, "cs-calloc-sweep-ns.svg"), &st), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -561,6 +601,7 @@ int main(void)
             cmocka_unit_test(test_several_hosts), cmocka_unit_test(test_redraw),
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_names_cannot_run_commands),
+            cmocka_unit_test(test_paths_cannot_run_commands),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
