@@ -355,6 +355,8 @@ static json_t *copy_or_null(json_t *v)
         return v ? json_deep_copy(v) : json_null();
 }
 
+#define MAX_SAMPLES 10000
+
 /* allocator, workload, point and params of a point, the start of every entry. */
 static json_t *point_ident(const struct pref *r)
 {
@@ -407,6 +409,15 @@ static json_t *point_entry(const struct cmp_opts *o, const struct pref *b, const
         } else if (!(mb > 0 && mn > 0)) {
                 snprintf(note, sizeof note, "a median is not above 0: no ratio");
                 verdict = "missing";
+        } else if (nb > MAX_SAMPLES || nn > MAX_SAMPLES) {
+                /* the test and the interval look at every pair of samples;
+                 * bench run writes at most 1,000 repetitions a point */
+                ratio = mn / mb;
+                snprintf(note, sizeof note,
+                         "%zu and %zu samples: not tested (at most %d a side; bench run writes at "
+                         "most 1,000)",
+                         nb, nn, MAX_SAMPLES);
+                verdict = "not tested";
         } else {
                 struct ab_mwu t = {0};
                 struct ab_mwu_ci ci;
@@ -634,8 +645,10 @@ static json_t *build_report(const struct cmp_opts *o, struct side *b, struct sid
                 np = &n->p[json_integer_value(idx)];
                 b->p[i].paired = np->paired = true;
                 pe = point_entry(o, &b->p[i], np);
+                if (!pe)
+                        continue; /* out of memory for this point: leave it out */
                 for (int k = 0; k < 6; k++)
-                        if (strcmp(json_string_value(json_object_get(pe, "verdict")),
+                        if (strcmp(json_string_value(json_object_get(pe, "verdict")) ?: "",
                                    verdicts[k]) == 0)
                                 count[k]++;
                 json_array_append_new(points, pe);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,22 @@ static int by_key(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Cut a string truncated by snprintf back to whole UTF-8 characters: a label
+ * that ends in half a character is not a JSON string. */
+static void utf8_trim(char *buf)
+{
+        size_t n = strlen(buf), i = n, need;
+        unsigned char c;
+        while (i > 0 && ((unsigned char)buf[i - 1] & 0xC0) == 0x80)
+                i--;
+        if (i == 0)
+                return;
+        c = (unsigned char)buf[i - 1];
+        need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < need)
+                buf[i - 1] = '\0';
+}
+
 const char *ab_point_label(json_t *point, char *buf, size_t len)
 {
         json_t *params = json_object_get(point, "params");
@@ -83,15 +100,30 @@ const char *ab_point_label(json_t *point, char *buf, size_t len)
         }
         if (n == 0)
                 snprintf(buf, len, "-");
+        if (off >= len && len > 24) {
+                /* too long to keep whole: keep what fits, in whole characters,
+                 * and end with a hash of all the parameters so that distinct
+                 * points keep distinct labels */
+                char *all = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+                uint64_t h = 0xcbf29ce484222325ull;
+                for (const char *c = all ? all : ""; *c; c++)
+                        h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+                free(all);
+                buf[len - 19] = '\0';
+                utf8_trim(buf);
+                snprintf(buf + strlen(buf), 19, "#%016llx", (unsigned long long)h);
+        }
         return buf;
 }
 
 const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len)
 {
         char label[512];
-        snprintf(buf, len, "%s|%s|%s",
-                 json_string_value(json_object_get(json_object_get(run, "allocator"), "name")),
-                 json_string_value(json_object_get(json_object_get(run, "workload"), "name")),
-                 ab_point_label(point, label, sizeof label));
+        int n = snprintf(buf, len, "%s|%s|%s",
+                         json_string_value(json_object_get(json_object_get(run, "allocator"), "name")),
+                         json_string_value(json_object_get(json_object_get(run, "workload"), "name")),
+                         ab_point_label(point, label, sizeof label));
+        if (n >= 0 && (size_t)n >= len)
+                utf8_trim(buf);
         return buf;
 }

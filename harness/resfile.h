@@ -18,7 +18,10 @@ json_t *ab_results_load(const char *path, char *err, size_t errlen);
  * key order; "" params for a point without a sweep). Writes into buf. */
 const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len);
 
-/* The params part alone ("size=4096", or "-" when there are none). */
+/* The params part alone ("size=4096", or "-" when there are none). A label
+ * longer than len keeps what fits, in whole UTF-8 characters, and ends with a
+ * hash of all the parameters ("#" and 16 hex digits), so distinct points keep
+ * distinct labels. */
 const char *ab_point_label(json_t *point, char *buf, size_t len);
 
 #endif

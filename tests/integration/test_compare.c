@@ -418,6 +418,52 @@ static void test_bad_input(void **state)
         assert_non_null(strstr(outtext, "--mem-threshold"));
 }
 
+/* Schema-valid but unusual files: a point label longer than the 511 bytes a
+ * label keeps, made of 2-byte characters (truncation must not cut one in
+ * half), and samples far beyond what bench run writes (not tested, and
+ * quickly, instead of comparing every pair). */
+static void test_unusual_files(void **state)
+{
+        TMP(base, "base.json");
+        TMP(utf, "utf.json");
+        TMP(big, "big.json");
+        json_t *d, *r, *p, *e;
+        char key[700] = "";
+        size_t i, j;
+        (void)state;
+        make_files();
+        d = load(base);
+        for (i = 0; i < 300; i++)
+                strcat(key, "\xc3\xa9"); /* é */
+        json_array_foreach(json_object_get(d, "runs"), i, r)
+                json_array_foreach(json_object_get(r, "points"), j, p)
+                        json_object_set_new(p, "params", json_pack("{s:s,s:I}", "k", key, "n",
+                                                                   (json_int_t)j));
+        assert_int_equal(json_dump_file(d, utf, 0), 0);
+        json_decref(d);
+        assert_int_equal(run("compare", utf, utf, "--format", "json"), 0);
+        d = out_json();
+        assert_int_equal(json_array_size(json_object_get(d, "points")), 4);
+        json_decref(d);
+
+        d = load(base);
+        json_array_foreach(json_object_get(d, "runs"), i, r)
+                json_array_foreach(json_object_get(r, "points"), j, p)
+                {
+                        json_t *a = json_object_get(p, "samples_ns_per_op"), *x = json_array();
+                        for (int k = 0; k < 12000; k++)
+                                json_array_append(x, json_array_get(a, (size_t)k % json_array_size(a)));
+                        json_object_set_new(p, "samples_ns_per_op", x);
+                }
+        assert_int_equal(json_dump_file(d, big, 0), 0);
+        json_decref(d);
+        assert_int_equal(run("compare", base, big, "--format", "json"), 0);
+        d = out_json();
+        json_array_foreach(json_object_get(d, "points"), i, e)
+                assert_string_equal(json_string_value(json_object_get(e, "verdict")), "not tested");
+        json_decref(d);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -429,6 +475,7 @@ int main(void)
             cmocka_unit_test(test_hosts_differ),
             cmocka_unit_test(test_missing_and_memory),
             cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_unusual_files),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
