@@ -17,15 +17,20 @@
  *   flags(run_id, kind, severity, allocator, workload, where_json, message)
  *
  * A run is one results file. Its identity is the SHA-256 of the document
- * re-serialised with sorted keys and no whitespace, so adding the same
- * results twice (even re-indented, or from another path) adds nothing. A
+ * re-serialised with sorted keys, no whitespace and numbers by value (a real
+ * with an integral value as that integer, other reals to 17 digits), so
+ * adding the same results twice (even re-indented, rewritten by `jq .`, or
+ * from another path) adds nothing. A
  * series is one figure of one point (its params, as ab_point_label names
  * them) of one allocator and workload on one host; it has at most one value
  * per run and is ordered by the runs' `created`, then by the order they were
  * added. Metrics: ns_per_op (the median over repetitions), minflt_per_op,
- * rss_kib, vsz_kib, pte_kib, peak_rss_kib; a null figure, and every figure of
- * a point whose status is not ok, is not stored. All of them are worse when
- * higher.
+ * rss_kib, vsz_kib, pte_kib, peak_rss_kib; a null figure, a negative one
+ * (none of them can be; add says so on stderr), and every figure of a point
+ * whose status is not ok, is not stored. All of them are worse when higher.
+ *
+ * Reading, the ids in the store are looked up, never used as indices; an id
+ * below 1 (bench history never writes one) refuses the database (exit 1).
  *
  * Several writers at once: the database is in WAL mode, each connection
  * waits up to a minute for the write lock (sqlite3_busy_timeout), and each
@@ -283,13 +288,62 @@ static int sha_dump_cb(const char *buf, size_t len, void *data)
         return 0;
 }
 
-/* The identity of a document: the hash of its canonical serialisation. */
-static void doc_hash(json_t *doc, char out[65])
+/* Numbers as JSON means them, not as a parser happened to keep them: a real
+ * with an integral value that fits in an integer becomes that integer (0.0
+ * and 0 are one number; `jq .` writes 0.0 as 0), in place. */
+static void canon_numbers(json_t *j)
+{
+        const char *key;
+        json_t *v;
+        size_t i;
+        void *tmp;
+        if (json_is_object(j)) {
+                json_object_foreach_safe(j, tmp, key, v)
+                {
+                        double d = json_is_real(v) ? json_real_value(v) : 0;
+                        if (json_is_real(v) && d == trunc(d) && d >= -0x1p63 && d < 0x1p63)
+                                json_object_set_new(j, key, json_integer((json_int_t)d));
+                        else
+                                canon_numbers(v);
+                }
+        } else if (json_is_array(j)) {
+                json_array_foreach(j, i, v)
+                {
+                        double d = json_is_real(v) ? json_real_value(v) : 0;
+                        if (json_is_real(v) && d == trunc(d) && d >= -0x1p63 && d < 0x1p63)
+                                json_array_set_new(j, i, json_integer((json_int_t)d));
+                        else
+                                canon_numbers(v);
+                }
+        }
+}
+
+static void hash_dump(json_t *doc, char out[65])
 {
         struct sha256 s;
         sha_init(&s);
-        json_dump_callback(doc, sha_dump_cb, &s, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+        json_dump_callback(doc, sha_dump_cb, &s,
+                           JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
+                               JSON_REAL_PRECISION(17));
         sha_hex(&s, out);
+}
+
+/* The identity of a document: the hash of its canonical serialisation
+ * (sorted keys, no whitespace, numbers by value, reals to 17 digits, which
+ * round-trip). legacy: the hash stores written before numbers were
+ * canonicalised hold (the document as parsed), so that a file added then is
+ * still recognised; the same as out when the document has no integral real.
+ * Returns 0, or -1 when out of memory. */
+static int doc_hash(json_t *doc, char out[65], char legacy[65])
+{
+        json_t *c = json_deep_copy(doc);
+        if (!c)
+                return -1;
+        canon_numbers(c);
+        hash_dump(c, out);
+        json_decref(c);
+        hash_dump(doc, legacy);
+        return 0;
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -691,7 +745,7 @@ struct addst {
 };
 
 static const char *addst_sql[] = {
-    "SELECT id FROM runs WHERE file_hash = ?1",
+    "SELECT id FROM runs WHERE file_hash IN (?1, ?2) ORDER BY file_hash = ?1 DESC LIMIT 1",
     "INSERT INTO runs (file_hash, file, created, host, rev, tool_git, interrupted, added) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     "SELECT id FROM series WHERE host = ?1 AND allocator = ?2 AND workload = ?3 AND "
@@ -754,11 +808,13 @@ struct added {
         int64_t run_id;
         bool dup;
         size_t values, new_series, skipped_points;
+        size_t negative;    /* negative figures, not stored */
+        char neg_what[640]; /* the first of them */
 };
 
 /* Add one document in one transaction. Returns 0 or -1 (message printed). */
 static int add_doc(sqlite3 *db, struct addst *st, const struct hopts *o, const char *path,
-                   json_t *doc, const char *hash, struct added *res)
+                   json_t *doc, const char *hash, const char *legacy, struct added *res)
 {
         char real[PATH_MAX], now[32];
         const char *host, *created;
@@ -773,6 +829,7 @@ static int add_doc(sqlite3 *db, struct addst *st, const struct hopts *o, const c
         if (exec_retry(db, "BEGIN IMMEDIATE") != SQLITE_OK)
                 goto fail;
         sqlite3_bind_text(st->run_by_hash, 1, hash, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st->run_by_hash, 2, legacy, -1, SQLITE_TRANSIENT);
         res->run_id = step_id(st->run_by_hash);
         if (res->run_id < 0)
                 goto fail;
@@ -812,6 +869,16 @@ static int add_doc(sqlite3 *db, struct addst *st, const struct hopts *o, const c
                                 int64_t sid;
                                 if (!isfinite(v))
                                         continue;
+                                /* a time, a size or a fault count is never
+                                 * negative, and every figure is tested on a
+                                 * log scale */
+                                if (v < 0) {
+                                        if (!res->negative++)
+                                                snprintf(res->neg_what, sizeof res->neg_what,
+                                                         "%s %s %s %s = %g", alloc ? alloc : "?",
+                                                         wl ? wl : "?", label, metrics[m].name, v);
+                                        continue;
+                                }
                                 bind_text(st->sel_series, 1, host);
                                 bind_text(st->sel_series, 2, alloc);
                                 bind_text(st->sel_series, 3, wl);
@@ -869,12 +936,13 @@ static int cmd_add(const struct hopts *o)
 {
         json_t **docs = calloc((size_t)o->nargs, sizeof *docs);
         char(*hash)[65] = calloc((size_t)o->nargs, sizeof *hash);
+        char(*legacy)[65] = calloc((size_t)o->nargs, sizeof *legacy);
         char err[1024];
         struct addst st = {0};
         sqlite3 *db = NULL;
         int ret = AB_OK;
 
-        if (!docs || !hash) {
+        if (!docs || !hash || !legacy) {
                 ret = bad("out of memory");
                 goto out;
         }
@@ -893,7 +961,10 @@ static int cmd_add(const struct hopts *o)
                                   o->args[i]);
                         goto out;
                 }
-                doc_hash(doc, hash[i]);
+                if (doc_hash(doc, hash[i], legacy[i])) {
+                        ret = bad("out of memory");
+                        goto out;
+                }
         }
         if ((ret = db_open(o, true, &db)))
                 goto out;
@@ -905,7 +976,7 @@ static int cmd_add(const struct hopts *o)
         }
         for (int i = 0; i < o->nargs; i++) {
                 struct added a;
-                if (add_doc(db, &st, o, o->args[i], docs[i], hash[i], &a)) {
+                if (add_doc(db, &st, o, o->args[i], docs[i], hash[i], legacy[i], &a)) {
                         ret = AB_BAD_INPUT;
                         continue;
                 }
@@ -923,7 +994,15 @@ static int cmd_add(const struct hopts *o)
                        o->rev ? ", rev " : "", o->rev ? o->rev : "", a.values, a.new_series);
                 if (a.skipped_points)
                         printf(" (%zu points not ok, not stored)", a.skipped_points);
+                if (a.negative)
+                        printf(" (%zu negative value%s, not stored)", a.negative,
+                               a.negative == 1 ? "" : "s");
                 printf("\n");
+                if (a.negative)
+                        fprintf(stderr,
+                                "bench history: %s: %zu negative value%s not stored (a time, a "
+                                "size or a fault count cannot be negative), the first: %s\n",
+                                o->args[i], a.negative, a.negative == 1 ? "" : "s", a.neg_what);
         }
 out:
         for (size_t k = 0; k < sizeof addst_sql / sizeof addst_sql[0]; k++)
@@ -933,6 +1012,7 @@ out:
                 json_decref(docs[i]);
         free(docs);
         free(hash);
+        free(legacy);
         return ret;
 }
 
@@ -1020,17 +1100,62 @@ static bool series_wanted(const struct hopts *o, const char *host, const char *a
                 goto fail;                                                                         \
         } while (0)
 
+/* A row id bench history add cannot have written (SQLite numbers rows from
+ * 1): the database was made or changed by something else. */
+#define LOAD_BAD_ID(table, col, id)                                                                \
+        do {                                                                                       \
+                bad("%s: %s.%s %lld is out of range (rows are numbered from 1): this database "    \
+                    "was not written by bench history (accepted: --db PATH of a database bench "   \
+                    "history add created)",                                                        \
+                    o->db, table, col, (long long)(id));                                           \
+                goto fail;                                                                         \
+        } while (0)
+
+/* A database id and the index of its row in memory. Ids are looked up in a
+ * sorted array of these, never used as indices: they are whatever the file
+ * says. */
+struct idmap {
+        int64_t id;
+        size_t i;
+};
+
+static int cmp_idmap(const void *pa, const void *pb)
+{
+        const struct idmap *a = pa, *b = pb;
+        return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The index of id in m[0..n) (sorted), or SIZE_MAX. */
+static size_t idmap_find(const struct idmap *m, size_t n, int64_t id)
+{
+        struct idmap key = {.id = id};
+        const struct idmap *f = n ? bsearch(&key, m, n, sizeof *m, cmp_idmap) : NULL;
+        return f ? f->i : SIZE_MAX;
+}
+
+/* Sort m[0..n); the first id that occurs twice, or 0 when they are unique. */
+static int64_t idmap_sort(struct idmap *m, size_t n)
+{
+        if (n)
+                qsort(m, n, sizeof *m, cmp_idmap);
+        for (size_t i = 1; i < n; i++)
+                if (m[i].id == m[i - 1].id)
+                        return m[i].id;
+        return 0;
+}
+
 /* Load runs, the series the filters select (with their values) and, when
  * flags, the flags of each host's latest run. Returns 0 or an exit code. */
 static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h, bool flags)
 {
         sqlite3_stmt *st = NULL;
-        size_t *rmap = NULL, *smap = NULL, nr = 0;
+        struct idmap *rmap = NULL, *smap = NULL;
+        size_t nr = 0;
         struct {
                 struct pair *p;
                 size_t n, cap;
         } *acc = NULL;
-        int64_t maxid = 0;
+        int64_t dup;
         int rc;
 
         memset(h, 0, sizeof *h);
@@ -1038,20 +1163,16 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
         h->params = o->cp;
 
         /* runs, oldest first */
-        if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(id), 0) FROM runs", -1, &st,
-                               NULL) != SQLITE_OK ||
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 LOAD_FAIL("cannot read the history database");
         nr = (size_t)sqlite3_column_int64(st, 0);
-        maxid = sqlite3_column_int64(st, 1);
         sqlite3_finalize(st);
         st = NULL;
         h->runs = calloc(nr ? nr : 1, sizeof *h->runs);
-        rmap = malloc((size_t)(maxid + 1) * sizeof *rmap);
+        rmap = calloc(nr ? nr : 1, sizeof *rmap);
         if (!h->runs || !rmap)
                 LOAD_FAIL("out of memory reading");
-        for (int64_t i = 0; i <= maxid; i++)
-                rmap[i] = SIZE_MAX;
         if (sqlite3_prepare_v2(db,
                                "SELECT id, created, rev, host, file FROM runs ORDER BY created, id",
                                -1, &st, NULL) != SQLITE_OK)
@@ -1059,18 +1180,24 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
         while ((rc = sqlite3_step(st)) == SQLITE_ROW && h->nruns < nr) {
                 struct ab_hrun *r = &h->runs[h->nruns];
                 r->id = sqlite3_column_int64(st, 0);
+                if (r->id < 1)
+                        LOAD_BAD_ID("runs", "id", r->id);
                 r->created = dup_or_null(col_text(st, 1));
                 r->rev = dup_or_null(col_text(st, 2));
                 r->host = dup_or_null(col_text(st, 3));
                 r->file = dup_or_null(col_text(st, 4));
-                if (!r->created || !r->host || !r->file || r->id < 0 || r->id > maxid)
+                rmap[h->nruns].id = r->id;
+                rmap[h->nruns].i = h->nruns;
+                h->nruns++;
+                if (!r->created || !r->host || !r->file)
                         LOAD_FAIL("out of memory or bad data reading");
-                rmap[r->id] = h->nruns++;
         }
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
                 LOAD_FAIL("cannot read the history database");
         sqlite3_finalize(st);
         st = NULL;
+        if ((dup = idmap_sort(rmap, h->nruns)))
+                LOAD_BAD_ID("runs", "id (twice)", dup);
         for (size_t i = h->nruns; i-- > 0;) {
                 bool seen = false;
                 for (size_t k = i + 1; k < h->nruns && !seen; k++)
@@ -1081,7 +1208,6 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
         /* the series the filters select */
         {
                 size_t cap = 0;
-                int64_t smax = 0;
                 if (sqlite3_prepare_v2(db,
                                        "SELECT id, host, allocator, workload, point, metric FROM "
                                        "series",
@@ -1093,6 +1219,8 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
                                    *wl = col_text(st, 3), *point = col_text(st, 4),
                                    *metric = col_text(st, 5);
                         size_t m;
+                        if (sqlite3_column_int64(st, 0) < 1)
+                                LOAD_BAD_ID("series", "id", sqlite3_column_int64(st, 0));
                         if (!host || !alloc || !wl || !point || !metric)
                                 continue;
                         if (!series_wanted(o, host, alloc, wl, point, metric))
@@ -1117,8 +1245,6 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
                         s->unit = m < NMETRICS ? metrics[m].unit : "";
                         if (!s->host || !s->alloc || !s->workload || !s->point || !s->metric)
                                 LOAD_FAIL("out of memory reading");
-                        if (s->id > smax)
-                                smax = s->id;
                 }
                 if (rc != SQLITE_DONE)
                         LOAD_FAIL("cannot read the history database");
@@ -1126,14 +1252,16 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
                 st = NULL;
                 if (h->nseries)
                         qsort(h->series, h->nseries, sizeof *h->series, cmp_series);
-                smap = malloc((size_t)(smax + 1) * sizeof *smap);
+                smap = calloc(h->nseries ? h->nseries : 1, sizeof *smap);
                 acc = calloc(h->nseries ? h->nseries : 1, sizeof *acc);
                 if (!smap || !acc)
                         LOAD_FAIL("out of memory reading");
-                for (int64_t i = 0; i <= smax; i++)
-                        smap[i] = SIZE_MAX;
-                for (size_t i = 0; i < h->nseries; i++)
-                        smap[h->series[i].id] = i;
+                for (size_t i = 0; i < h->nseries; i++) {
+                        smap[i].id = h->series[i].id;
+                        smap[i].i = i;
+                }
+                if ((dup = idmap_sort(smap, h->nseries)))
+                        LOAD_BAD_ID("series", "id (twice)", dup);
 
                 /* their values */
                 if (sqlite3_prepare_v2(db, "SELECT series_id, run_id, value FROM samples", -1, &st,
@@ -1143,10 +1271,12 @@ static int load_history(sqlite3 *db, const struct hopts *o, struct ab_history *h
                         int64_t sid = sqlite3_column_int64(st, 0),
                                 rid = sqlite3_column_int64(st, 1);
                         size_t si, ri;
-                        if (sid < 0 || sid > smax || rid < 0 || rid > maxid)
-                                continue;
-                        si = smap[sid];
-                        ri = rmap[rid];
+                        if (sid < 1)
+                                LOAD_BAD_ID("samples", "series_id", sid);
+                        if (rid < 1)
+                                LOAD_BAD_ID("samples", "run_id", rid);
+                        si = idmap_find(smap, h->nseries, sid);
+                        ri = idmap_find(rmap, h->nruns, rid);
                         if (si == SIZE_MAX || ri == SIZE_MAX)
                                 continue;
                         if (acc[si].n == acc[si].cap) {
@@ -1240,7 +1370,10 @@ fail:
         return AB_BAD_INPUT;
 }
 
-/* Change points of every series, each with its metric's floor. */
+/* Change points of every series, each with its metric's floor. A series
+ * the detector cannot test (a negative value on a log scale, from a store
+ * written before add refused them, or one edited by hand) is skipped with a
+ * warning: it has no change points. Returns 0 or -ENOMEM. */
 static int detect_all(struct ab_history *h)
 {
         for (size_t i = 0; i < h->nseries; i++) {
@@ -1256,8 +1389,30 @@ static int detect_all(struct ab_history *h)
                 if (!s->cp)
                         return -ENOMEM;
                 r = ab_cp_detect(s->v, s->n, &p, s->cp, cap);
-                if (r < 0)
+                if (r == -ENOMEM)
                         return r;
+                if (r < 0) {
+                        size_t k = 0;
+                        while (k < s->n && isfinite(s->v[k]) && !(p.log_scale && s->v[k] < 0))
+                                k++;
+                        if (k < s->n)
+                                fprintf(stderr,
+                                        "bench history: warning: series %s %s %s %s %s not tested "
+                                        "for change points: its value %g of run #%lld (%s) is "
+                                        "%s\n",
+                                        s->host, s->alloc, s->workload, s->point, s->metric,
+                                        s->v[k], (long long)h->runs[s->run[k]].id,
+                                        h->runs[s->run[k]].created,
+                                        isfinite(s->v[k]) ? "negative" : "not finite");
+                        else
+                                fprintf(stderr,
+                                        "bench history: warning: series %s %s %s %s %s not tested "
+                                        "for change points: %s\n",
+                                        s->host, s->alloc, s->workload, s->point, s->metric,
+                                        strerror(-r));
+                        s->ncp = 0;
+                        continue;
+                }
                 s->ncp = (size_t)r < cap ? (size_t)r : cap;
         }
         return 0;
@@ -1594,7 +1749,7 @@ int ab_cmd_history(int argc, char **argv)
         sqlite3_close(db);
         if (r)
                 return r;
-        if (o.sub != SUB_SHOW && detect_all(&h)) {
+        if (o.sub != SUB_SHOW && detect_all(&h) == -ENOMEM) {
                 history_free(&h);
                 return bad("out of memory detecting change points");
         }

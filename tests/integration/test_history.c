@@ -143,6 +143,18 @@ static long long db_count(const char *db, const char *sql)
         return n;
 }
 
+/* Run SQL on the store with the SQLite C API (a hand-made corruption). */
+static void db_exec(const char *db, const char *sql)
+{
+        sqlite3 *h;
+        char *err = NULL;
+        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+                fail_msg("cannot open %s: %s", db, sqlite3_errmsg(h));
+        if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+                fail_msg("%s: %s", sql, err);
+        sqlite3_close(h);
+}
+
 /* Runs `from`..`n` of a history in db (revs rNN), glibc 4 KiB 1.5x slower
  * from run `step_at` (1-based; 0: never). The files are named PREFIX-NN.json. */
 static void build_history_from(const char *db, const char *prefix, int from, int n, int step_at)
@@ -414,6 +426,239 @@ static void test_help_schema(void **state)
         assert_non_null(strstr(outtext, "CREATE TABLE runs"));
 }
 
+/* ---- stores not written by bench history --------------------------------- */
+
+/* Ids are looked up, never used as indices: a store whose ids bench history
+ * add cannot have written (0, negative) is refused with exit 1 and a message
+ * naming it; huge ids (SQLite allows up to 2^63 - 1) are read as any other.
+ * Each store starts as 3 real runs. */
+static void test_crafted_ids(void **state)
+{
+        static const struct {
+                const char *name, *sql, *what;
+        } bad_dbs[] = {
+            {"ids-negsid.sqlite",
+             "UPDATE series SET id = -100000 WHERE id = 1;"
+             "UPDATE samples SET series_id = -100000 WHERE series_id = 1;",
+             "series.id -100000"},
+            {"ids-zerorun.sqlite",
+             "UPDATE runs SET id = 0 WHERE id = 1;"
+             "UPDATE samples SET run_id = 0 WHERE run_id = 1;",
+             "runs.id 0"},
+            {"ids-negrun.sqlite",
+             "UPDATE runs SET id = -9223372036854775808 WHERE id = 2;"
+             "UPDATE samples SET run_id = -9223372036854775808 WHERE run_id = 2;",
+             "runs.id -9223372036854775808"},
+            {"ids-negsample.sqlite", "UPDATE samples SET run_id = -7 WHERE run_id = 3;",
+             "samples.run_id -7"},
+        };
+        char dbb[512];
+        (void)state;
+        for (size_t k = 0; k < sizeof bad_dbs / sizeof bad_dbs[0]; k++) {
+                const char *db = tpath(dbb, sizeof dbb, bad_dbs[k].name);
+                const char *subs[] = {"show", "check", "html"};
+                build_history(db, "ids", 3, 0);
+                db_exec(db, bad_dbs[k].sql);
+                for (size_t i = 0; i < 3; i++) {
+                        int rc = strcmp(subs[i], "html") == 0
+                                     ? run("history", "html", tmpfile_path("ids-dash"), "--db", db)
+                                     : run("history", subs[i], "--db", db);
+                        if (rc != 1 || !strstr(errtext, db) || !strstr(errtext, bad_dbs[k].what) ||
+                            !strstr(errtext, "not written by bench history"))
+                                fail_msg("history %s of %s: exit %d, stderr: %s", subs[i],
+                                         bad_dbs[k].name, rc, errtext);
+                }
+        }
+
+        /* ids far beyond the number of rows are fine */
+        {
+                const char *db = tpath(dbb, sizeof dbb, "ids-huge.sqlite");
+                json_t *doc;
+                long long n;
+                build_history(db, "ids", 3, 0);
+                n = db_count(db, "SELECT count(*) FROM samples");
+                db_exec(db, "UPDATE runs SET id = 2305843009213693952 WHERE id = 1;"
+                            "UPDATE samples SET run_id = 2305843009213693952 WHERE run_id = 1;"
+                            "UPDATE series SET id = 4611686018427387904 WHERE id = 2;"
+                            "UPDATE samples SET series_id = 4611686018427387904 "
+                            "WHERE series_id = 2;");
+                assert_int_equal(run("history", "check", "--db", db), 0);
+                assert_int_equal(run("history", "show", "--db", db, "--format", "json"), 0);
+                doc = json_loads(outtext, 0, NULL);
+                assert_non_null(doc);
+                assert_int_equal(json_array_size(json_object_get(doc, "runs")), 3);
+                {
+                        json_t *s;
+                        size_t i;
+                        long long vals = 0;
+                        json_array_foreach(json_object_get(doc, "series"), i, s)
+                            vals += (long long)json_array_size(json_object_get(s, "values"));
+                        assert_int_equal(vals, n);
+                }
+                json_decref(doc);
+                assert_int_equal(run("history", "html", tmpfile_path("ids-dash"), "--db", db), 0);
+        }
+}
+
+/* ---- negative values ----------------------------------------------------- */
+
+/* Every figure is tested on a log scale and none can be negative: add skips
+ * a negative one and says so; a store that holds one anyway (written before
+ * add refused them, or edited) skips that series in check and html with a
+ * warning naming it, rather than failing as out of memory. */
+static void test_negative_values(void **state)
+{
+        char dbb[512];
+        const char *db = tpath(dbb, sizeof dbb, "neg.sqlite");
+        const char *files[6];
+        char fb[6][512];
+        int rc;
+        (void)state;
+        for (int i = 0; i < 6; i++) {
+                char name[64];
+                snprintf(name, sizeof name, "neg-%02d.json", i + 1);
+                files[i] = strcpy(fb[i], synth(name, i + 1, 1));
+        }
+        {
+                json_t *doc = load(files[2]);
+                json_t *pt = json_array_get(
+                    json_object_get(json_array_get(json_object_get(doc, "runs"), 0), "points"), 0);
+                assert_non_null(pt);
+                json_object_set_new(pt, "rss_kib", json_integer(-5));
+                assert_int_equal(json_dump_file(doc, files[2], JSON_INDENT(2)), 0);
+                json_decref(doc);
+        }
+        assert_int_equal(run("history", "add", files[0], files[1], files[2], files[3], files[4],
+                             files[5], "--db", db),
+                         0);
+        assert_non_null(strstr(errtext, "negative"));
+        assert_non_null(strstr(errtext, "rss_kib"));
+        assert_non_null(strstr(errtext, "neg-03.json"));
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 6);
+        assert_int_equal(db_count(db, "SELECT count(*) FROM samples WHERE value < 0"), 0);
+        rc = run("history", "check", "--db", db);
+        if ((rc != 0 && rc != EXIT_REGRESSION) || strstr(errtext, "memory"))
+                fail_msg("check exited %d: %s", rc, errtext);
+
+        /* a store that holds a negative value anyway */
+        db_exec(db, "UPDATE samples SET value = -5 WHERE series_id = (SELECT id FROM series "
+                    "WHERE allocator = 'glibc' AND point = 'size=4096' AND metric = "
+                    "'ns_per_op') AND run_id = 4");
+        assert_int_equal(db_count(db, "SELECT count(*) FROM samples WHERE value < 0"), 1);
+        rc = run("history", "check", "--db", db);
+        if ((rc != 0 && rc != EXIT_REGRESSION) || strstr(errtext, "memory"))
+                fail_msg("check exited %d: %s", rc, errtext);
+        assert_non_null(strstr(errtext, "warning"));
+        assert_non_null(strstr(errtext, "glibc calloc-sweep size=4096 ns_per_op"));
+        assert_non_null(strstr(errtext, "negative"));
+        rc = run("history", "check", "--db", db, "--format", "json");
+        assert_true(rc == 0 || rc == EXIT_REGRESSION);
+        {
+                json_t *doc = json_loads(outtext, 0, NULL);
+                assert_non_null(doc);
+                json_decref(doc);
+        }
+        assert_int_equal(run("history", "html", tmpfile_path("neg-dash"), "--db", db), 0);
+        assert_null(strstr(errtext, "memory"));
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+/* Rewrite every real with an integral value as an integer, as `jq .` does;
+ * returns how many were. */
+static size_t integerise(json_t *j)
+{
+        const char *key;
+        json_t *v;
+        size_t i, n = 0;
+        void *tmp;
+        if (json_is_object(j)) {
+                json_object_foreach_safe(j, tmp, key, v)
+                {
+                        if (json_is_real(v) && json_real_value(v) == trunc(json_real_value(v))) {
+                                json_object_set_new(j, key,
+                                                    json_integer((json_int_t)json_real_value(v)));
+                                n++;
+                        } else {
+                                n += integerise(v);
+                        }
+                }
+        } else if (json_is_array(j)) {
+                json_array_foreach(j, i, v)
+                {
+                        if (json_is_real(v) && json_real_value(v) == trunc(json_real_value(v))) {
+                                json_array_set_new(j, i,
+                                                   json_integer((json_int_t)json_real_value(v)));
+                                n++;
+                        } else {
+                                n += integerise(v);
+                        }
+                }
+        }
+        return n;
+}
+
+/* The same numbers written another way (0.0 as 0, 100.0 as 100, as `jq .`
+ * rewrites a file) are the same results: added once. */
+static void test_add_same_numbers_once(void **state)
+{
+        char dbb[512], ab[512], cb[512];
+        const char *db = tpath(dbb, sizeof dbb, "numbers.sqlite");
+        const char *a = strcpy(ab, synth("numbers.json", 5, 1));
+        const char *copy = tpath(cb, sizeof cb, "numbers-jq.json");
+        json_t *doc;
+        (void)state;
+        doc = load(a);
+        assert_true(integerise(doc) > 0);
+        assert_int_equal(json_dump_file(doc, copy, JSON_INDENT(2)), 0);
+        json_decref(doc);
+
+        assert_int_equal(run("history", "add", a, "--db", db), 0);
+        assert_int_equal(run("history", "add", copy, "--db", db), 0);
+        assert_non_null(strstr(outtext, "already in the history"));
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 1);
+        /* and the other way round, in another store */
+        tpath(dbb, sizeof dbb, "numbers2.sqlite");
+        assert_int_equal(run("history", "add", copy, a, "--db", db), 0);
+        assert_non_null(strstr(outtext, "already in the history"));
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 1);
+}
+
+/* A store written before numbers were canonicalised holds the hash of the
+ * document as parsed: the same file added again is still recognised. */
+static void test_add_recognises_old_hash(void **state)
+{
+        char dbb[512], ab[512], sql[256];
+        const char *db = tpath(dbb, sizeof dbb, "oldhash.sqlite");
+        const char *a = strcpy(ab, synth("oldhash.json", 6, 1));
+        json_t *doc;
+        char *text, hex[65];
+        (void)state;
+        assert_int_equal(run("history", "add", a, "--db", db), 0);
+        /* the old identity: SHA-256 of the compact, sorted serialisation */
+        doc = load(a);
+        text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+        json_decref(doc);
+        {
+                FILE *f = fopen(tmpfile_path("oldhash.canon"), "w");
+                char cmd[1200];
+                FILE *p;
+                fputs(text, f);
+                fclose(f);
+                snprintf(cmd, sizeof cmd, "sha256sum '%s'", tmpfile_path("oldhash.canon"));
+                p = popen(cmd, "r");
+                assert_non_null(p);
+                assert_int_equal(fscanf(p, "%64s", hex), 1);
+                pclose(p);
+        }
+        free(text);
+        snprintf(sql, sizeof sql, "UPDATE runs SET file_hash = '%s'", hex);
+        db_exec(db, sql);
+        assert_int_equal(run("history", "add", a, "--db", db), 0);
+        assert_non_null(strstr(outtext, "already in the history"));
+        assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 1);
+}
+
 /* ---- show ---------------------------------------------------------------- */
 
 static void test_show(void **state)
@@ -642,6 +887,10 @@ int main(void)
             cmocka_unit_test(test_help_schema),
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_add_twice_adds_nothing),
+            cmocka_unit_test(test_add_same_numbers_once),
+            cmocka_unit_test(test_add_recognises_old_hash),
+            cmocka_unit_test(test_crafted_ids),
+            cmocka_unit_test(test_negative_values),
             cmocka_unit_test(test_concurrent_adds),
             cmocka_unit_test(test_show),
             cmocka_unit_test(test_check_quiet_history),
