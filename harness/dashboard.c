@@ -6,12 +6,16 @@
  * mark the page ready (body[data-ready] = the number of charts), which is
  * what the headless-browser test looks for.
  *
- * Figures: PNG and SVG files found next to each host's latest results file
- * whose names start with that file's stem (results/20261122T065312Z-vm.json:
- * results/20261122T065312Z-vm*.png, and the files of a directory
- * results/20261122T065312Z-vm/) are copied into DIR/figures/, so the
- * directory can be published as it is; then every PNG and SVG under DIR
- * (three levels deep) is linked.
+ * Figures: the PNG and SVG files bench plot drew for each host's latest
+ * results file, found next to it (results/20261122T065312Z-vm.json:
+ * results/20261122T065312Z-vm-KIND.png and .svg, results/20261122T065312Z-vm+
+ * OTHER-KIND.png for several files, likewise in a directory
+ * results/20261122T065312Z-vm/), are copied into DIR/figures/ while that
+ * results file still exists, so the directory can be published as it is;
+ * nothing else there is. Then every PNG and SVG under DIR (three levels deep)
+ * is linked. Every string from a results file or the database reaches the
+ * page through esc() (text and attribute values) or esc_url() (links); the
+ * inline script carries no data.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -102,12 +106,16 @@ static bool is_figure(const char *name)
                (strcasecmp(name + n - 4, ".png") == 0 || strcasecmp(name + n - 4, ".svg") == 0);
 }
 
-/* Copy src to dst (atomically). Figures are small; larger files are left. */
-static int copy_file(const char *src, const char *dst)
+/* Copy `name` in directory dfd to dst (atomically). Figures are small;
+ * larger files are left. Only a regular file is read: the open neither
+ * blocks (a FIFO with a figure's name) nor follows a symbolic link, and what
+ * it opened is checked before a byte is read. */
+static int copy_file(int dfd, const char *name, const char *dst)
 {
         char err[256], *buf;
         struct stat st;
-        int fd = open(src, O_RDONLY | O_CLOEXEC), r;
+        int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), r,
+            fl;
         size_t off = 0;
         if (fd < 0)
                 return -errno;
@@ -115,6 +123,9 @@ static int copy_file(const char *src, const char *dst)
                 close(fd);
                 return -EINVAL;
         }
+        /* a regular file: reads block as usual (mandatory locks aside) */
+        if ((fl = fcntl(fd, F_GETFL)) >= 0)
+                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
         buf = malloc((size_t)st.st_size + 1);
         if (!buf) {
                 close(fd);
@@ -122,6 +133,8 @@ static int copy_file(const char *src, const char *dst)
         }
         while (off < (size_t)st.st_size) {
                 ssize_t k = read(fd, buf + off, (size_t)st.st_size - off);
+                if (k < 0 && errno == EINTR)
+                        continue;
                 if (k <= 0)
                         break;
                 off += (size_t)k;
@@ -132,54 +145,85 @@ static int copy_file(const char *src, const char *dst)
         return r;
 }
 
-/* Copy the figures of one results file into figdir. */
+/* Whether real path `path` is dir or lies under it (both resolved). */
+static bool path_within(const char *path, const char *dir)
+{
+        size_t n = strlen(dir);
+        if (n && dir[n - 1] == '/') /* "/" */
+                return path[0] == '/';
+        return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* A figure `bench plot` draws for the results file whose name without .json
+ * is `stem`: STEM-KIND.png|svg, or STEM+OTHER..-KIND for several files. */
+static bool figure_of(const char *name, const char *stem)
+{
+        size_t n = strlen(stem);
+        return n && strncmp(name, stem, n) == 0 && (name[n] == '-' || name[n] == '+') &&
+               is_figure(name);
+}
+
+/* Copy the figures in directory dfd that bench plot made for `stem` into
+ * figdir (dfd is closed). */
+static void copy_figures_in(int dfd, const char *stem, const char *figdir)
+{
+        DIR *d = fdopendir(dfd);
+        struct dirent *e;
+        if (!d) {
+                close(dfd);
+                return;
+        }
+        while ((e = readdir(d))) {
+                char dst[PATH_MAX * 2];
+                if (!figure_of(e->d_name, stem) ||
+                    (size_t)snprintf(dst, sizeof dst, "%s/%s", figdir, e->d_name) >= sizeof dst)
+                        continue;
+                if (mkdir_p(figdir) == 0)
+                        copy_file(dirfd(d), e->d_name, dst);
+        }
+        closedir(d);
+}
+
+/* Copy the figures of one results file into figdir. `results` comes from
+ * the database (runs.file), so it says nothing about what may be published:
+ * only the figures bench plot names after that results file are copied, from
+ * its directory (and a directory named like it), and only while the results
+ * file itself is still there. */
 static void copy_figures_of(const char *results, const char *dir, const char *figdir)
 {
         char rdir[PATH_MAX], stem[NAME_MAX + 1], real_r[PATH_MAX], real_d[PATH_MAX];
+        char sub[PATH_MAX + NAME_MAX + 2];
         const char *slash = strrchr(results, '/');
-        size_t n;
-        DIR *d;
-        struct dirent *e;
+        const char *base = slash ? slash + 1 : results;
+        size_t n = strlen(base);
+        struct stat st;
+        int fd;
         if (slash)
-                snprintf(rdir, sizeof rdir, "%.*s", (int)(slash - results), results);
+                snprintf(rdir, sizeof rdir, "%.*s", slash == results ? 1 : (int)(slash - results),
+                         results);
         else
                 snprintf(rdir, sizeof rdir, ".");
-        snprintf(stem, sizeof stem, "%s", slash ? slash + 1 : results);
-        n = strlen(stem);
-        if (n > 5 && strcmp(stem + n - 5, ".json") == 0)
-                stem[n - 5] = '\0';
-        /* already inside the dashboard: it is linked where it is */
-        if (realpath(rdir, real_r) && realpath(dir, real_d) &&
-            strncmp(real_r, real_d, strlen(real_d)) == 0)
+        if (n == 0 || n > NAME_MAX)
                 return;
-        if ((d = opendir(rdir))) {
-                while ((e = readdir(d))) {
-                        char src[PATH_MAX * 2], dst[PATH_MAX * 2];
-                        if (strncmp(e->d_name, stem, strlen(stem)) != 0 || !is_figure(e->d_name))
-                                continue;
-                        snprintf(src, sizeof src, "%s/%s", rdir, e->d_name);
-                        snprintf(dst, sizeof dst, "%s/%s", figdir, e->d_name);
-                        if (mkdir_p(figdir) == 0)
-                                copy_file(src, dst);
-                }
-                closedir(d);
-        }
-        {
-                char sub[PATH_MAX * 2];
-                snprintf(sub, sizeof sub, "%s/%s", rdir, stem);
-                if (!(d = opendir(sub)))
-                        return;
-                while ((e = readdir(d))) {
-                        char src[PATH_MAX * 3], dst[PATH_MAX * 3];
-                        if (!is_figure(e->d_name))
-                                continue;
-                        snprintf(src, sizeof src, "%s/%s", sub, e->d_name);
-                        snprintf(dst, sizeof dst, "%s/%s", figdir, e->d_name);
-                        if (mkdir_p(figdir) == 0)
-                                copy_file(src, dst);
-                }
-                closedir(d);
-        }
+        /* the name bench plot gives the figures: the file's without .json */
+        if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+                n -= 5;
+        snprintf(stem, sizeof stem, "%.*s", (int)n, base);
+        /* the results file must still be there, a regular file */
+        if (stat(results, &st) != 0 || !S_ISREG(st.st_mode))
+                return;
+        /* already inside the dashboard: it is linked where it is */
+        if (realpath(rdir, real_r) && realpath(dir, real_d) && path_within(real_r, real_d))
+                return;
+        fd = open(rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
+                copy_figures_in(fd, stem, figdir);
+        /* bench plot RESULTS -o DIR/STEM: the same names, not any figure there */
+        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", rdir, stem) >= sizeof sub)
+                return;
+        fd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                copy_figures_in(fd, stem, figdir);
 }
 
 struct names {
@@ -288,10 +332,25 @@ static const char script[] =
     "document.body.setAttribute('data-ready',String(figs.length));\n"
     "})();\n";
 
-static const char *date_of(const char *created, char *buf, size_t len)
+/* The date part of `created` (its first 10 bytes, not splitting a UTF-8
+ * character), as HTML text: `created` is whatever the results file said. */
+static void esc_date(FILE *f, const char *created)
 {
-        snprintf(buf, len, "%.10s", created ? created : "");
-        return buf;
+        char buf[16];
+        size_t n = 0;
+        if (created) {
+                n = strnlen(created, 10);
+                /* back off to the start of a character cut in two */
+                if (created[n] != '\0') {
+                        size_t k = n;
+                        while (k > 0 && ((unsigned char)created[k] & 0xC0) == 0x80)
+                                k--;
+                        n = k;
+                }
+                memcpy(buf, created, n);
+        }
+        buf[n] = '\0';
+        esc(f, buf);
 }
 
 static void fmt_change(double c, char *buf, size_t len)
@@ -403,12 +462,15 @@ static void chart(FILE *f, const struct ab_history *h, const struct ab_hseries *
                 ML - 4, MT + 8, axis_label(hi, hi - lo, s->unit, a, sizeof a), ML - 4, MT + ph,
                 axis_label(lo, hi - lo, s->unit, b, sizeof b));
         if (n) {
-                fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">%s</text>", ML, CH - 6,
-                        date_of(h->runs[s->run[0]].created, a, sizeof a));
-                if (n > 1)
-                        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>",
-                                CW - MR, CH - 6,
-                                date_of(h->runs[s->run[n - 1]].created, b, sizeof b));
+                fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", ML, CH - 6);
+                esc_date(f, h->runs[s->run[0]].created);
+                fputs("</text>", f);
+                if (n > 1) {
+                        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", CW - MR,
+                                CH - 6);
+                        esc_date(f, h->runs[s->run[n - 1]].created);
+                        fputs("</text>", f);
+                }
                 fputc('\n', f);
         }
         /* the values */
