@@ -149,47 +149,6 @@ static void html(const char *dir, const char *db)
                 fail_msg("history html %s exited %d: %s", dir, rc, errtext);
 }
 
-static bool have_chromium(void)
-{
-        return system("command -v chromium >/dev/null 2>&1") == 0;
-}
-
-/* As in test_history.c: the DOM after the scripts ran to dom, the log
- * (console messages included) to log. Returns the exit code. */
-static int chromium_dump(const char *page, const char *dom, const char *log)
-{
-        char url[700], profile[512], profarg[600];
-        const char *argv[] = {"timeout",
-                              "120",
-                              "chromium",
-                              "--headless",
-                              "--no-sandbox",
-                              "--disable-gpu",
-                              "--disable-background-networking",
-                              "--disable-component-update",
-                              "--no-first-run",
-                              "--enable-logging=stderr",
-                              "--v=0",
-                              profarg,
-                              "--dump-dom",
-                              url,
-                              NULL};
-        posix_spawn_file_actions_t fa;
-        pid_t pid;
-        int st;
-        snprintf(url, sizeof url, "file://%s", page);
-        snprintf(profile, sizeof profile, "%s/chromium-profile", tmpdir);
-        mkdir(profile, 0700);
-        snprintf(profarg, sizeof profarg, "--user-data-dir=%s", profile);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, dom, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        assert_int_equal(posix_spawnp(&pid, "timeout", &fa, NULL, (char **)argv, environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 /* ---- escaping -------------------------------------------------------------- */
 
