@@ -103,4 +103,49 @@ static inline size_t ab_libc_usable_size(void *p)
                 return memalign(page, n ? (n + page - 1) & ~(page - 1) : page);        \
         }
 
+/* realloc, memalign and malloc_usable_size of an allocator that serves
+ * blocks of SMALL bytes and more itself, behind a header that OWN(p) finds
+ * (NULL for glibc's blocks) and whose usable bytes are USABLE(h), and leaves
+ * smaller blocks and larger alignments to glibc. Needs malloc and free, and
+ * #include <string.h>. */
+#define AB_TAGGED_API(OWN, USABLE, SMALL)                                              \
+        EXPORT void *realloc(void *p, size_t n)                                        \
+        {                                                                              \
+                struct hdr *h;                                                         \
+                size_t old;                                                            \
+                void *q;                                                               \
+                if (!p)                                                                \
+                        return malloc(n);                                              \
+                h = OWN(p);                                                            \
+                if (!h && n < (SMALL))                                                 \
+                        return __libc_realloc(p, n);                                   \
+                if (n == 0) { /* glibc's rule: free and return NULL */                 \
+                        free(p);                                                       \
+                        return NULL;                                                   \
+                }                                                                      \
+                old = h ? USABLE(h) : ab_libc_usable_size(p);                          \
+                if (h && n <= old && n >= old / 2)                                     \
+                        return p;                                                      \
+                if (!(q = malloc(n)))                                                  \
+                        return NULL;                                                   \
+                memcpy(q, p, n < old ? n : old);                                       \
+                free(p);                                                               \
+                return q;                                                              \
+        }                                                                              \
+        EXPORT void *memalign(size_t align, size_t n)                                  \
+        {                                                                              \
+                if (align <= 16)                                                       \
+                        return malloc(n);                                              \
+                return __libc_memalign(align, n);                                      \
+        }                                                                              \
+        EXPORT size_t malloc_usable_size(void *p)                                      \
+        {                                                                              \
+                struct hdr *h;                                                         \
+                if (!p)                                                                \
+                        return 0;                                                      \
+                if ((h = OWN(p)))                                                      \
+                        return USABLE(h);                                              \
+                return ab_libc_usable_size(p);                                         \
+        }
+
 #endif

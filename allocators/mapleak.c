@@ -28,7 +28,6 @@
 #define BIG ((size_t)1 << 20)     /* smallest request given its own mapping */
 #define GUARD ((size_t)64 << 20) /* PROT_NONE bytes after each own block */
 #define HDR 16                    /* header bytes; keeps 16-byte alignment */
-#define ALIGN 16
 
 #define MAGIC 0xA110C3A91EA40000ull /* top bit set: never a glibc size field */
 
@@ -108,46 +107,12 @@ EXPORT void free(void *p)
                 __libc_free(p);
 }
 
-EXPORT void *realloc(void *p, size_t n)
+/* the usable bytes of one of this file's blocks */
+static size_t usable(const struct hdr *h)
 {
-        struct hdr *h;
-        size_t old;
-        void *q;
-
-        if (!p)
-                return malloc(n);
-        h = own(p);
-        if (!h && n < BIG)
-                return __libc_realloc(p, n);
-        if (n == 0) { /* glibc's rule: free and return NULL */
-                free(p);
-                return NULL;
-        }
-        old = h ? h->len - HDR : ab_libc_usable_size(p);
-        if (h && n <= old && n >= old / 2)
-                return p;
-        if (!(q = malloc(n)))
-                return NULL;
-        memcpy(q, p, n < old ? n : old);
-        free(p);
-        return q;
+        return h->len - HDR;
 }
 
-EXPORT void *memalign(size_t align, size_t n)
-{
-        if (align <= ALIGN)
-                return malloc(n);
-        return __libc_memalign(align, n);
-}
-
-EXPORT size_t malloc_usable_size(void *p)
-{
-        struct hdr *h;
-        if (!p)
-                return 0;
-        if ((h = own(p)))
-                return h->len - HDR;
-        return ab_libc_usable_size(p);
-}
+AB_TAGGED_API(own, usable, BIG)
 
 AB_ALIGNED_API()

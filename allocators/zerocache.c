@@ -34,7 +34,6 @@
 #define CACHE_PER_SIZE 4              /* cached blocks at most of one size */
 #define CACHE_BYTES ((size_t)1 << 30) /* cached bytes at most, all sizes */
 #define HDR 16                        /* header bytes; keeps 16-byte alignment */
-#define ALIGN 16
 
 /* Top bit set: never a glibc chunk size field. */
 #define MAGIC_CACHED 0xA110CCAC4E000001ull /* 128 KiB..64 MiB: cached on free */
@@ -190,46 +189,12 @@ EXPORT void free(void *p)
                 __libc_free(p);
 }
 
-EXPORT void *realloc(void *p, size_t n)
+/* the usable bytes of one of this file's blocks */
+static size_t usable(const struct hdr *h)
 {
-        struct hdr *h;
-        size_t old;
-        void *q;
-
-        if (!p)
-                return malloc(n);
-        h = own(p);
-        if (!h && n < CACHE_MIN)
-                return __libc_realloc(p, n);
-        if (n == 0) { /* glibc's rule: free and return NULL */
-                free(p);
-                return NULL;
-        }
-        old = h ? h->map_len - HDR : ab_libc_usable_size(p);
-        if (h && n <= old && n >= old / 2)
-                return p;
-        if (!(q = malloc(n)))
-                return NULL;
-        memcpy(q, p, n < old ? n : old);
-        free(p);
-        return q;
+        return h->map_len - HDR;
 }
 
-EXPORT void *memalign(size_t align, size_t n)
-{
-        if (align <= ALIGN)
-                return malloc(n);
-        return __libc_memalign(align, n);
-}
-
-EXPORT size_t malloc_usable_size(void *p)
-{
-        struct hdr *h;
-        if (!p)
-                return 0;
-        if ((h = own(p)))
-                return h->map_len - HDR;
-        return ab_libc_usable_size(p);
-}
+AB_TAGGED_API(own, usable, CACHE_MIN)
 
 AB_ALIGNED_API()

@@ -66,10 +66,7 @@ if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
         PIN_NOTE="bare loop under taskset -c 1, runner with --cpus 1"
 fi
 
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n1)
-echo "allocbench harness cost"
-echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr), $(ldd --version 2>/dev/null | head -n1)"
-echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
+banner "harness cost"
 echo "pinning: $PIN_NOTE"
 echo
 

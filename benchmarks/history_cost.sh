@@ -51,10 +51,7 @@ trap 'exit 130' INT TERM
 command -v python3 >/dev/null || die "python3 is needed to generate the results files"
 [ "$ALLOCS" -ge 1 ] && [ "$ALLOCS" -le 6 ] || die "ALLOCS must be 1 to 6"
 
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n1)
-echo "allocbench history cost"
-echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr)"
-echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
+banner "history cost"
 echo "store:   $RUNS runs x $ALLOCS allocators x $POINTS points x 6 metrics"
 echo
 

@@ -29,6 +29,15 @@ bench_to() {
         ./bench "$@" -q -o "$out" >"$out.log" 2>&1
 }
 
+# The first lines of a report: what ran, on what machine, from which commit.
+banner() {
+        local cpu
+        cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n1)
+        echo "allocbench $1"
+        echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr), $(ldd --version 2>/dev/null | head -n1)"
+        echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
+}
+
 ROWS=()
 FAILED=0
 # row FIGURE MEASURED TARGET RESULT (PASS, FAIL, INFO, SKIPPED)

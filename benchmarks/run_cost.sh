@@ -99,10 +99,7 @@ if command -v taskset >/dev/null && taskset -c 1 true 2>/dev/null; then
         PIN_NOTE="workload process with --cpus 1 (figure 1); figure 2 unpinned, as the default run is"
 fi
 
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null | head -n1)
-echo "allocbench run cost"
-echo "machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, $(uname -sr), $(ldd --version 2>/dev/null | head -n1)"
-echo "git:     $(git describe --always --dirty 2>/dev/null || echo unknown)"
+banner "run cost"
 echo "pinning: $PIN_NOTE"
 echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at start (1, 5, 15 min)"
 echo "harness: copies of ./bench ($(stat -c %y bench | cut -d. -f1)) and build/ab-runner ($(stat -c %y build/ab-runner | cut -d. -f1)) and workloads/*.ini, taken at start"

@@ -532,6 +532,37 @@ static void series_anchor(FILE *f, const struct ab_hseries *s)
         fputs("</a>", f);
 }
 
+/* One row of a change table: the series, the run where its newest change
+ * first shows, the means before and after, the change and its p. */
+static void change_row(FILE *f, const struct ab_history *h, const struct ab_hseries *s,
+                       const char *row_class)
+{
+        const struct ab_cp *cp = &s->cp[s->ncp - 1];
+        const struct ab_hrun *r = &h->runs[s->run[cp->index]];
+        char a[48], b[48], c[48];
+        fmt_change(cp->change, c, sizeof c);
+        if (row_class)
+                fprintf(f, "<tr class=\"%s\"><td>", row_class);
+        else
+                fputs("<tr><td>", f);
+        series_anchor(f, s);
+        fprintf(f, "</td><td>#%lld ", (long long)r->id);
+        esc(f, r->created);
+        if (r->rev) {
+                fputs(" rev ", f);
+                esc(f, r->rev);
+        }
+        fprintf(f,
+                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+                "<td class=\"num %s\">%s</td><td class=\"num\">",
+                ab_hvalue_str(cp->before, s->unit, a, sizeof a),
+                ab_hvalue_str(cp->after, s->unit, b, sizeof b),
+                cp->after > cp->before ? "up" : "down", c);
+        esc(f, ab_hp_str(cp->p, c, sizeof c));
+        fputs("</td></tr>\n", f);
+}
+
+
 static void section_changes(FILE *f, const struct ab_history *h)
 {
         size_t nreg = 0, nall = 0;
@@ -550,30 +581,8 @@ static void section_changes(FILE *f, const struct ab_history *h)
                       "<th>before</th><th>after</th><th>change</th><th>p</th></tr>\n",
                       f);
         for (size_t i = 0; i < h->nseries && nreg; i++) {
-                const struct ab_hseries *s = &h->series[i];
-                const struct ab_cp *cp;
-                const struct ab_hrun *r;
-                char a[48], b[48], c[48];
-                if (!ab_hseries_regressed(s))
-                        continue;
-                cp = &s->cp[s->ncp - 1];
-                r = &h->runs[s->run[cp->index]];
-                fmt_change(cp->change, c, sizeof c);
-                fputs("<tr class=\"regression\"><td>", f);
-                series_anchor(f, s);
-                fprintf(f, "</td><td>#%lld ", (long long)r->id);
-                esc(f, r->created);
-                if (r->rev) {
-                        fputs(" rev ", f);
-                        esc(f, r->rev);
-                }
-                fprintf(f,
-                        "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                        "<td class=\"num up\">%s</td><td class=\"num\">",
-                        ab_hvalue_str(cp->before, s->unit, a, sizeof a),
-                        ab_hvalue_str(cp->after, s->unit, b, sizeof b), c);
-                esc(f, ab_hp_str(cp->p, c, sizeof c));
-                fputs("</td></tr>\n", f);
+                if (ab_hseries_regressed(&h->series[i]))
+                        change_row(f, h, &h->series[i], "regression");
         }
         if (nreg)
                 fputs("</table>\n", f);
@@ -587,31 +596,8 @@ static void section_changes(FILE *f, const struct ab_history *h)
                       "<th>after</th><th>change</th><th>p</th></tr>\n",
                       f);
                 for (size_t i = 0; i < h->nseries; i++) {
-                        const struct ab_hseries *s = &h->series[i];
-                        const struct ab_cp *cp;
-                        const struct ab_hrun *r;
-                        char a[48], b[48], c[48];
-                        if (!s->ncp)
-                                continue;
-                        cp = &s->cp[s->ncp - 1];
-                        r = &h->runs[s->run[cp->index]];
-                        fmt_change(cp->change, c, sizeof c);
-                        fputs("<tr><td>", f);
-                        series_anchor(f, s);
-                        fprintf(f, "</td><td>#%lld ", (long long)r->id);
-                        esc(f, r->created);
-                        if (r->rev) {
-                                fputs(" rev ", f);
-                                esc(f, r->rev);
-                        }
-                        fprintf(f,
-                                "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                                "<td class=\"num %s\">%s</td><td class=\"num\">",
-                                ab_hvalue_str(cp->before, s->unit, a, sizeof a),
-                                ab_hvalue_str(cp->after, s->unit, b, sizeof b),
-                                cp->after > cp->before ? "up" : "down", c);
-                        esc(f, ab_hp_str(cp->p, c, sizeof c));
-                        fputs("</td></tr>\n", f);
+                        if (h->series[i].ncp)
+                                change_row(f, h, &h->series[i], NULL);
                 }
                 fputs("</table>\n", f);
         }

@@ -160,6 +160,20 @@ static void gp_str(FILE *f, const char *s)
         fputc('"', f);
 }
 
+/* The gnuplot variables every figure starts with, its title and subtitle, in
+ * a memory stream the caller adds its own to and closes; NULL if out of memory. */
+static FILE *vars_open(char **vars, size_t *vlen, const char *title, const char *subtitle)
+{
+        FILE *v = open_memstream(vars, vlen);
+        if (!v)
+                return NULL;
+        fputs("title=", v);
+        gp_str(v, title);
+        fputs("; subtitle=", v);
+        gp_str(v, subtitle);
+        return v;
+}
+
 /* A file name for gnuplot: single-quoted (no backquote substitution there;
  * a quote is doubled), and relative names start with ./ so that a directory
  * named "<cmd" or "|cmd" is a directory, not a command gnuplot runs. */
@@ -901,18 +915,14 @@ static int plot_calloc(struct plot *P, struct member *m, size_t n, const char *w
                 r = stem_for(P, m[0].s->dir, name, g == 0 ? "ns" : "faults", stem, sizeof stem);
                 if (r)
                         break;
-                v = open_memstream(&vars, &vlen);
+                snprintf(what, sizeof what, "%s: %s", wl,
+                         g == 0 ? "time per calloc + touch + free, by block size"
+                                : "minor page faults per calloc + touch + free, by block size");
+                v = vars_open(&vars, &vlen, what, sub);
                 if (!v) {
                         r = -ENOMEM;
                         break;
                 }
-                fprintf(v, "title=");
-                snprintf(what, sizeof what, "%s: %s", wl,
-                         g == 0 ? "time per calloc + touch + free, by block size"
-                                : "minor page faults per calloc + touch + free, by block size");
-                gp_str(v, what);
-                fprintf(v, "; subtitle=");
-                gp_str(v, sub);
                 fprintf(v,
                         "; nseries=%zu; nref=%zu; nflag=%zu; lts=\"%s\"; dts=\"%s\"; fpts=\"%s\"; "
                         "fcols=\"%s\"; xmin=%.0f; xmax=%.0f; w=%d; h=%d",
@@ -1017,15 +1027,11 @@ static int plot_rounds(struct plot *P, struct src *s, struct member *m, size_t n
                  params[0] ? "\n" : "", source);
         wrap(sub, 130);
         snprintf(what, sizeof what, "%s: memory after each round", wl);
-        v = open_memstream(&vars, &vlen);
+        v = vars_open(&vars, &vlen, what, sub);
         if (!v) {
                 free(dat);
                 return -ENOMEM;
         }
-        fputs("title=", v);
-        gp_str(v, what);
-        fputs("; subtitle=", v);
-        gp_str(v, sub);
         fprintf(v, "; nseries=%zu; lts=\"%s\"; rmax=%.0f; w=%d; h=%d", nseries, lts, rmax, PLOT_W,
                 PLOT_H);
         for (int c = 0; c < 4; c++) {
@@ -1121,15 +1127,11 @@ static int plot_memory(struct plot *P, struct src *s, struct member *m, size_t n
         snprintf(sub, sizeof sub, "%s%s%s", params, params[0] ? "\n" : "", source);
         wrap(sub, 130);
         snprintf(what, sizeof what, "%s: address space and resident memory after the run", wl);
-        v = open_memstream(&vars, &vlen);
+        v = vars_open(&vars, &vlen, what, sub);
         if (!v) {
                 free(dat);
                 return -ENOMEM;
         }
-        fputs("title=", v);
-        gp_str(v, what);
-        fputs("; subtitle=", v);
-        gp_str(v, sub);
         fprintf(v, "; nallocs=%zu; npoints=%zu; lts=\"%s\"; w=%d; h=%d", n, npoints, lts, PLOT_W,
                 PLOT_H);
         for (int c = 0; c < 2; c++) {
@@ -1215,15 +1217,11 @@ static int plot_timeline(struct plot *P, struct src *s, json_t *run)
         wrap(sub, 130);
         snprintf(what, sizeof what, "%s on %s: memory of the workload processes while they ran",
                  run_alloc(run), run_wl(run));
-        v = open_memstream(&vars, &vlen);
+        v = vars_open(&vars, &vlen, what, sub);
         if (!v) {
                 free(dat);
                 return -ENOMEM;
         }
-        fputs("title=", v);
-        gp_str(v, what);
-        fputs("; subtitle=", v);
-        gp_str(v, sub);
         /* seconds, unless the whole run is shorter than two */
         fprintf(v, "; ltype=%d; t_div=%d; t_unit=\"%s\"; w=%d; h=%d", lt_of(P, run_alloc(run)),
                 t1 - t0 >= 2000 ? 1000 : 1, t1 - t0 >= 2000 ? "s" : "ms", PLOT_W, PLOT_H);

@@ -239,4 +239,31 @@ static inline int chromium_dump(const char *page, const char *dom, const char *l
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* How often needle stands in hay. */
+static inline size_t count_of(const char *hay, const char *needle)
+{
+        size_t n = 0;
+        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
+}
+
+/* A whole file, malloc'd and NUL-terminated; fails the test when unreadable. */
+static inline char *read_all(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        long n;
+        char *buf;
+        if (!f)
+                fail_msg("cannot open %s", path);
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        rewind(f);
+        buf = malloc((size_t)n + 1);
+        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
 #endif

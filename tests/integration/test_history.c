@@ -703,30 +703,6 @@ static void test_show(void **state)
 
 /* ---- html ---------------------------------------------------------------- */
 
-static size_t count_of(const char *hay, const char *needle)
-{
-        size_t n = 0;
-        for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        return n;
-}
-
-static char *read_all(const char *path)
-{
-        FILE *f = fopen(path, "rb");
-        long n;
-        char *buf;
-        if (!f)
-                fail_msg("cannot open %s", path);
-        fseek(f, 0, SEEK_END);
-        n = ftell(f);
-        rewind(f);
-        buf = malloc((size_t)n + 1);
-        assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-        buf[n] = '\0';
-        fclose(f);
-        return buf;
-}
 
 
 /* html writes one self-contained index.html: a chart for every series, the
