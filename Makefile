@@ -92,8 +92,8 @@ LIB_OBJS = $(call obj,$(filter-out harness/main.c,$(BENCH_SRC)) $(SHARED_SRC))
 $(O)/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
-$(O)/itest_%: tests/integration/test_%.c
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
+$(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
 # `make check` tests the Linux build and the generic POSIX fallback.
 check: check-one

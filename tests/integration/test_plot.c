@@ -38,7 +38,7 @@ static char *path_in(const char *dir, const char *name)
 }
 
 /* The whole file, malloc'd (NULL when unreadable). */
-static char *read_all(const char *path, size_t *len)
+static char *read_file_len(const char *path, size_t *len)
 {
         FILE *f = fopen(path, "rb");
         char *buf;
@@ -63,7 +63,7 @@ static char *read_all(const char *path, size_t *len)
 
 static bool file_has(const char *path, const char *needle)
 {
-        char *s = read_all(path, NULL);
+        char *s = read_file_len(path, NULL);
         bool r = s && strstr(s, needle);
         free(s);
         return r;
@@ -92,7 +92,7 @@ static void assert_png(const char *path, uint32_t w, uint32_t h)
 /* An SVG document: an XML declaration or <svg first, closed at the end. */
 static void assert_svg(const char *path)
 {
-        char *s = read_all(path, NULL), *p;
+        char *s = read_file_len(path, NULL), *p;
         if (!s)
                 fail_msg("%s: %s", path, strerror(errno));
         p = s + strspn(s, " \t\r\n");
@@ -169,7 +169,7 @@ static void copy_as_host(const char *src, const char *dst, const char *host, jso
 /* The rows of the .dat block titled `title` ("glibc"), as text. */
 static char *dat_block(const char *dat, const char *title)
 {
-        char *s = read_all(dat, NULL), *b, *end, want[256];
+        char *s = read_file_len(dat, NULL), *b, *end, want[256];
         if (!s)
                 fail_msg("%s: %s", dat, strerror(errno));
         snprintf(want, sizeof want, "\n\"%s\"\n", title);
@@ -440,7 +440,7 @@ static void test_redraw(void **state)
         make_calloc();
         if (!exists(png))
                 assert_int_equal(run("plot", path_in(cs_dir, "cs.json")), 0);
-        s = read_all(path_in(cs_dir, "cs-calloc-sweep-faults.dat"), NULL);
+        s = read_file_len(path_in(cs_dir, "cs-calloc-sweep-faults.dat"), NULL);
         assert_non_null(s);
         line = strstr(s, "# redraw: ");
         assert_non_null(line);
