@@ -28,7 +28,7 @@ SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
 BENCH_SRC   := harness/main.c harness/run.c harness/opts.c harness/list.c harness/job.c harness/results.c \
                harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c \
                harness/jobfile.c harness/place.c harness/calibrate.c \
-               harness/resfile.c harness/account.c $(wildcard harness/detect/*.c) \
+               harness/resfile.c harness/account.c harness/progress.c $(wildcard harness/detect/*.c) \
                $(wildcard harness/plot.c harness/compare.c harness/history.c harness/dashboard.c \
                           harness/changepoint.c harness/mwu.c)
 RUNNER_SRC  := harness/runner.c harness/version.c harness/calib.c

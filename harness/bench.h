@@ -21,6 +21,9 @@
 /* Exit codes of bench (SPEC §1). */
 enum { AB_OK = 0, AB_BAD_INPUT = 1, AB_FLAGGED = 2, AB_REGRESSION = 3, AB_RUN_FAILED = 4 };
 
+#define AB_MAX_REPS 1000  /* --reps and --max-reps */
+#define AB_MAX_ALLOCS 64  /* allocators in one run */
+
 struct ab_job {
         char name[128];   /* as the user named it: built-in name or job file */
         const struct ab_workload *w;
@@ -40,7 +43,11 @@ struct ab_opts {
         size_t nallocs;
         struct ab_job *jobs;
         size_t njobs;
-        unsigned reps;
+        unsigned reps;      /* fixed repetitions (--reps), or the minimum when adaptive */
+        bool adaptive;      /* repetitions until --precision, --max-reps or the budget */
+        double precision;   /* CI95 half-width wanted, relative to the median */
+        unsigned max_reps;
+        double point_budget_s; /* adaptive: wall time per point beyond the minimum */
         uint64_t seed;
         const char *out;
         enum ab_format format;
@@ -70,6 +77,12 @@ struct ab_rep {
         double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
         uint64_t live_peak;
+        double cpu_ns_per_op;             /* user + sys */
+        double first_ns, first_minflt;    /* the cold op; NAN when not timed */
+        uint64_t warmup_ops;
+        uint32_t warmup_end;
+        bool have_halves;
+        double half_ns_per_op[2], half_minflt_per_op[2];
         struct ab_rec_round *rounds; /* malloc'd copy of the repetition's rounds */
         size_t nrounds;
 };
@@ -77,8 +90,14 @@ struct ab_rep {
 struct ab_point_res {
         uint64_t value; /* of the swept parameter (unused without a sweep) */
         uint64_t ops;   /* per repetition */
+        uint64_t op_hash; /* of the point's op stream (equal in every repetition) */
         struct ab_rep *reps;
-        size_t nreps;
+        size_t nreps, capreps;
+        bool done;        /* adaptive repetitions: this allocator needs no more */
+        const char *precision_note; /* why the precision was not met, or NULL */
+        /* iterations=auto: how the op count was chosen (method NULL: not auto) */
+        const char *auto_method;
+        double auto_cost_ns, auto_minflt;
         enum ab_status status;
         int exit_code, signal;
         char error[256];
@@ -143,9 +162,12 @@ int ab_which(const char *name, char *out, size_t len);
  * level up (bench built in build/). Returns 0 or -ENOENT. */
 int ab_jobdir(char *out, size_t len);
 
-/* calibrate.c: the calibration object of SPEC §5, cached per host (o may be
- * NULL: no launcher, no placement). NULL on failure with a message. */
-json_t *ab_calibration_get(const struct ab_opts *o, bool force, char *err, size_t errlen);
+/* calibrate.c: the calibration object of SPEC §5, cached per host and
+ * launcher (o may be NULL: no launcher, no placement). With tell, a line on
+ * stderr says when and why it measures rather than reuses. NULL on failure
+ * with a message. */
+json_t *ab_calibration_get(const struct ab_opts *o, bool force, bool tell, char *err,
+                           size_t errlen);
 int ab_cmd_calibrate(int argc, char **argv);
 
 /* plot.c, compare.c, history.c: the commands that read results files */

@@ -2,8 +2,9 @@
  * calibrate.c - this machine's reference costs (SPEC §4): measured by a
  * runner child (calib.c) and cached per host in results/calibration-HOST.json,
  * reused while the kernel, CPU model, C library, page size and THP mode are the
- * same. Runs under --wrap are calibrated under the same launcher and not cached:
- * an emulator's memset is the emulator's.
+ * same. Runs under --wrap are calibrated under the same launcher (an
+ * emulator's memset is the emulator's) and cached apart, keyed by the
+ * launcher's words as well.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,26 +18,59 @@
 #include "detect/detect.h"
 #include "parse.h"
 #include "prim/prim.h"
+#include "prng.h"
 
 #define CAL_SIZES "4KiB..1GiB*4"
 
-static json_t *host_key(void)
+static json_t *host_key(char **wrap, size_t nwrap)
 {
-        json_t *h = ab_host_json(), *k = json_object();
+        json_t *h = ab_host_json(), *k = json_object(), *w = json_array();
         static const char *const keys[] = {"kernel", "cpu_model", "libc", "page_size", "thp",
                                            "hostname"};
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
                 json_object_set(k, keys[i], json_object_get(h, keys[i]));
+        for (size_t i = 0; i < nwrap; i++)
+                json_array_append_new(w, json_string(wrap[i]));
+        json_object_set_new(k, "wrap", w);
         json_decref(h);
         return k;
 }
 
-static void cache_path(char *buf, size_t len)
+/* results/calibration-HOST.json, or calibration-HOST-wrap-HASH.json for a
+ * launcher (a hash of its words: names of any length make one file each). */
+static void cache_path(char **wrap, size_t nwrap, char *buf, size_t len)
 {
-        char host[128] = "host";
+        char host[128] = "host", tag[32] = "";
         const char *dir = getenv("ALLOCBENCH_CACHE");
         gethostname(host, sizeof host - 1);
-        snprintf(buf, len, "%s/calibration-%s.json", dir && *dir ? dir : "results", host);
+        if (nwrap) {
+                uint64_t h = AB_HASH_INIT;
+                for (size_t i = 0; i < nwrap; i++)
+                        for (const char *c = wrap[i]; ; c++) {
+                                h = ab_hash_u64(h, (unsigned char)*c);
+                                if (!*c)
+                                        break;
+                        }
+                snprintf(tag, sizeof tag, "-wrap-%08llx", (unsigned long long)(h >> 32));
+        }
+        snprintf(buf, len, "%s/calibration-%s%s.json", dir && *dir ? dir : "results", host, tag);
+}
+
+/* Why the cache cannot serve: for the note a run prints when it measures. */
+static const char *stale_reason(json_t *cached, json_t *key)
+{
+        static const char *const keys[] = {"kernel", "cpu_model", "libc", "page_size", "thp"};
+        json_t *old = json_object_get(cached, "key");
+        if (!cached)
+                return "no figures cached for this host yet";
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+                if (!json_equal(json_object_get(old, keys[i]), json_object_get(key, keys[i])))
+                        return keys[i][0] == 'k'   ? "the kernel changed"
+                               : keys[i][0] == 'c' ? "the CPU changed"
+                               : keys[i][0] == 'l' ? "the C library changed"
+                               : keys[i][0] == 'p' ? "the page size changed"
+                                                   : "the transparent huge page mode changed";
+        return "the cached figures are incomplete";
 }
 
 /* Measure in a child. wrap may be NULL. Returns the calibration object or NULL. */
@@ -98,14 +132,16 @@ done:
         return cal;
 }
 
-json_t *ab_calibration_get(const struct ab_opts *o, bool force, char *err, size_t errlen)
+json_t *ab_calibration_get(const struct ab_opts *o, bool force, bool tell, char *err,
+                           size_t errlen)
 {
         char path[PATH_MAX];
-        json_t *key = host_key(), *cal;
-        bool cacheable = !o || !o->wrap_argv;
+        char **wrap = o ? o->wrap_argv : NULL;
+        size_t nwrap = o ? o->wrap_argc : 0;
+        json_t *key = host_key(wrap, nwrap), *cal;
 
-        cache_path(path, sizeof path);
-        if (!force && cacheable) {
+        cache_path(wrap, nwrap, path, sizeof path);
+        if (!force) {
                 json_t *c = json_load_file(path, 0, NULL);
                 if (c && json_equal(json_object_get(c, "key"), key) &&
                     json_object_size(json_object_get(c, "memset_bytes_per_ns")) > 0) {
@@ -114,15 +150,18 @@ json_t *ab_calibration_get(const struct ab_opts *o, bool force, char *err, size_
                         json_decref(key);
                         return c;
                 }
+                if (tell)
+                        fprintf(stderr, "bench: calibrating this machine%s%s (%s; about 1 s%s)\n",
+                                nwrap ? " under " : "", nwrap ? o->wrap : "",
+                                stale_reason(c, key), nwrap ? ", longer under an emulator" : "");
                 json_decref(c);
         }
-        cal = measure(o ? o->wrap_argv : NULL, o ? o->wrap_argc : 0, o ? o->cpus : NULL, err,
-                      errlen);
+        cal = measure(wrap, nwrap, o ? o->cpus : NULL, err, errlen);
         if (!cal) {
                 json_decref(key);
                 return NULL;
         }
-        if (cacheable) {
+        {
                 char *text, werr[512];
                 json_object_set(cal, "key", key);
                 text = json_dumps(cal, JSON_INDENT(1));
@@ -188,7 +227,7 @@ int ab_cmd_calibrate(int argc, char **argv)
         }
         if (ab_find_runner(argv[0]) || ab_spawn_init())
                 return AB_BAD_INPUT;
-        cal = ab_calibration_get(NULL, true, err, sizeof err);
+        cal = ab_calibration_get(NULL, true, false, err, sizeof err);
         if (!cal) {
                 fprintf(stderr, "bench calibrate: %s\n", err);
                 return AB_RUN_FAILED;

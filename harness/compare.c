@@ -34,6 +34,7 @@ struct cmp_opts {
         double mem_threshold; /* fraction, or < 0 when memory is not judged */
         double alpha;
         enum ab_format format;
+        bool strict; /* different work is an error, not a row without a verdict */
 };
 
 /* One point of one file. */
@@ -54,7 +55,9 @@ struct side {
 
 /* Memory figures of a point, and how much change is noise whatever the
  * percentage: a quarter MiB of RSS or VSZ (a few dozen pages), 16 KiB of page
- * tables (four page-table pages), a hundredth of a fault per operation. */
+ * tables (four page-table pages), a tenth of a fault per operation (a page
+ * faulted once more every ten ops: two runs of a caching allocator differ
+ * by that much). */
 static const struct {
         const char *name;
         double floor;
@@ -62,7 +65,7 @@ static const struct {
                    {"vsz_kib", 256},
                    {"pte_kib", 16},
                    {"peak_rss_kib", 256},
-                   {"minflt_per_op", 0.01}};
+                   {"minflt_per_op", 0.1}};
 #define NMEM (sizeof mem_metrics / sizeof mem_metrics[0])
 
 static const char *const host_fields[] = {"hostname", "os",   "kernel",    "arch", "cpu_model",
@@ -80,18 +83,24 @@ static void usage(FILE *f)
                "Mann-Whitney U test on the per-repetition samples (exact up to 10 a side\n"
                "without ties, else the normal approximation), and a verdict:\n"
                "\n"
-               "  slower, faster    p < alpha and the ratio at least 1+THRESHOLD (slower) or at\n"
-               "                    most 1/(1+THRESHOLD) (faster)\n"
-               "  same              significant but smaller than THRESHOLD, or not significant\n"
-               "                    with the whole interval within the threshold\n"
-               "  not significant   p >= alpha and the interval reaches past the threshold\n"
+               "  slower, faster    p < alpha and the ratio's whole interval at least 1+T\n"
+               "                    (slower) or at most 1/(1+T) (faster), where T is\n"
+               "                    THRESHOLD or, when larger, the sum of the two points' own\n"
+               "                    CI95 half-widths: a median known to +-8%% cannot show a\n"
+               "                    5%% change, and two runs of a noisy point differ by more\n"
+               "                    than their repetitions within a run\n"
+               "  same              the whole interval within [1/(1+T), 1+T]\n"
+               "  not significant   neither: the interval reaches past T, the data cannot say\n"
                "  too few reps      these repetition counts cannot give p < alpha whatever the\n"
                "                    data (3 and 3 at best give p = 0.1): rerun with more --reps\n"
                "  missing           a side has no samples (the point crashed, timed out...)\n"
+               "  not comparable    the two points did different work: other op counts, op\n"
+               "                    streams (op_hash), workload parameters or programs; the\n"
+               "                    row says what differs and no verdict is given\n"
                "\n"
                "Memory (rss_kib, vsz_kib, pte_kib, peak_rss_kib, minflt_per_op) is one value\n"
                "per point, so it has no test: a growth of at least MEM_THRESHOLD and past a\n"
-               "noise floor (256 KiB of RSS, VSZ or peak RSS, 16 KiB of page tables, 0.01\n"
+               "noise floor (256 KiB of RSS, VSZ or peak RSS, 16 KiB of page tables, 0.1\n"
                "faults per op) is a regression, a shrink as large an improvement. Flags pair by\n"
                "kind, allocator, workload and where: a flag NEW raises that BASE did not is a\n"
                "regression; flags of an allocator and workload present in one file only are\n"
@@ -105,10 +114,13 @@ static void usage(FILE *f)
                "                        interval's level is 1 - A\n"
                "  --format table|json|csv   what stdout shows (default table; csv: one row per\n"
                "                        point)\n"
+               "  --strict              refuse (exit 1) when paired points did different work\n"
                "  -h, --help            this text\n"
                "\n"
+               "Runs of cmd pair only when they ran the same program with the same arguments.\n"
+               "\n"
                "Exit: 0 no regression, 3 a significant regression (a slower point, a memory\n"
-               "growth or a new flag), 1 bad input.\n"
+               "growth or a new flag), 1 bad input (or different work with --strict).\n"
                "\n"
                "Example:\n"
                "  bench compare results/last-night.json results/today.json --threshold 3\n");
@@ -188,6 +200,10 @@ static int parse_opts(int argc, char **argv, struct cmp_opts *o)
                         usage(stdout);
                         return -1;
                 }
+                if (strcmp(a, "--strict") == 0) {
+                        o->strict = true;
+                        continue;
+                }
                 for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
                         size_t len = strlen(valued[k]);
                         if (strncmp(a, valued[k], len) == 0 && (a[len] == '\0' || a[len] == '=')) {
@@ -202,8 +218,8 @@ static int parse_opts(int argc, char **argv, struct cmp_opts *o)
                 if (!name) {
                         fprintf(stderr,
                                 "bench compare: unknown option '%s' (accepted: --threshold, "
-                                "--mem-threshold, --alpha, --format, --help; see bench compare "
-                                "--help)\n",
+                                "--mem-threshold, --alpha, --format, --strict, --help; see bench "
+                                "compare --help)\n",
                                 a);
                         return AB_BAD_INPUT;
                 }
@@ -255,8 +271,9 @@ static const char *run_str(json_t *run, const char *obj, const char *key)
 
 static void run_key(json_t *run, char *buf, size_t len)
 {
+        char wl[512];
         snprintf(buf, len, "%s|%s", run_str(run, "allocator", "name"),
-                 run_str(run, "workload", "name"));
+                 ab_run_workload_id(run, wl, sizeof wl));
 }
 
 /* Load a results file and index its points and runs. 0, or -EINVAL (with a
@@ -357,13 +374,30 @@ static json_t *copy_or_null(json_t *v)
 
 #define MAX_SAMPLES 10000
 
+/* A JSON scalar for a message: strings bare, absent as "(none)". */
+static void fmt_json(json_t *v, char *buf, size_t len)
+{
+        char *d;
+        if (!v) {
+                snprintf(buf, len, "(none)");
+                return;
+        }
+        if (json_is_string(v)) {
+                snprintf(buf, len, "%s", json_string_value(v));
+                return;
+        }
+        d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(buf, len, "%s", d ? d : "?");
+        free(d);
+}
+
 /* allocator, workload, point and params of a point, the start of every entry. */
 static json_t *point_ident(const struct pref *r)
 {
-        char label[512];
-        return json_pack("{s:o, s:o, s:s, s:o}", "allocator",
+        char label[512], wl[512];
+        return json_pack("{s:o, s:s, s:s, s:o}", "allocator",
                          str_or_null(run_str(r->run, "allocator", "name")), "workload",
-                         str_or_null(run_str(r->run, "workload", "name")), "point",
+                         ab_run_workload_id(r->run, wl, sizeof wl), "point",
                          ab_point_label(r->pt, label, sizeof label), "params",
                          copy_or_null(json_object_get(r->pt, "params")));
 }
@@ -377,10 +411,61 @@ static unsigned reps_needed(double alpha)
         return 64;
 }
 
+/* The relative CI95 half-width of the median of x[0..n) (sorted in place). */
+static double halfwidth_of(double *x, size_t n)
+{
+        struct ab_summary s;
+        if (ab_stats_summary(x, n, &s) || !(s.median > 0))
+                return 0;
+        return fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median;
+}
+
 static json_t *side_summary(json_t *pt, size_t n, double median)
 {
         return json_pack("{s:I, s:o, s:o}", "reps", (json_int_t)n, "median_ns", num(median),
                          "status", str_or_null(json_string_value(json_object_get(pt, "status"))));
+}
+
+/* What makes two paired points different work: their op counts, their op
+ * streams (op_hash, the point's or else the run's), the run's scalar
+ * workload parameters, the program. Per-op figures of different work are
+ * not given a verdict. Returns an array of "what BASE vs NEW" strings. */
+static json_t *work_differs(const struct pref *b, const struct pref *n)
+{
+        json_t *out = json_array(), *pb = json_object_get(json_object_get(b->run, "workload"), "params"),
+               *pn = json_object_get(json_object_get(n->run, "workload"), "params"), *v;
+        const char *key;
+        char a[96], c[96], line[256];
+        json_t *hb = json_object_get(b->pt, "op_hash"), *hn = json_object_get(n->pt, "op_hash");
+        if (!json_is_string(hb) || !json_is_string(hn)) {
+                hb = json_object_get(b->run, "op_hash");
+                hn = json_object_get(n->run, "op_hash");
+        }
+        if (json_is_integer(json_object_get(b->pt, "ops")) &&
+            json_is_integer(json_object_get(n->pt, "ops")) &&
+            !json_equal(json_object_get(b->pt, "ops"), json_object_get(n->pt, "ops"))) {
+                snprintf(line, sizeof line, "ops %lld vs %lld",
+                         (long long)json_integer_value(json_object_get(b->pt, "ops")),
+                         (long long)json_integer_value(json_object_get(n->pt, "ops")));
+                json_array_append_new(out, json_string(line));
+        }
+        if (json_is_string(hb) && json_is_string(hn) && !json_equal(hb, hn) &&
+            json_array_size(out) == 0) { /* a different count already explains it */
+                snprintf(line, sizeof line, "op_hash %.16s vs %.16s", json_string_value(hb),
+                         json_string_value(hn));
+                json_array_append_new(out, json_string(line));
+        }
+        json_object_foreach(pb, key, v)
+        {
+                json_t *w = json_object_get(pn, key);
+                if (json_is_array(v) || json_is_array(w) || (w && json_equal(v, w)))
+                        continue;
+                fmt_json(v, a, sizeof a);
+                fmt_json(w, c, sizeof c);
+                snprintf(line, sizeof line, "%s %s vs %s", key, a, c);
+                json_array_append_new(out, json_string(line));
+        }
+        return out;
 }
 
 static json_t *point_entry(const struct cmp_opts *o, const struct pref *b, const struct pref *n)
@@ -390,7 +475,7 @@ static json_t *point_entry(const struct cmp_opts *o, const struct pref *b, const
         size_t nb = samples_of(b->pt, &xb), nn = samples_of(n->pt, &xn);
         const char *verdict;
         char note[256] = "";
-        double up = 1 + o->threshold, down = 1 / (1 + o->threshold);
+        double thr, up, down;
 
         if (nb)
                 mb = ab_stats_median(xb, nb);
@@ -439,22 +524,31 @@ static json_t *point_entry(const struct cmp_opts *o, const struct pref *b, const
                                                         1 - o->alpha, "coverage", num(ci.coverage),
                                                         "estimate", num(ci.est))
                                             : json_null());
+                /* the smallest change these two runs can tell apart: the
+                 * threshold, or the sum of their own precisions (a median
+                 * known to +-8% cannot show a 5% change) */
+                thr = fmax(o->threshold, halfwidth_of(xb, nb) + halfwidth_of(xn, nn));
+                up = 1 + thr;
+                down = 1 / up;
+                json_object_set_new(e, "threshold", num(thr));
                 if (t.p_min >= o->alpha) {
                         snprintf(note, sizeof note,
                                  "%zu and %zu reps cannot give p < %g whatever the data (the "
                                  "smallest possible p is %.2g): use --reps %u or more",
                                  nb, nn, o->alpha, t.p_min, reps_needed(o->alpha));
                         verdict = "too few reps";
-                } else if (t.p < o->alpha) {
-                        verdict = ratio >= up ? "slower" : ratio <= down ? "faster" : "same";
-                        if (strcmp(verdict, "same") == 0)
-                                snprintf(note, sizeof note,
-                                         "significant change smaller than the threshold (%g%%)",
-                                         100 * o->threshold);
+                } else if (t.p < o->alpha && have_ci && (ci.lo >= up || ci.hi <= down)) {
+                        verdict = ci.lo >= up ? "slower" : "faster";
                 } else if (have_ci && ci.lo >= down && ci.hi <= up) {
                         verdict = "same";
                 } else {
                         verdict = "not significant";
+                        if (t.p < o->alpha)
+                                snprintf(note, sizeof note,
+                                         "a significant change whose interval reaches below "
+                                         "%.0f%% (--threshold, or the two points' own "
+                                         "precision)",
+                                         100 * thr);
                 }
                 if (!note[0]) {
                         /* a point that failed part-way keeps the samples it has */
@@ -465,6 +559,19 @@ static json_t *point_entry(const struct cmp_opts *o, const struct pref *b, const
                         else if (sb && strcmp(sb, "ok") != 0)
                                 snprintf(note, sizeof note, "status %s in BASE", sb);
                 }
+        }
+        {
+                json_t *diff = work_differs(b, n);
+                if (json_array_size(diff) && strcmp(verdict, "missing") != 0) {
+                        size_t k, off;
+                        json_t *d;
+                        verdict = "not comparable";
+                        off = (size_t)snprintf(note, sizeof note, "different work:");
+                        json_array_foreach(diff, k, d) if (off < sizeof note) off +=
+                            (size_t)snprintf(note + off, sizeof note - off, "%s %s",
+                                             k ? "," : "", json_string_value(d));
+                }
+                json_object_set_new(e, "differs", diff);
         }
         json_object_set_new(e, "ratio", num(ratio));
         json_object_set_new(e, "verdict", json_string(verdict));
@@ -625,9 +732,10 @@ static json_t *build_report(const struct cmp_opts *o, struct side *b, struct sid
         int slower = 0, mem_reg = 0;
         size_t i;
         const char *rk;
-        static const char *const verdicts[] = {"slower",          "faster",       "same",
-                                               "not significant", "too few reps", "missing"};
-        int count[6] = {0};
+        static const char *const verdicts[] = {"slower",       "faster",  "same",
+                                               "not significant", "too few reps", "missing",
+                                               "not comparable"};
+        int count[7] = {0};
 
         for (i = 0; i < NHOST; i++) {
                 json_t *a = json_object_get(hb, host_fields[i]),
@@ -647,7 +755,7 @@ static json_t *build_report(const struct cmp_opts *o, struct side *b, struct sid
                 pe = point_entry(o, &b->p[i], np);
                 if (!pe)
                         continue; /* out of memory for this point: leave it out */
-                for (int k = 0; k < 6; k++)
+                for (int k = 0; k < 7; k++)
                         if (strcmp(json_string_value(json_object_get(pe, "verdict")) ?: "",
                                    verdicts[k]) == 0)
                                 count[k]++;
@@ -668,9 +776,10 @@ static json_t *build_report(const struct cmp_opts *o, struct side *b, struct sid
         fgone = flags_only(b, n);
         flags = json_pack("{s:o, s:o}", "new", fnew, "gone", fgone);
         summary = json_pack(
-            "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "slower", count[0], "faster",
-            count[1], "same", count[2], "not_significant", count[3], "too_few_reps", count[4],
-            "missing", count[5], "memory_regressions", mem_reg, "memory_improvements",
+            "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "slower", count[0],
+            "faster", count[1], "same", count[2], "not_significant", count[3], "too_few_reps",
+            count[4], "missing", count[5], "not_comparable", count[6], "memory_regressions",
+            mem_reg, "memory_improvements",
             (int)json_array_size(mem) - mem_reg, "flags_new", (int)json_array_size(fnew),
             "only_in_base", (json_int_t)json_array_size(only_b), "only_in_new",
             (json_int_t)json_array_size(only_n));
@@ -820,6 +929,14 @@ static void print_table(FILE *f, json_t *rep)
                 "medians with its %g%%\ninterval (Hodges-Lehmann, on log ns/op)\n\n",
                 alpha, 100 * thr, 100 * (1 - alpha));
 
+        {
+                long long nc = json_integer_value(json_object_get(summary, "not_comparable"));
+                if (nc)
+                        fprintf(f, "%lld point%s did different work in the two files and get no "
+                                   "verdict (\"not comparable\", what differs in the notes); "
+                                   "--strict refuses such a comparison\n\n",
+                                nc, nc == 1 ? "" : "s");
+        }
         if (json_array_size(points) == 0) {
                 fprintf(f, "no point is in both files\n");
         } else {
@@ -1048,6 +1165,19 @@ int ab_cmd_compare(int argc, char **argv)
                         print_table(stdout, rep);
                 }
                 rc = json_is_true(json_object_get(rep, "regression")) ? AB_REGRESSION : AB_OK;
+                if (o.strict && json_integer_value(json_object_get(
+                                    json_object_get(rep, "summary"), "not_comparable")) > 0) {
+                        json_t *e;
+                        size_t i;
+                        fprintf(stderr, "bench compare: --strict: points did different work:\n");
+                        json_array_foreach(json_object_get(rep, "points"), i, e)
+                        {
+                                if (strcmp(S(e, "verdict"), "not comparable") == 0)
+                                        fprintf(stderr, "  %s  %s  %s: %s\n", S(e, "allocator"),
+                                                S(e, "workload"), S(e, "point"), S(e, "note"));
+                        }
+                        rc = AB_BAD_INPUT;
+                }
                 json_decref(rep);
         }
         side_free(&b);

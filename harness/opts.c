@@ -20,7 +20,7 @@
 #include "place.h"
 #include "prim/prim.h"
 
-#define MAX_REPS 1000
+#define MAX_REPS AB_MAX_REPS
 
 int ab_argc;
 char **ab_argv;
@@ -39,7 +39,13 @@ static void run_usage(FILE *f)
                 "                      measures the PROGRAM after --\n"
                 "  --set KEY=VALUE     override a workload parameter (repeatable); sizes take\n"
                 "                      4k, 16MiB, 1GiB; lists a,b,c or 4KiB..1GiB*2\n"
-                "  --reps N            repetitions per point, 1..%d (default 5)\n"
+                "  --reps N            fixed repetitions per point, 1..%d (default: adaptive,\n"
+                "                      see --precision)\n"
+                "  --precision P       repeat each allocator's point until the 95%% CI of its\n"
+                "                      median is within P of it (5%% or 0.05; default 5%%)\n"
+                "  --max-reps N        most repetitions per point when adaptive (default 30)\n"
+                "  --point-budget SEC  wall time each allocator may spend on a point beyond its\n"
+                "                      first 6 repetitions to reach --precision (default 1)\n"
                 "  --seed N            seed of the operation stream (default 1)\n"
                 "  --threads N         threads of threaded workloads (same as --set threads=N)\n"
                 "  --env KEY=VALUE     environment of the workload process only (repeatable)\n"
@@ -105,6 +111,11 @@ static int add_alloc(struct ab_opts *o, const char *item)
         }
         if (ab_backend_resolve(item, &a, err, sizeof err)) {
                 fprintf(stderr, "bench: %s\n", err);
+                return -1;
+        }
+        if (o->nallocs >= AB_MAX_ALLOCS) {
+                fprintf(stderr, "bench: --alloc: more than %d allocators (accepted: up to %d)\n",
+                        AB_MAX_ALLOCS, AB_MAX_ALLOCS);
                 return -1;
         }
         n = realloc(o->allocs, (o->nallocs + 1) * sizeof *n);
@@ -322,6 +333,25 @@ static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, 
         return 0;
 }
 
+/* "5%" or "0.05": a fraction in (0, 1). */
+static int parse_fraction(const char *s, double *out)
+{
+        char *end;
+        double v;
+        errno = 0;
+        v = strtod(s, &end);
+        if (end == s || errno)
+                return -EINVAL;
+        if (*end == '%') {
+                v /= 100;
+                end++;
+        }
+        if (*end || !(v > 0 && v < 1))
+                return -EINVAL;
+        *out = v;
+        return 0;
+}
+
 static int check_output(const char *path)
 {
         char dir[PATH_MAX];
@@ -369,6 +399,9 @@ enum {
         OPT_FAILON,
         OPT_COUNT,
         OPT_SYSCALLS,
+        OPT_PRECISION,
+        OPT_MAXREPS,
+        OPT_POINTBUDGET,
 };
 
 static const struct option longopts[] = {
@@ -390,6 +423,9 @@ static const struct option longopts[] = {
         {"fail-on", required_argument, NULL, OPT_FAILON},
         {"count", required_argument, NULL, OPT_COUNT},
         {"syscalls", no_argument, NULL, OPT_SYSCALLS},
+        {"precision", required_argument, NULL, OPT_PRECISION},
+        {"max-reps", required_argument, NULL, OPT_MAXREPS},
+        {"point-budget", required_argument, NULL, OPT_POINTBUDGET},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -410,7 +446,11 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
         o->env = calloc((size_t)argc + 1, sizeof *o->env);
         if (!o->env)
                 return AB_BAD_INPUT;
-        o->reps = 5;
+        o->reps = 6;
+        o->adaptive = true;
+        o->precision = 0.05;
+        o->max_reps = 30;
+        o->point_budget_s = 1;
         o->fail_on = -1;
         o->seed = 1;
         o->sample_ms = 10;
@@ -431,6 +471,23 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                         if ((r = parse_uint("--reps", optarg, 1, MAX_REPS, &u)))
                                 return r;
                         o->reps = (unsigned)u;
+                        o->adaptive = false;
+                        break;
+                case OPT_PRECISION:
+                        if (parse_fraction(optarg, &o->precision))
+                                return bad("--precision '%s': expected a relative width such as "
+                                           "5%% or 0.05, above 0 and below 100%%",
+                                           optarg);
+                        break;
+                case OPT_MAXREPS:
+                        if ((r = parse_uint("--max-reps", optarg, 6, MAX_REPS, &u)))
+                                return r;
+                        o->max_reps = (unsigned)u;
+                        break;
+                case OPT_POINTBUDGET:
+                        if ((r = parse_uint("--point-budget", optarg, 0, 86400, &u)))
+                                return r;
+                        o->point_budget_s = (double)u;
                         break;
                 case OPT_SEED:
                         if ((r = parse_uint("--seed", optarg, 0, UINT64_MAX, &u)))

@@ -50,6 +50,16 @@ struct ab_rec_point {
         uint64_t op_hash;
         uint64_t live_peak; /* most bytes the workload itself held at once (or a bound) */
         int32_t count_err;  /* --count instructions: errno why the counter is unavailable */
+        /* The cold cost: the point's very first op in this process (a warm-up
+         * op, never in the region), when the kernel times one. */
+        uint64_t first_ns, first_minflt;
+        uint32_t have_first;
+        /* Halves of the region (ab_region_mid): ops, wall ns and minor faults
+         * of [0, mid) and [mid, end). have_halves is 0 when not marked. */
+        uint32_t have_halves;
+        uint64_t half_ops[2], half_ns[2], half_minflt[2];
+        uint64_t warmup_ops; /* unmeasured ops run before the region */
+        uint32_t warmup_end; /* how the warm-up ended (AB_WARMUP_* of workload.h) */
 };
 
 struct ab_rec_round {

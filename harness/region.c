@@ -5,6 +5,7 @@
  * Nothing here allocates.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
 #include <valgrind/callgrind.h>
 #include <stdio.h>
@@ -96,12 +97,107 @@ void ab_region_end(struct ab_kctx *k, uint64_t ops)
         p->hwm_kib = m.hwm_kib;
         p->instructions = AB_UNKNOWN;
         p->count_err = 0;
+        p->have_first = k->have_first;
+        p->first_ns = k->first_ns;
+        p->first_minflt = k->first_minflt;
+        p->warmup_ops = k->warmup_ops;
+        p->warmup_end = k->warmup_end;
+        p->have_halves = k->have_mid && k->mid_ops > 0 && k->mid_ops < ops;
+        if (p->have_halves) {
+                uint64_t mid_ns = k->mid_t_ns - k->t0_ns - k->mid_paused_ns;
+                p->half_ops[0] = k->mid_ops;
+                p->half_ops[1] = ops - k->mid_ops;
+                p->half_ns[0] = mid_ns;
+                p->half_ns[1] = p->elapsed_ns > mid_ns ? p->elapsed_ns - mid_ns : 0;
+                p->half_minflt[0] = k->mid_minflt - k->u0.minflt;
+                p->half_minflt[1] = u1.minflt - k->mid_minflt;
+        }
         if (k->count_mode == AB_COUNT_HW) {
                 if (k->icount >= 0)
                         p->instructions = ab_prim_icount_read(k->icount);
                 else
                         p->count_err = -k->icount;
         }
+}
+
+void ab_region_mid(struct ab_kctx *k, uint64_t ops)
+{
+        struct ab_usage u;
+        uint64_t t0 = ab_prim_now_ns(), t1;
+        ab_prim_usage_self(&u);
+        t1 = ab_prim_now_ns();
+        k->mid_t_ns = t0;
+        k->mid_paused_ns = k->paused_ns;
+        k->mid_minflt = u.minflt;
+        k->mid_ops = ops;
+        k->have_mid = true;
+        k->paused_ns += t1 - t0; /* reading the counters is not the workload's work */
+}
+
+void ab_first_begin(struct ab_kctx *k)
+{
+        struct ab_usage u;
+        ab_prim_usage_self(&u);
+        k->first_minflt = u.minflt;
+        k->first_ns = ab_prim_now_ns();
+}
+
+void ab_first_end(struct ab_kctx *k)
+{
+        uint64_t t1 = ab_prim_now_ns();
+        struct ab_usage u;
+        ab_prim_usage_self(&u);
+        k->first_ns = t1 - k->first_ns;
+        k->first_minflt = u.minflt - k->first_minflt;
+        k->have_first = true;
+}
+
+/* Two fault counts agree: within 10% of the larger, or one fault apart. */
+static bool faults_agree(uint64_t a, uint64_t b)
+{
+        uint64_t hi = a > b ? a : b, lo = a > b ? b : a;
+        return hi - lo <= 1 || (double)(hi - lo) <= 0.1 * (double)hi;
+}
+
+int ab_warmup(struct ab_kctx *k, int (*op)(void *arg), void *arg, uint64_t min, uint64_t max,
+              uint64_t cap_ns)
+{
+        uint64_t prev = 0, n, t0;
+        int r;
+        if (max < min)
+                max = min;
+        if (max == 0)
+                return 0;
+        t0 = ab_prim_now_ns();
+        ab_first_begin(k);
+        r = op(arg);
+        ab_first_end(k);
+        if (r)
+                return r;
+        /* The cold op is never compared: steady means two ops after it agree. */
+        k->warmup_end = AB_WARMUP_MAX;
+        for (n = 1; n < max; n++) {
+                struct ab_usage u0, u1;
+                uint64_t f;
+                ab_prim_usage_self(&u0);
+                if ((r = op(arg)))
+                        return r;
+                ab_prim_usage_self(&u1);
+                f = u1.minflt - u0.minflt;
+                if (n + 1 >= min && n >= 2 && faults_agree(prev, f)) {
+                        k->warmup_end = AB_WARMUP_STEADY;
+                        n++;
+                        break;
+                }
+                if (n + 1 >= min && ab_prim_now_ns() - t0 >= cap_ns) {
+                        k->warmup_end = AB_WARMUP_CAP;
+                        n++;
+                        break;
+                }
+                prev = f;
+        }
+        k->warmup_ops = n;
+        return 0;
 }
 
 void ab_region_send_point(uint64_t op_hash, uint64_t live_peak)

@@ -116,12 +116,35 @@ const char *ab_point_label(json_t *point, char *buf, size_t len)
         return buf;
 }
 
+const char *ab_run_workload_id(json_t *run, char *buf, size_t len)
+{
+        json_t *prog = json_object_get(run, "program"), *w;
+        const char *name = json_string_value(json_object_get(json_object_get(run, "workload"), "name"));
+        size_t off, i;
+        off = (size_t)snprintf(buf, len, "%s", name ? name : "?");
+        if (!json_is_array(prog) || off >= len)
+                return buf;
+        /* cmd: the program is the workload */
+        json_array_foreach(prog, i, w)
+        {
+                const char *word = json_string_value(w) ? json_string_value(w) : "";
+                if (i == 0 && strrchr(word, '/'))
+                        word = strrchr(word, '/') + 1;
+                off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? " " : ": ", word);
+                if (off >= len)
+                        break;
+        }
+        if (off >= len)
+                utf8_trim(buf);
+        return buf;
+}
+
 const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len)
 {
-        char label[512];
+        char label[512], wl[512];
         int n = snprintf(buf, len, "%s|%s|%s",
                          json_string_value(json_object_get(json_object_get(run, "allocator"), "name")),
-                         json_string_value(json_object_get(json_object_get(run, "workload"), "name")),
+                         ab_run_workload_id(run, wl, sizeof wl),
                          ab_point_label(point, label, sizeof label));
         if (n >= 0 && (size_t)n >= len)
                 utf8_trim(buf);

@@ -14,8 +14,14 @@
  * file, the problem and the accepted form in err. The caller owns the result. */
 json_t *ab_results_load(const char *path, char *err, size_t errlen);
 
-/* The identity of a point across files: "ALLOC|WORKLOAD|k=v;k=v" (params in
- * key order; "" params for a point without a sweep). Writes into buf. */
+/* The workload of a run as its identity: the workload name, and for cmd the
+ * program too ("cmd: python3 leaky.py", the program's base name and its
+ * arguments), so runs of different programs never pair. Writes into buf. */
+const char *ab_run_workload_id(json_t *run, char *buf, size_t len);
+
+/* The identity of a point across files: "ALLOC|WORKLOAD|k=v;k=v" (WORKLOAD as
+ * ab_run_workload_id names it; params in key order; "-" for a point without
+ * a sweep). Writes into buf. */
 const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len);
 
 /* The params part alone ("size=4096", or "-" when there are none). A label

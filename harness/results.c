@@ -142,11 +142,102 @@ static json_t *median_mem(const struct ab_point_res *p, size_t off, double *tmp)
         return json_integer((json_int_t)ab_stats_median(tmp, p->nreps));
 }
 
-static json_t *point_json(const struct ab_run_res *run, const struct ab_point_res *p)
+/* The halves of a repetition agree on faults per op: within 10%, or within
+ * one fault per op (a block of thousands of pages that faults once more now
+ * and then is steady; one whose first op faults it all in is not). */
+static bool halves_agree(const struct ab_rep *r)
+{
+        double a = r->half_minflt_per_op[0], b = r->half_minflt_per_op[1];
+        return fabs(a - b) <= fmax(0.1 * fmax(a, b), 1.0);
+}
+
+/* How the repetitions' warm-ups ended: "steady" when every one reached
+ * agreeing faults, else the first other reason. */
+static const char *warmup_end(const struct ab_point_res *p)
+{
+        static const char *const name[] = {"none", "steady", "time cap", "most ops"};
+        uint32_t e = AB_WARMUP_STEADY;
+        for (size_t i = 0; i < p->nreps; i++)
+                if (p->reps[i].warmup_end != AB_WARMUP_STEADY && p->reps[i].warmup_end < 4) {
+                        e = p->reps[i].warmup_end;
+                        break;
+                }
+        return name[e];
+}
+
+/* steady, the halves and the cold op: what the warm-up reached. */
+static void steady_json(json_t *o, const struct ab_point_res *p, double *tmp)
+{
+        size_t nh = 0, nf = 0;
+        bool steady = true;
+        for (size_t i = 0; i < p->nreps; i++) {
+                if (p->reps[i].have_halves) {
+                        nh++;
+                        steady &= halves_agree(&p->reps[i]);
+                }
+                nf += !isnan(p->reps[i].first_ns);
+        }
+        json_object_set_new(o, "steady", nh && nh == p->nreps ? json_boolean(steady) : json_null());
+        if (nh && nh == p->nreps) {
+                json_t *h = json_object(), *ns = json_array(), *fl = json_array();
+                for (int k = 0; k < 2; k++) {
+                        for (size_t i = 0; i < p->nreps; i++)
+                                tmp[i] = p->reps[i].half_ns_per_op[k];
+                        json_array_append_new(ns, json_real(ab_stats_median(tmp, p->nreps)));
+                        for (size_t i = 0; i < p->nreps; i++)
+                                tmp[i] = p->reps[i].half_minflt_per_op[k];
+                        json_array_append_new(fl, json_real(ab_stats_median(tmp, p->nreps)));
+                }
+                json_object_set_new(h, "ns_per_op", ns);
+                json_object_set_new(h, "minflt_per_op", fl);
+                json_object_set_new(o, "halves", h);
+        }
+        if (nf && nf == p->nreps) {
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = p->reps[i].first_ns;
+                json_object_set_new(o, "first_op_ns", json_real(ab_stats_median(tmp, p->nreps)));
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = p->reps[i].first_minflt;
+                json_object_set_new(o, "first_op_minflt",
+                                    json_real(ab_stats_median(tmp, p->nreps)));
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = (double)p->reps[i].warmup_ops;
+                json_object_set_new(o, "warmup_ops", json_real(ab_stats_median(tmp, p->nreps)));
+                json_object_set_new(o, "warmup_end", json_string(warmup_end(p)));
+        } else {
+                json_object_set_new(o, "first_op_ns", json_null());
+                json_object_set_new(o, "first_op_minflt", json_null());
+        }
+}
+
+/* How iterations=auto chose this point's op count. */
+static json_t *auto_json(const struct ab_point_res *p)
+{
+        if (!p->auto_method)
+                return NULL;
+        return json_pack("{s:s,s:o,s:o}", "method", p->auto_method, "op_cost_ns",
+                         isnan(p->auto_cost_ns) ? json_null() : json_real(p->auto_cost_ns),
+                         "minflt_per_op",
+                         isnan(p->auto_minflt) ? json_null() : json_real(p->auto_minflt));
+}
+
+static json_t *summary_json(double *x, size_t n)
+{
+        struct ab_summary s;
+        if (!n || ab_stats_summary(x, n, &s))
+                return json_null();
+        return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s.median, "min", s.min, "max",
+                         s.max, "ci95_lo", s.ci95_lo, "ci95_hi", s.ci95_hi, "ci_coverage",
+                         s.coverage, "halfwidth",
+                         s.median > 0 ? fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
+                                      : 0.0);
+}
+
+static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *run,
+                          const struct ab_point_res *p)
 {
         json_t *o = json_object(), *samples = json_array(), *ns;
         double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
-        struct ab_summary s;
         int64_t peak = AB_UNKNOWN;
         bool instr_known = p->nreps > 0, peak_known = p->nreps > 0;
 
@@ -171,14 +262,33 @@ static json_t *point_json(const struct ab_run_res *run, const struct ab_point_re
                         instr_known = false;
         }
         json_object_set_new(o, "samples_ns_per_op", samples);
-        if (p->nreps && ab_stats_summary(tmp, p->nreps, &s) == 0) {
-                ns = json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "median", s.median, "min", s.min,
-                               "max", s.max, "ci95_lo", s.ci95_lo, "ci95_hi", s.ci95_hi,
-                               "ci_coverage", s.coverage);
-        } else {
-                ns = json_null();
-        }
+        ns = summary_json(tmp, p->nreps);
         json_object_set_new(o, "ns_per_op", ns);
+        if (p->nreps) {
+                bool met = json_is_object(ns) && p->nreps >= 6 &&
+                           json_real_value(json_object_get(ns, "halfwidth")) <= opt->precision;
+                json_object_set_new(o, "precision_met", json_boolean(met));
+                if (!met)
+                        json_object_set_new(o, "precision_note",
+                                            json_string(p->nreps < 6 ? "fewer than 6 repetitions: "
+                                                                       "no 95% interval"
+                                                        : p->precision_note ? p->precision_note
+                                                                            : "not reached"));
+        } else {
+                json_object_set_new(o, "precision_met", json_null());
+        }
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = p->reps[i].cpu_ns_per_op;
+        json_object_set_new(o, "cpu_ns_per_op", summary_json(tmp, p->nreps));
+        {
+                char hash[20];
+                snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
+                json_object_set_new(o, "op_hash", p->nreps && run->job->w->run ? json_string(hash)
+                                                                                : json_null());
+        }
+        if (auto_json(p))
+                json_object_set_new(o, "iterations_auto", auto_json(p));
+        steady_json(o, p, tmp);
 #define MED(field) (p->nreps ? json_real(median_of(p, offsetof(struct ab_rep, field), tmp)) : json_null())
 #define MEM(field) (p->nreps ? median_mem(p, offsetof(struct ab_rep, field), tmp) : json_null())
         json_object_set_new(o, "user_ns_per_op", MED(user_ns_per_op));
@@ -278,7 +388,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
         json_object_set_new(o, "runner_vsz_kib", jint(run->runner_vsz_kib));
         for (size_t p = 0; p < run->job->npoints; p++)
-                json_array_append_new(points, point_json(run, &run->points[p]));
+                json_array_append_new(points, point_json(opt, run, &run->points[p]));
         json_object_set_new(o, "points", points);
         {
                 json_t *rounds = json_array();
@@ -335,7 +445,14 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
                             calibration ? calibration
                                         : json_pack("{s:{},s:n,s:n}", "memset_bytes_per_ns",
                                                     "page_fault_ns", "mmap_ns"));
-        json_object_set_new(doc, "reps", json_integer(o->reps));
+        json_object_set_new(doc, "reps", o->adaptive ? json_null() : json_integer(o->reps));
+        json_object_set_new(doc, "repetitions",
+                            json_pack("{s:s,s:f,s:i,s:i,s:f}", "mode",
+                                      o->adaptive ? "adaptive" : "fixed", "precision",
+                                      o->precision, "min", o->adaptive ? (o->reps > 6 ? o->reps : 6)
+                                                                      : o->reps,
+                                      "max", o->adaptive ? o->max_reps : o->reps,
+                                      "point_budget_s", o->point_budget_s));
         json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
         for (size_t i = 0; i < nruns; i++)
                 json_array_append_new(arr, run_json(o, &runs[i]));

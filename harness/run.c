@@ -27,6 +27,8 @@
 #include "prim/prim.h"
 #include "place.h"
 #include "prng.h"
+#include "progress.h"
+
 
 
 static char runner_path[PATH_MAX];
@@ -64,8 +66,9 @@ struct matrix {
         struct ab_run_res *runs; /* nallocs * njobs, job-major */
         char ***envs;            /* per allocator */
         uint64_t start_ns;
-        size_t done, total;
-        bool tty;
+        size_t total;        /* points of the matrix */
+        struct ab_progress prog;
+        json_t *cal;         /* this machine's calibration, or NULL */
         bool interrupted;
         struct ab_numa numa; /* prepared --numa policy */
         char **env_plain;    /* the environment without a preload (strace gets it by -E) */
@@ -74,20 +77,6 @@ struct matrix {
         struct ab_tools tools;
         int count_err;       /* why --count instructions found no counter */
 };
-
-static void progress(struct matrix *m, const struct ab_run_res *run, size_t point, const char *what)
-{
-        char val[32] = "";
-        const struct ab_job *j = run->job;
-        if (!m->tty)
-                return;
-        if (j->sweep >= 0)
-                ab_fmt_size(j->points[point], val, sizeof val);
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s %s %s%s%s %s", m->done, m->total, run->alloc->name,
-                j->name, j->sweep >= 0 ? j->w->params[j->sweep].point_key : "",
-                j->sweep >= 0 ? "=" : "", val, what);
-        fflush(stderr);
-}
 
 static bool wrap_is_qemu(const struct ab_opts *o)
 {
@@ -277,8 +266,8 @@ static int account_point(struct matrix *m, size_t job, size_t point, uint64_t it
                                 continue;
                         snprintf(file, sizeof file, "%s/%s.%zu.%zu", m->tmpdir,
                                  pass == PASS_CALLGRIND ? "callgrind" : "strace", ri, point);
-                        progress(m, &m->runs[ri], point,
-                                 pass == PASS_CALLGRIND ? "callgrind" : "strace");
+                        ab_progress_step(&m->prog, m->runs[ri].alloc->name,
+                                      pass == PASS_CALLGRIND ? "callgrind" : "strace");
                         if (spawn_child(m, ri, "run", point, iters, (enum pass)pass, file, &out))
                                 return -1;
                         if (out.status == AB_ST_OK && out.have_point && out.point.ops) {
@@ -351,11 +340,13 @@ static void take_rep(struct ab_point_res *p, const struct ab_outcome *out)
         const struct ab_rec_point *r = &out->point;
         double ops = r->ops ? (double)r->ops : 1;
         struct ab_rep *rep = &p->reps[p->nreps++];
+        memset(rep, 0, sizeof *rep);
         rep->ops = r->ops;
         rep->op_hash = r->op_hash;
         rep->ns_per_op = (double)r->elapsed_ns / ops;
         rep->user_ns_per_op = (double)r->user_ns / ops;
         rep->sys_ns_per_op = (double)r->sys_ns / ops;
+        rep->cpu_ns_per_op = (double)(r->user_ns + r->sys_ns) / ops;
         rep->minflt_per_op = (double)r->minflt / ops;
         rep->majflt_per_op = (double)r->majflt / ops;
         rep->rss_kib = r->rss_kib;
@@ -364,6 +355,15 @@ static void take_rep(struct ab_point_res *p, const struct ab_outcome *out)
         rep->hwm_kib = r->hwm_kib;
         rep->instructions = r->instructions;
         rep->live_peak = r->live_peak;
+        rep->first_ns = r->have_first ? (double)r->first_ns : NAN;
+        rep->first_minflt = r->have_first ? (double)r->first_minflt : NAN;
+        rep->warmup_ops = r->warmup_ops;
+        rep->warmup_end = r->warmup_end;
+        rep->have_halves = r->have_halves && r->half_ops[0] && r->half_ops[1];
+        for (int h = 0; h < 2 && rep->have_halves; h++) {
+                rep->half_ns_per_op[h] = (double)r->half_ns[h] / (double)r->half_ops[h];
+                rep->half_minflt_per_op[h] = (double)r->half_minflt[h] / (double)r->half_ops[h];
+        }
         if (out->nrounds) {
                 rep->rounds = malloc(out->nrounds * sizeof *rep->rounds);
                 if (rep->rounds) {
@@ -372,6 +372,7 @@ static void take_rep(struct ab_point_res *p, const struct ab_outcome *out)
                 }
         }
         p->ops = r->ops;
+        p->op_hash = r->op_hash;
 }
 
 /* cmd: the program is measured from outside, as one op. */
@@ -390,6 +391,8 @@ static void take_external(struct ab_point_res *p, const struct ab_outcome *out)
         rep->rss_kib = rep->vsz_kib = rep->pte_kib = AB_UNKNOWN;
         rep->hwm_kib = ab_prim_maxrss_kib(&out->ru);
         rep->instructions = AB_UNKNOWN;
+        rep->cpu_ns_per_op = rep->user_ns_per_op + rep->sys_ns_per_op;
+        rep->first_ns = rep->first_minflt = NAN;
         p->ops = 1;
 }
 
@@ -450,59 +453,270 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
         return n;
 }
 
-/* Cost per op of `iters` ops of (job, point) under every allocator: the slowest. */
-static int probe(struct matrix *m, size_t job, size_t point, uint64_t iters, double *worst)
+/* One probe child per allocator at this point with `iters` ops: the most
+ * minor faults per op any of them counted (after its warm-up, in the second
+ * half of its ops), and the slowest time per op, for the fallback without
+ * calibration. */
+static int probe(struct matrix *m, size_t job, size_t point, uint64_t iters, double *minflt,
+                 double *worst_ns)
 {
-        *worst = 0;
+        *minflt = 0;
+        *worst_ns = 0;
         for (size_t a = 0; a < m->o->nallocs && !m->interrupted; a++) {
                 size_t ri = job * m->o->nallocs + a;
                 struct ab_outcome out;
-                progress(m, &m->runs[ri], point, "probe");
+                ab_progress_step(&m->prog, m->runs[ri].alloc->name, "probe");
                 if (one_child(m, ri, "run", point, iters, &out))
                         return -1;
                 take_info(&m->runs[ri], &out);
                 if (out.status == AB_ST_OK && out.have_point && out.point.ops) {
-                        double ns = (double)out.point.elapsed_ns / (double)out.point.ops;
-                        if (ns > *worst)
-                                *worst = ns;
+                        const struct ab_rec_point *pt = &out.point;
+                        double ops = (double)pt->ops;
+                        /* the second half, past any transient the warm-up missed */
+                        double f = pt->have_halves && pt->half_ops[1]
+                                           ? (double)pt->half_minflt[1] / (double)pt->half_ops[1]
+                                           : (double)pt->minflt / ops;
+                        double ns = (double)pt->elapsed_ns / ops;
+                        if (f > *minflt)
+                                *minflt = f;
+                        if (ns > *worst_ns)
+                                *worst_ns = ns;
                 }
                 ab_outcome_free(&out);
         }
         return 0;
 }
 
-/* iterations=auto, like hyperfine: short probes under every allocator at
- * this point, and the slowest decides, so every allocator runs the same
- * operation stream (and op_hash) and a pathological one cannot stretch the
- * run. A first probe of one op bounds the cost; when that predicts many ops,
- * a second probe of about 1/16 of the budget measures them without the
- * one-op clock and cache noise. The count is rounded down to a power of two
- * so small timing noise rarely changes it between runs. */
+static uint64_t pow2_floor(double want, uint64_t max)
+{
+        uint64_t n = 1;
+        while (n * 2 <= want && n * 2 <= max)
+                n *= 2;
+        return n;
+}
+
+/* Faults per op to the nearest power of two, and below one as none: the
+ * count is exact at steady state, and this keeps a stray fault in one run
+ * from moving the op count. */
+static double quantize_faults(double f)
+{
+        return f < 1 ? 0 : exp2(round(log2(f)));
+}
+
+static double cal_memset(const struct ab_costs *c, uint64_t size)
+{
+        return ab_calib_memset_ns((json_t *)c->priv, size);
+}
+
+/* iterations=auto: one op count for every allocator at this point, so they
+ * all run the same op stream (and op_hash). It comes from an upper bound of
+ * an op's cost (the kernel's cost model over this machine's calibrated
+ * costs), with the faults per op counted in a probe under every allocator:
+ * the same command on the same machine gets the same count, loaded or idle.
+ * The probe is skipped where the count would not depend on it. Without
+ * calibration, a timed probe decides (as hyperfine does). */
 static int resolve_auto(struct matrix *m, size_t job, size_t point, uint64_t *iters)
 {
-        const struct ab_job *j = m->runs[job * m->o->nallocs].job;
+        struct ab_run_res *run0 = &m->runs[job * m->o->nallocs];
+        const struct ab_job *j = run0->job;
         int ii = ab_param_index(j->w, "iterations"), bi = ab_param_index(j->w, "budget_ms");
-        double worst, budget, want;
-        uint64_t n = 1, k = 1, max;
+        json_t *cal = m->cal;
+        double budget, fault_ns = ab_num(cal, "page_fault_ns"), f = 0, worst = 0;
+        uint64_t max, v[AB_MAX_PARAMS];
         *iters = 0;
         if (ii < 0 || j->v[ii] != AB_AUTO)
                 return 0;
         max = j->w->params[ii].max;
         budget = (double)(bi >= 0 ? j->v[bi] : 20) * 1e6;
-        for (int stage = 0; stage < 2; stage++) {
-                if (probe(m, job, point, k, &worst))
+        memcpy(v, j->v, sizeof v);
+        if (j->sweep >= 0)
+                v[j->sweep] = j->points[point];
+        if (j->w->op_cost_ns && cal && fault_ns > 0) {
+                struct ab_costs c = {fault_ns, ab_num(cal, "mmap_ns"), cal_memset, cal};
+                double page = (double)sysconf(_SC_PAGESIZE), size = 0;
+                int si = ab_param_index(j->w, "sizes");
+                uint64_t lo, hi;
+                if (si >= 0)
+                        size = (double)v[si];
+                lo = pow2_floor(budget / j->w->op_cost_ns(v, &c, ceil(size / page)), max);
+                hi = pow2_floor(budget / j->w->op_cost_ns(v, &c, 0), max);
+                /* where the count can only be 1 or 2, a probe would cost more
+                         * than the second op could buy: 1 */
+                if (lo == hi || hi <= 2) {
+                        *iters = lo;
+                        for (size_t a = 0; a < m->o->nallocs; a++) {
+                                struct ab_point_res *p = &m->runs[job * m->o->nallocs + a].points[point];
+                                p->auto_method = "calibrated cost model (no probe needed)";
+                                p->auto_cost_ns = j->w->op_cost_ns(v, &c, 0);
+                                p->auto_minflt = NAN;
+                        }
+                        return 0;
+                }
+                /* enough ops to outlast an allocator's first reuses, few
+                 * enough to cost at most 1/16 of the budget where ops are
+                 * as cheap as they can be */
+                if (probe(m, job, point, hi / 16 > 1024 ? 1024 : hi / 16 ? hi / 16 : 1, &f,
+                          &worst))
                         return -1;
-                if (worst <= 0)
-                        break;
-                want = budget / worst;
-                n = 1;
-                while (n * 2 <= want && n * 2 <= max)
-                        n *= 2;
-                if (n < 256)
-                        break; /* few ops: the one-op probe was long enough to trust */
-                k = n / 16;
+                f = quantize_faults(f);
+                worst = j->w->op_cost_ns(v, &c, f);
+                *iters = pow2_floor(budget / worst, max);
+                for (size_t a = 0; a < m->o->nallocs; a++) {
+                        struct ab_point_res *p = &m->runs[job * m->o->nallocs + a].points[point];
+                        p->auto_method = "calibrated cost model, faults counted in a probe";
+                        p->auto_cost_ns = worst;
+                        p->auto_minflt = f;
+                }
+                return 0;
         }
-        *iters = n;
+        /* no calibration: the slowest allocator's time in a short probe */
+        if (probe(m, job, point, 1, &f, &worst))
+                return -1;
+        *iters = worst > 0 ? pow2_floor(budget / worst, max) : 1;
+        for (size_t a = 0; a < m->o->nallocs; a++) {
+                struct ab_point_res *p = &m->runs[job * m->o->nallocs + a].points[point];
+                p->auto_method = "timed probe (no calibration)";
+                p->auto_cost_ns = worst;
+                p->auto_minflt = f;
+        }
+        return 0;
+}
+
+/* The relative CI95 half-width of an allocator's point so far; INFINITY
+ * below 6 repetitions, where no pair of order statistics is a 95% interval
+ * of the median. */
+static double halfwidth(const struct ab_point_res *p)
+{
+        double x[AB_MAX_REPS];
+        struct ab_summary s;
+        if (p->nreps < 6)
+                return INFINITY;
+        for (size_t i = 0; i < p->nreps; i++)
+                x[i] = p->reps[i].ns_per_op;
+        if (ab_stats_summary(x, p->nreps, &s) || !(s.median > 0))
+                return INFINITY;
+        return fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median;
+}
+
+static bool precise_enough(const struct ab_point_res *p, double want)
+{
+        return halfwidth(p) <= want;
+}
+
+/* Would --max-reps ever reach the precision? At `cap` repetitions the
+ * interval is the pair of order statistics of ranks (lo, hi); judged by the
+ * samples so far, those sit at the empirical quantiles (lo-1/2)/cap and
+ * (hi-1/2)/cap. When even those are half again as wide as wanted (a bimodal
+ * allocator, say), more repetitions only burn time. From 12 repetitions on,
+ * so that a few outliers do not decide it: a point with a quarter of its
+ * samples far out still narrows, as its outliers leave the rank window. */
+static bool out_of_reach(const struct ab_point_res *p, double want, unsigned cap)
+{
+        double x[AB_MAX_REPS], cov, med, qlo, qhi;
+        size_t lo, hi, n = p->nreps;
+        if (n < 12 || cap <= n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                x[i] = p->reps[i].ns_per_op;
+        med = ab_stats_median(x, n); /* sorts x */
+        ab_stats_median_ci_ranks(cap, &lo, &hi, &cov);
+        qlo = ab_stats_quantile(x, n, ((double)lo - 0.5) / cap);
+        qhi = ab_stats_quantile(x, n, ((double)hi - 0.5) / cap);
+        return med > 0 && fmax(qhi - med, med - qlo) > 1.5 * want * med;
+}
+
+/* One repetition of (run ri, point): its wall time in *wall_ns. Returns -1
+ * when the child could not be started, 1 when interrupted, 0 otherwise. */
+static int one_rep(struct matrix *m, size_t ri, size_t point, uint64_t iters, uint64_t *wall_ns)
+{
+        struct ab_run_res *run = &m->runs[ri];
+        struct ab_point_res *p = &run->points[point];
+        struct ab_outcome out;
+        char what[48];
+        snprintf(what, sizeof what, "rep %zu", p->nreps + 1);
+        ab_progress_step(&m->prog, run->alloc->name, what);
+        if (one_child(m, ri, "run", point, iters, &out))
+                return -1;
+        *wall_ns = out.wall_ns;
+        if (out.interrupted) {
+                ab_outcome_free(&out);
+                return 1;
+        }
+        take_info(run, &out);
+        take_timeline(m, run, &out);
+        if (out.have_point && out.point.count_err)
+                m->count_err = out.point.count_err;
+        if (out.status == AB_ST_OK && !run->job->w->run) {
+                take_external(p, &out);
+        } else if (out.status == AB_ST_OK && out.have_point) {
+                take_rep(p, &out);
+        } else {
+                fail_point(p, &out);
+                if (p->status == AB_ST_OK) /* exited 0 with no result */
+                        p->status = AB_ST_CRASHED;
+        }
+        ab_outcome_free(&out);
+        return 0;
+}
+
+/* The repetitions of one point, interleaved across allocators (rep 1 of
+ * each, then rep 2, ...). With --reps N every allocator runs N. Adaptive
+ * (the default): every allocator runs at least 6 (the fewest that give a 95%
+ * interval of the median), then each goes on until its CI95 half-width is
+ * within --precision, or --max-reps, or until its next repetition (as long as
+ * its last) would not fit in its share of wall time (--point-budget, per
+ * allocator and point): fast and steady allocators stop early or get many
+ * repetitions, slow ones stop at the minimum. */
+static int run_reps(struct matrix *m, size_t job, size_t point, uint64_t iters)
+{
+        const struct ab_opts *o = m->o;
+        size_t na = o->nallocs;
+        unsigned cap = o->adaptive ? o->max_reps : o->reps;
+        unsigned min = o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps;
+        uint64_t last[AB_MAX_ALLOCS] = {0}, spent[AB_MAX_ALLOCS] = {0};
+        double budget = o->point_budget_s * 1e9;
+        if (min > cap)
+                min = cap;
+        for (unsigned rep = 0; rep < cap && !m->interrupted; rep++) {
+                bool any = false;
+                for (size_t a = 0; a < na && !m->interrupted; a++) {
+                        struct ab_point_res *p = &m->runs[job * na + a].points[point];
+                        int r;
+                        if (p->status != AB_ST_OK || p->done)
+                                continue; /* failed before: the rest would fail alike */
+                        if (rep >= min && (double)(spent[a] + last[a]) > budget) {
+                                p->done = true;
+                                p->precision_note = "the point's time budget ran out";
+                                continue;
+                        }
+                        any = true;
+                        if ((r = one_rep(m, job * na + a, point, iters, &last[a])) < 0)
+                                return -1;
+                        if (r > 0)
+                                break;
+                        if (rep >= min)
+                                spent[a] += last[a];
+                        if (o->adaptive && p->status == AB_ST_OK && p->nreps >= min &&
+                            precise_enough(p, o->precision))
+                                p->done = true;
+                        else if (o->adaptive && p->status == AB_ST_OK && p->nreps >= min &&
+                                 out_of_reach(p, o->precision, cap)) {
+                                p->done = true;
+                                p->precision_note = "out of reach: the samples spread too "
+                                                    "widely for --max-reps to narrow it";
+                        }
+                }
+                if (!any)
+                        break;
+        }
+        for (size_t a = 0; a < na; a++) {
+                struct ab_point_res *p = &m->runs[job * na + a].points[point];
+                if (!p->done && !p->precision_note && p->status == AB_ST_OK &&
+                    !precise_enough(p, o->precision))
+                        p->precision_note = !o->adaptive      ? "fixed --reps"
+                                            : p->nreps >= cap ? "--max-reps reached"
+                                                              : "interrupted";
+        }
         return 0;
 }
 
@@ -510,44 +724,12 @@ static int run_point(struct matrix *m, size_t job, size_t point)
 {
         size_t na = m->o->nallocs;
         uint64_t iters = 0;
-        if (resolve_auto(m, job, point, &iters))
-                return -1;
         for (size_t a = 0; a < na; a++)
                 m->runs[job * na + a].points[point].callgrind_per_op = NAN;
-        for (unsigned rep = 0; rep < m->o->reps && !m->interrupted; rep++) {
-                for (size_t a = 0; a < na && !m->interrupted; a++) {
-                        size_t ri = job * na + a;
-                        struct ab_run_res *run = &m->runs[ri];
-                        struct ab_point_res *p = &run->points[point];
-                        struct ab_outcome out;
-                        char what[32];
-                        m->done++;
-                        if (p->status != AB_ST_OK)
-                                continue; /* failed before: the rest would fail alike */
-                        snprintf(what, sizeof what, "rep %u/%u", rep + 1, m->o->reps);
-                        progress(m, run, point, what);
-                        if (one_child(m, ri, "run", point, iters, &out))
-                                return -1;
-                        if (out.interrupted) {
-                                ab_outcome_free(&out);
-                                break;
-                        }
-                        take_info(run, &out);
-                        take_timeline(m, run, &out);
-                        if (out.have_point && out.point.count_err)
-                                m->count_err = out.point.count_err;
-                        if (out.status == AB_ST_OK && !run->job->w->run) {
-                                take_external(p, &out);
-                        } else if (out.status == AB_ST_OK && out.have_point) {
-                                take_rep(p, &out);
-                        } else {
-                                fail_point(p, &out);
-                                if (p->status == AB_ST_OK) /* exited 0 with no result */
-                                        p->status = AB_ST_CRASHED;
-                        }
-                        ab_outcome_free(&out);
-                }
-        }
+        if (resolve_auto(m, job, point, &iters))
+                return -1;
+        if (run_reps(m, job, point, iters))
+                return -1;
         return account_point(m, job, point, iters);
 }
 
@@ -700,12 +882,14 @@ int ab_cmd_run(int argc, char **argv)
                                 return AB_BAD_INPUT;
                         for (size_t p = 0; p < o.jobs[j].npoints; p++) {
                                 run->points[p].value = ab_job_point_value(&o.jobs[j], p);
-                                run->points[p].reps = calloc(o.reps, sizeof(struct ab_rep));
+                                run->points[p].capreps = o.adaptive ? o.max_reps : o.reps;
+                                run->points[p].reps =
+                                        calloc(run->points[p].capreps, sizeof(struct ab_rep));
                                 if (!run->points[p].reps)
                                         return AB_BAD_INPUT;
                         }
                 }
-                m.total += o.jobs[j].npoints * o.reps * o.nallocs;
+                m.total += o.jobs[j].npoints;
         }
         if (o.count == AB_COUNT_CALLGRIND || o.syscalls) {
                 if (o.count == AB_COUNT_CALLGRIND && ab_which("valgrind", m.valgrind, sizeof m.valgrind)) {
@@ -736,26 +920,36 @@ int ab_cmd_run(int argc, char **argv)
                         return AB_BAD_INPUT;
                 }
         }
-        m.tty = !o.quiet && isatty(STDERR_FILENO);
+        ab_progress_init(&m.prog, o.quiet, isatty(STDERR_FILENO), m.total);
         if (ab_spawn_init() || (r = preflight(&m)))
                 return r ? r : AB_BAD_INPUT;
         {
                 char err[512];
-                if (m.tty)
-                        fprintf(stderr, "\r\033[Kcalibrating this machine...");
-                cal = ab_calibration_get(&o, false, err, sizeof err);
+                cal = ab_calibration_get(&o, false, !o.quiet, err, sizeof err);
                 if (!cal)
-                        fprintf(stderr, "\nbench: note: %s; time-based evidence is off\n", err);
+                        fprintf(stderr, "bench: note: %s; time-based evidence is off\n", err);
+                m.cal = cal;
         }
 
         m.start_ns = ab_prim_now_ns();
-        for (size_t j = 0; j < o.njobs && !m.interrupted && !aborted; j++)
-                for (size_t p = 0; p < o.jobs[j].npoints && !m.interrupted && !aborted; p++)
+        for (size_t j = 0; j < o.njobs && !m.interrupted && !aborted; j++) {
+                for (size_t p = 0; p < o.jobs[j].npoints && !m.interrupted && !aborted; p++) {
+                        char label[160], val[32] = "";
+                        const struct ab_job *jb = &o.jobs[j];
+                        if (jb->sweep >= 0)
+                                ab_fmt_size(jb->points[p], val, sizeof val);
+                        snprintf(label, sizeof label, "%s%s%s%s%s", jb->name, *val ? " " : "",
+                                 *val ? jb->w->params[jb->sweep].point_key : "", *val ? "=" : "",
+                                 val);
+                        ab_progress_point(&m.prog, label);
                         aborted = run_point(&m, j, p) != 0;
+                        if (!aborted && !m.interrupted)
+                                ab_progress_point_done(&m.prog);
+                }
+        }
         if (aborted) /* a child could not be started: keep what was measured */
                 m.interrupted = true;
-        if (m.tty)
-                fprintf(stderr, "\r\033[K");
+        ab_progress_clear(&m.prog);
         if (ab_spawn_interrupted())
                 m.interrupted = true;
         finish_runs(&m, nruns);

@@ -18,6 +18,22 @@ double ab_stats_median(double *x, size_t n)
         return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
 }
 
+double ab_stats_quantile(const double *x, size_t n, double q)
+{
+        double pos, f;
+        size_t i;
+        if (n == 0)
+                return NAN;
+        if (q <= 0)
+                return x[0];
+        if (q >= 1)
+                return x[n - 1];
+        pos = q * (double)(n - 1);
+        i = (size_t)pos;
+        f = pos - (double)i;
+        return i + 1 < n ? x[i] + f * (x[i + 1] - x[i]) : x[i];
+}
+
 /* P(X <= k) for X ~ Binomial(n, 1/2), in logs to stay exact for large n. */
 static double binom_cdf_half(size_t n, size_t k)
 {

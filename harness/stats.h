@@ -25,6 +25,10 @@ int ab_stats_summary(double *x, size_t n, struct ab_summary *s);
 /* Median of x[0..n), sorting x in place; NaN when n is 0. */
 double ab_stats_median(double *x, size_t n);
 
+/* The q-quantile (0 <= q <= 1) of sorted x[0..n), interpolated linearly
+ * between order statistics; NaN when n is 0. */
+double ab_stats_quantile(const double *sorted, size_t n, double q);
+
 /* The 1-based ranks (lo, hi) of the distribution-free 95% CI of the median. */
 void ab_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi, double *coverage);
 

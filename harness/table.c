@@ -52,7 +52,27 @@ static const char *point_label(const struct ab_job *j, size_t p, char *buf, size
 
 #define COLW 39
 
-static void cell(FILE *f, const struct ab_point_res *p)
+/* Points whose CI95 is wider than --precision, for the footnote. */
+struct imprecise {
+        size_t n;
+        const char *why[8];
+        size_t nwhy;
+};
+
+static void note_imprecise(struct imprecise *im, const struct ab_point_res *p)
+{
+        const char *why = p->nreps < 6 ? "fewer than 6 repetitions: no 95% interval"
+                          : p->precision_note ? p->precision_note
+                                              : "not reached";
+        im->n++;
+        for (size_t i = 0; i < im->nwhy; i++)
+                if (strcmp(im->why[i], why) == 0)
+                        return;
+        if (im->nwhy < 8)
+                im->why[im->nwhy++] = why;
+}
+
+static void cell(FILE *f, const struct ab_point_res *p, double precision, struct imprecise *im)
 {
         double tmp[1024], ns[1024];
         struct ab_summary s;
@@ -66,9 +86,14 @@ static void cell(FILE *f, const struct ab_point_res *p)
                 ns[i] = p->reps[i].ns_per_op;
         ab_stats_summary(ns, n, &s);
         fmt_ns(s.median, a, sizeof a);
-        snprintf(ci, sizeof ci, "±%.0f%%",
-                 s.median > 0 ? 100 * fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
-                              : 0);
+        {
+                double hw = s.median > 0 ? fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
+                                         : 0;
+                bool met = n >= 6 && hw <= precision;
+                snprintf(ci, sizeof ci, "±%.0f%%%s", 100 * hw, met ? "" : "*");
+                if (!met)
+                        note_imprecise(im, p);
+        }
         for (size_t i = 0; i < n; i++)
                 tmp[i] = p->reps[i].minflt_per_op;
         {
@@ -203,11 +228,16 @@ static void rounds_table(FILE *f, struct ab_run_res *runs, size_t na)
 void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns)
 {
         size_t na = o->nallocs;
+        struct imprecise im = {0};
         for (size_t base = 0; base < nruns; base += na) {
                 const struct ab_job *j = runs[base].job;
                 const char *key = point_key(j);
-                fprintf(f, "\n%s  (%u reps, seed %llu", j->name, o->reps,
-                        (unsigned long long)o->seed);
+                if (o->adaptive)
+                        fprintf(f, "\n%s  (6-%u reps to ±%.0f%%, seed %llu", j->name, o->max_reps,
+                                100 * o->precision, (unsigned long long)o->seed);
+                else
+                        fprintf(f, "\n%s  (%u reps, seed %llu", j->name, o->reps,
+                                (unsigned long long)o->seed);
                 for (size_t i = 0; i < j->w->nparams; i++) {
                         const struct ab_param *p = &j->w->params[i];
                         if ((int)i == j->sweep || p->type != AB_PT_ENUM)
@@ -235,7 +265,7 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
                         char label[32];
                         fprintf(f, "%-10s", point_label(j, p, label, sizeof label));
                         for (size_t a = 0; a < na; a++)
-                                cell(f, &runs[base + a].points[p]);
+                                cell(f, &runs[base + a].points[p], o->precision, &im);
                         fprintf(f, "\n");
                 }
                 rounds_table(f, &runs[base], na);
@@ -256,6 +286,13 @@ void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, s
         }
         fprintf(f, "\nns/op: median over repetitions, CI95: half-width of its 95%% CI; RSS/VSZ "
                    "after the measured region.\n");
+        if (im.n) {
+                fprintf(f, "* %zu point%s wider than ±%.0f%%:", im.n, im.n > 1 ? "s" : "",
+                        100 * o->precision);
+                for (size_t i = 0; i < im.nwhy; i++)
+                        fprintf(f, "%s %s", i ? ";" : "", im.why[i]);
+                fprintf(f, " (precision_note in the results file)\n");
+        }
 }
 
 void ab_flags_print(FILE *f, json_t *doc)

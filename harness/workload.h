@@ -24,6 +24,9 @@
 
 #define AB_AUTO UINT64_MAX
 
+/* How ab_warmup ended: not run, faults per op agreed, its time cap, its most ops. */
+enum { AB_WARMUP_NONE, AB_WARMUP_STEADY, AB_WARMUP_CAP, AB_WARMUP_MAX };
+
 /* How the runner counts the measured region (--count, --syscalls). */
 enum { AB_COUNT_NONE, AB_COUNT_HW, AB_COUNT_CALLGRIND, AB_COUNT_MARKERS };
 #define AB_SIZES_MAX 64 /* items in an AB_PT_SIZES list */
@@ -61,6 +64,21 @@ struct ab_kctx {
         /* private to the runner: how the region is counted (runner.c) */
         int count_mode;     /* AB_COUNT_* */
         int icount;         /* hardware counter handle, or -errno */
+        /* private to the runner: the halfway mark and the warm-up (region.c) */
+        uint64_t mid_ops, mid_t_ns, mid_paused_ns, mid_minflt;
+        bool have_mid;
+        uint64_t first_ns, first_minflt, warmup_ops;
+        uint32_t warmup_end; /* AB_WARMUP_* */
+        bool have_first;
+};
+
+/* This machine's reference costs (bench calibrate), for op cost models. */
+struct ab_costs {
+        double page_fault_ns; /* a fresh anonymous page, written once */
+        double mmap_ns;       /* an mmap+munmap pair */
+        /* zeroing `size` resident bytes, or a negative number when unknown */
+        double (*memset_ns)(const struct ab_costs *c, uint64_t size);
+        const void *priv;     /* the calibration data memset_ns reads */
 };
 
 struct ab_workload {
@@ -75,6 +93,12 @@ struct ab_workload {
          * one measured region between ab_region_begin and ab_region_end.
          * Returns 0 or -errno (-ENOMEM when an allocation failed). */
         int (*run)(struct ab_kctx *k);
+        /* Optional, for kernels with iterations=auto: an upper bound of one
+         * op's cost in ns at the point v, from this machine's calibrated costs
+         * and the op's minor faults counted in a probe. Counts and calibration
+         * are the same run after run, so the op count chosen from this bound
+         * is too (a timed probe would follow the machine's load). */
+        double (*op_cost_ns)(const uint64_t *v, const struct ab_costs *c, double minflt_per_op);
 };
 
 /* The strace markers of the measured region (AB_COUNT_MARKERS). */
@@ -85,6 +109,31 @@ struct ab_workload {
 void ab_region_begin(struct ab_kctx *k);
 void ab_region_end(struct ab_kctx *k, uint64_t ops);
 void ab_report_error(int err, const char *msg);
+
+/* The region's halfway mark, after `ops` of its ops: the runner reads the
+ * clock and the fault count there (its own time is not counted), so the
+ * harness can check that the first and second halves agree on faults per op,
+ * i.e. that the warm-up brought the point to the state the region measures.
+ * Call it at most once, between ab_region_begin and ab_region_end. */
+void ab_region_mid(struct ab_kctx *k, uint64_t ops);
+
+/* Steady-state warm-up, before ab_region_begin. Runs op(arg) at least `min`
+ * times, then until two consecutive ops after the first agree on minor faults
+ * (within 10% or one fault), at most `max` times, and stops early once the
+ * warm-up has taken cap_ns (after `min` ops): ops that cost more than the
+ * region's budget are dominated by their own cost, and repeating them only
+ * burns time. How it ended is reported (AB_WARMUP_*). The very
+ * first op is timed and counted on its own: the point's cold cost
+ * (first_op_ns, first_op_minflt), never averaged into the region. Returns 0,
+ * or the first nonzero result of op. */
+int ab_warmup(struct ab_kctx *k, int (*op)(void *arg), void *arg, uint64_t min, uint64_t max,
+              uint64_t cap_ns);
+
+/* Time and count one op as the point's cold cost, outside the region, for
+ * kernels whose warm-up is not a loop of identical ops (ab_warmup does this
+ * itself). Pair each ab_first_begin with one ab_first_end. */
+void ab_first_begin(struct ab_kctx *k);
+void ab_first_end(struct ab_kctx *k);
 
 /* After round `index` of a round-based kernel (inside the region, between
  * rounds): reads this process's memory figures and reports them with the

@@ -74,7 +74,8 @@ AB_DETECTOR(calloc_zeroing)
         json_array_foreach(json_object_get(run, "points"), i, p)
         {
                 double size = ab_num(json_object_get(p, "params"), "size");
-                double ns = ab_num(json_object_get(p, "ns_per_op"), "median");
+                const char *which;
+                double ns = ab_num(ab_point_cost(p, &which), "median");
                 double flt = ab_num(p, "minflt_per_op");
                 double pages = ceil(size / page);
                 double zero_ns = size > 0 ? ab_calib_memset_ns(cal, (uint64_t)size) : -1;
@@ -92,6 +93,7 @@ AB_DETECTOR(calloc_zeroing)
                 if (!ev) {
                         ev = json_pack("{s:[],s:[],s:[],s:[],s:[],s:[]}", "sizes", "ns_per_op",
                                        "memset_ns", "ratio_to_memset", "minflt_per_op", "pages");
+                        json_object_set_new(ev, "cost", json_string(which));
                         first = size;
                         any_faults = false;
                 }

@@ -141,6 +141,18 @@ int ab_trend_fit(const double *y, size_t n, size_t skip, struct ab_trend *t)
         return 0;
 }
 
+json_t *ab_point_cost(json_t *point, const char **which)
+{
+        json_t *c = json_object_get(point, "cpu_ns_per_op");
+        if (json_is_object(c) && ab_num(c, "median") > 0) {
+                *which = "cpu_ns_per_op";
+                return c;
+        }
+        c = json_object_get(point, "ns_per_op");
+        *which = "ns_per_op";
+        return json_is_object(c) ? c : NULL;
+}
+
 json_t *ab_jreal(double v)
 {
         return isnan(v) || isinf(v) ? json_null() : json_real(v);

@@ -55,6 +55,12 @@ const char *ab_kernel(json_t *run);
 const char *ab_alloc_name(json_t *run);
 json_t *ab_param(json_t *run, const char *key);
 
+/* The cost of a point's op for decisions: its CPU time per op (user + sys:
+ * what the process itself spent, which another program's load on the machine
+ * does not stretch) where the file has it, else its wall time. Returns the
+ * summary object ({median, ci95_lo, ci95_hi, ...}) or NULL, and names it. */
+json_t *ab_point_cost(json_t *point, const char **which);
+
 /* The calibrated cost of zeroing `size` bytes, or -1 (see calibrate.c). */
 double ab_calib_memset_ns(json_t *cal, uint64_t size);
 

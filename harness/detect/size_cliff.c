@@ -23,9 +23,11 @@ AB_DETECTOR(size_cliff)
         {
                 double s0, s1, m0, m1, lo1, hi1, lo0, hi0;
                 char a[32], b[32];
+                const char *which, *which0;
+                json_t *c0, *c1 = ab_point_cost(p, &which);
                 if (!ab_str(p, "status") || strcmp(ab_str(p, "status"), "ok") != 0 ||
                     isnan(ab_num(json_object_get(p, "params"), "size")) ||
-                    isnan(ab_num(json_object_get(p, "ns_per_op"), "median"))) {
+                    isnan(ab_num(c1, "median"))) {
                         prev = NULL;
                         continue;
                 }
@@ -33,14 +35,17 @@ AB_DETECTOR(size_cliff)
                         prev = p;
                         continue;
                 }
+                c0 = ab_point_cost(prev, &which0);
+                if (strcmp(which0, which) != 0) /* never compare CPU with wall time */
+                        c0 = json_object_get(prev, which), c1 = json_object_get(p, which);
                 s0 = ab_num(json_object_get(prev, "params"), "size");
                 s1 = ab_num(json_object_get(p, "params"), "size");
-                m0 = ab_num(json_object_get(prev, "ns_per_op"), "median");
-                m1 = ab_num(json_object_get(p, "ns_per_op"), "median");
-                lo0 = ab_num(json_object_get(prev, "ns_per_op"), "ci95_lo");
-                hi0 = ab_num(json_object_get(prev, "ns_per_op"), "ci95_hi");
-                lo1 = ab_num(json_object_get(p, "ns_per_op"), "ci95_lo");
-                hi1 = ab_num(json_object_get(p, "ns_per_op"), "ci95_hi");
+                m0 = ab_num(c0, "median");
+                m1 = ab_num(c1, "median");
+                lo0 = ab_num(c0, "ci95_lo");
+                hi0 = ab_num(c0, "ci95_hi");
+                lo1 = ab_num(c1, "ci95_lo");
+                hi1 = ab_num(c1, "ci95_hi");
                 if (s1 > s0 && m0 > 0 && m1 > 0) {
                         double r = m1 / m0, excess = r / (s1 / s0);
                         double page = ab_num(json_object_get(doc, "host"), "page_size");
@@ -52,8 +57,9 @@ AB_DETECTOR(size_cliff)
                         if (up || down) {
                                 ab_flag_add(flags, run, "size-cliff", up ? "warn" : "info",
                                             json_deep_copy(json_object_get(p, "params")),
-                                            json_pack("{s:I,s:I,s:f,s:f,s:f,s:f,s:o,s:o}", "from_size",
+                                            json_pack("{s:I,s:I,s:s,s:f,s:f,s:f,s:f,s:o,s:o}", "from_size",
                                                       (json_int_t)s0, "to_size", (json_int_t)s1,
+                                                      "cost", which,
                                                       "from_ns_per_op", m0, "to_ns_per_op", m1,
                                                       "ratio", r, "size_ratio", s1 / s0,
                                                       "from_minflt_per_op",

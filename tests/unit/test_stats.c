@@ -210,6 +210,21 @@ static void test_summary_empty(void **state)
         assert_int_equal(ab_stats_summary(x, 0, &s), -EINVAL);
 }
 
+/* Linear interpolation between order statistics (R's type 7 and numpy's
+ * default): the quantiles of 1..5 are 1 + 4q. */
+static void test_quantile(void **state)
+{
+        const double x[] = {1, 2, 3, 4, 5};
+        (void)state;
+        assert_float_equal(ab_stats_quantile(x, 5, 0), 1, 1e-12);
+        assert_float_equal(ab_stats_quantile(x, 5, 0.25), 2, 1e-12);
+        assert_float_equal(ab_stats_quantile(x, 5, 0.5), 3, 1e-12);
+        assert_float_equal(ab_stats_quantile(x, 5, 0.6), 3.4, 1e-12);
+        assert_float_equal(ab_stats_quantile(x, 5, 1), 5, 1e-12);
+        assert_float_equal(ab_stats_quantile(x, 1, 0.3), 1, 1e-12);
+        assert_true(isnan(ab_stats_quantile(x, 0, 0.5)));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -222,6 +237,7 @@ int main(void)
                 cmocka_unit_test(test_summary_ten),
                 cmocka_unit_test(test_summary_one),
                 cmocka_unit_test(test_summary_empty),
+                cmocka_unit_test(test_quantile),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
