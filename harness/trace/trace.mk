@@ -1,0 +1,48 @@
+# harness/trace/trace.mk - the allocation-site tracer, included by the main
+# Makefile. Builds:
+#   $(O)/libabtrace.so    the tracer, LD_PRELOADed in front of an allocator
+#   $(O)/ab-tracedump     prints a dump's symbolised sites (tests, debugging)
+#   the test programs and tests of tests/trace/
+# Targets: check-trace (the tests, about a minute), fuzz-trace (libFuzzer on
+# the dump reader, FUZZ_SECONDS=60), bench-trace (benchmarks/trace_cost.sh).
+# TRACE_ALL lists what `all` should build; TRACE_OBJS the reader and
+# symboliser objects bench will link (with TRACE_LIBS).
+
+TRACE_DIR  := harness/trace
+TRACER_SRC := $(addprefix $(TRACE_DIR)/,tracer.c tr_cxx.c tr_mmap.c tr_count.c tr_stack.c \
+                tr_modules.c tr_table.c tr_dump.c tr_mem.c)
+TRACE_SRC  := $(addprefix $(TRACE_DIR)/,dump.c symbols.c sites.c)
+TRACE_OBJS  = $(call obj,$(TRACE_SRC))
+TRACE_LIBS := -ldw -lelf -ldl
+TRACE_TEST_BINS := $(O)/test_tracedump $(O)/test_tracekey $(O)/test_trace
+TRACE_PROGS := $(O)/trace_prog $(O)/trace_cxx $(O)/traced_server $(O)/trace_capture
+
+# The tracer's own objects: position-independent, frame pointers kept (its
+# stack walk starts from the interposers' frames), initial-exec TLS (it is
+# preloaded, so its TLS is in the static block), only the interposed and
+# allocbench_trace_* symbols exported (-fvisibility=hidden plus TR_EXPORT).
+TRACER_CFLAGS := -fPIC -fvisibility=hidden -fno-omit-frame-pointer -ftls-model=initial-exec \
+                 -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-builtin-realloc
+TRACER_OBJS := $(patsubst %.c,$(O)/obj-pic/%.o,$(TRACER_SRC))
+
+$(O)/obj-pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TRACER_CFLAGS) -c -o $@ $<
+
+# operator new may throw through the interposers: they need unwind tables
+# and the guard's cleanup must run during unwinding.
+$(O)/obj-pic/$(TRACE_DIR)/tr_cxx.o: CFLAGS += -fexceptions
+
+$(O)/libabtrace.so: $(TRACER_OBJS)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $^ -Wl,--version-script=$(TRACE_DIR)/tracer.map \
+		-Wl,-z,nodelete -ldl -lpthread -lm
+
+$(O)/ab-tracedump: $(call obj,$(TRACE_DIR)/tracedump.c) $(TRACE_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TRACE_LIBS)
+
+TRACE_ALL := $(O)/libabtrace.so $(O)/ab-tracedump
+
+all: $(TRACE_ALL)
+
+.PHONY: check-trace fuzz-trace bench-trace
+-include $(shell find $(O)/obj-pic -name '*.d' 2>/dev/null)
