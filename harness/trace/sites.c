@@ -159,7 +159,7 @@ static bool dropped(const char *mod, const char *name, const struct ab_sites_opt
                         return true;
         if (!name)
                 return false;
-        if (strcmp(mod, "libc.so") == 0 && libc_malloc(name))
+        if ((strcmp(mod, "libc.so") == 0 || has_prefix(mod, "ld-linux")) && libc_malloc(name))
                 return true;
         return strcmp(mod, "libstdc++.so") == 0 &&
                (has_prefix(name, "operator new") || has_prefix(name, "operator delete"));

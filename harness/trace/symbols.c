@@ -173,6 +173,9 @@ char *ab_symbols_base_name(const char *name, char *dst, size_t cap)
                 end = cap - 1;
         memcpy(dst, name, end);
         dst[end] = '\0';
+        /* a symbol version (pthread_create@GLIBC_2.2.5) */
+        if (strchr(dst, '@') && strchr(dst, '@') != dst)
+                *strchr(dst, '@') = '\0';
         /* clone suffixes, possibly stacked (foo.constprop.0.isra.0) */
         while (again) {
                 again = false;
@@ -234,6 +237,18 @@ static int expand_inlines(struct ab_symbols *s, Dwfl_Module *m, GElf_Addr addr,
         n = dwarf_getscopes(cu, addr - bias, &scopes);
         if (n <= 0)
                 return 0;
+        /* dwarf_getscopes continues past an inlined instance with the
+         * scopes of its abstract definition: the concrete chain of the
+         * instances that contain it comes from dwarf_getscopes_die. */
+        for (int i = 0; i < n; i++)
+                if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
+                        Dwarf_Die *chain = NULL;
+                        int nchain = dwarf_getscopes_die(&scopes[i], &chain);
+                        free(scopes);
+                        scopes = chain;
+                        n = nchain;
+                        break;
+                }
         dwarf_getsrcfiles(cu, &files, &nfiles);
         for (int i = 0; i < n && k < max - 1; i++) {
                 const char *cf;

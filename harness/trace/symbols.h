@@ -48,7 +48,8 @@ void ab_symbols_close(struct ab_symbols *s);
 
 /* Copies name into dst without a C++ parameter list and without compiler
  * clone suffixes (.isra.N, .constprop.N, .part.N, .cold, .lto_priv.N,
- * .llvm.N), for stable keys. Returns dst. */
+ * .llvm.N) and without a symbol version (@GLIBC_2.2.5), for stable keys.
+ * Returns dst. */
 char *ab_symbols_base_name(const char *name, char *dst, size_t cap);
 
 #endif

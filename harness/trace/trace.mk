@@ -14,8 +14,7 @@ TRACER_SRC := $(addprefix $(TRACE_DIR)/,tracer.c tr_cxx.c tr_mmap.c tr_count.c t
 TRACE_SRC  := $(addprefix $(TRACE_DIR)/,dump.c symbols.c sites.c)
 TRACE_OBJS  = $(call obj,$(TRACE_SRC))
 TRACE_LIBS := -ldw -lelf -ldl
-TRACE_TEST_BINS := $(O)/test_tracedump $(O)/test_tracekey $(O)/test_trace
-TRACE_PROGS := $(O)/trace_prog $(O)/trace_cxx $(O)/traced_server $(O)/trace_capture
+TRACE_TEST_BINS := $(O)/test_tracekey $(O)/test_tracedump $(O)/test_trace
 
 # The tracer's own objects: position-independent, frame pointers kept (its
 # stack walk starts from the interposers' frames), initial-exec TLS (it is
@@ -40,7 +39,30 @@ $(O)/libabtrace.so: $(TRACER_OBJS)
 $(O)/ab-tracedump: $(call obj,$(TRACE_DIR)/tracedump.c) $(TRACE_OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(TRACE_LIBS)
 
+# Test programs: built as users build what they trace (frame pointers kept,
+# -O2 -g), with the allocator calls kept whole.
+PROG_CFLAGS := -O2 -g -fno-omit-frame-pointer -fno-builtin-malloc -fno-builtin-calloc \
+               -fno-builtin-free -fno-builtin-realloc
+$(O)/trace_prog: tests/trace/progs/trace_prog.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(PROG_CFLAGS) -o $@ $< -lpthread
+$(O)/trace_cxx: tests/trace/progs/trace_cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -O2 -g -fno-omit-frame-pointer -fsized-deallocation \
+		-o $@ $<
+
 TRACE_ALL := $(O)/libabtrace.so $(O)/ab-tracedump
+
+# --- tests -------------------------------------------------------------------
+TRACE_TEST_LIBS = $(shell pkg-config --libs cmocka) $(TRACE_LIBS)
+
+$(O)/test_tracedump $(O)/test_tracekey $(O)/test_trace: $(O)/test_%: tests/trace/test_%.c \
+		tests/trace/tdump_build.h $(TRACE_OBJS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TRACE_OBJS) \
+		$(TRACE_TEST_LIBS)
+
+check-trace: $(TRACE_ALL) $(TRACE_TEST_BINS) $(O)/trace_prog $(O)/trace_cxx
+	@set -e; for t in $(TRACE_TEST_BINS); do echo "== $$t"; AB_BUILD=$(O) ./$$t; done
 
 all: $(TRACE_ALL)
 
