@@ -62,6 +62,7 @@ struct tr_thread *tr_thread_slow(void)
                 g_tr.free_threads = t->next;
                 memset(t->ctr, 0, (size_t)t->ncap * sizeof *t->ctr);
                 memset(t->self, 0, sizeof t->self);
+                memset(t->icache, 0, sizeof t->icache);
         } else {
                 t = tr_map(sizeof *t);
         }
@@ -71,6 +72,7 @@ struct tr_thread *tr_thread_slow(void)
                 return &dead_thread;
         }
         t->index = g_tr.nthreads_seen++;
+        t->tab = NULL; /* adopted or made at the first traced block */
         t->stack_lo = t->stack_hi = 0;
         t->bounds_done = false;
         t->dead = false;
@@ -165,6 +167,8 @@ static void thread_gone(void *arg)
                         fold(&g_tr.acc[s], &t->ctr[s], g_tr.epoch);
         for (int k = 0; k < TR_SELF_N; k++)
                 __atomic_fetch_add(&g_tr.self[k], t->self[k], __ATOMIC_RELAXED);
+        tr_table_orphan(t->tab);
+        t->tab = NULL;
         if (t->prev)
                 t->prev->next = t->next;
         else
@@ -488,7 +492,7 @@ void tr_fork_child(void)
         g_tr.start_ns = tr_now_ns();
         g_tr.last_write_ns = g_tr.start_ns;
         g_tr.start_real_ns = tr_real_ns();
-        tr_table_reset_child();
+        tr_table_reset_child(self && !self->dead ? self->tab : NULL);
         tr_modules_unlock();
         tr_sites_unlock();
         tr_unlock(&g_tr.lock);

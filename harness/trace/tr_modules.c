@@ -23,15 +23,6 @@
 
 #include "tracer.h"
 
-struct range {
-        uintptr_t lo, hi;
-};
-
-struct ranges {
-        size_t n, cap;
-        struct range r[];
-};
-
 struct mod {
         uint64_t base, size;
         uint32_t path_off, path_len;
@@ -39,14 +30,13 @@ struct mod {
         uint8_t bid[AB_TD_BUILDID_MAX];
 };
 
-static struct ranges *cur;     /* published with release stores */
+struct tr_ranges *tr_cur_ranges; /* published with release stores */
+#define cur tr_cur_ranges
 static struct tr_lock mod_lock; /* refreshes and the module list */
 static struct mod *mods;
 static size_t nmods, mods_cap;
 static struct tr_buf paths;
 static unsigned long long seen_adds, seen_subs;
-static uintptr_t libc_lo, libc_hi; /* text of libc.so.6: where stacks end */
-static uintptr_t self_lo, self_hi; /* text of libabtrace.so */
 
 static void build_id(struct dl_phdr_info *info, struct mod *m)
 {
@@ -115,7 +105,7 @@ static void add_module(struct dl_phdr_info *info, uintptr_t lo_vaddr, uintptr_t 
 }
 
 struct scan {
-        struct ranges *rs;
+        struct tr_ranges *rs;
         bool failed;
 };
 
@@ -141,18 +131,18 @@ static int scan_one(struct dl_phdr_info *info, size_t size, void *arg)
                 a = info->dlpi_addr + ph->p_vaddr;
                 b = a + ph->p_memsz;
                 if ((uintptr_t)&scan_one >= a && (uintptr_t)&scan_one < b) {
-                        self_lo = a;
-                        self_hi = b;
+                        sc->rs->self_lo = a;
+                        sc->rs->self_hi = b;
                 }
                 if (is_libc) {
-                        libc_lo = a;
-                        libc_hi = b;
+                        sc->rs->libc_lo = a;
+                        sc->rs->libc_hi = b;
                 }
                 if (sc->rs->n == sc->rs->cap) {
                         sc->failed = true;
                         continue;
                 }
-                sc->rs->r[sc->rs->n++] = (struct range){a, b};
+                sc->rs->r[sc->rs->n++] = (struct tr_range){a, b};
         }
         if (lo < hi)
                 add_module(info, lo, hi);
@@ -168,16 +158,16 @@ static int peek_counts(struct dl_phdr_info *info, size_t size, void *arg)
 
 static int cmp_range(const void *a, const void *b)
 {
-        const struct range *x = a, *y = b;
+        const struct tr_range *x = a, *y = b;
         return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-static void sort_ranges(struct ranges *rs)
+static void sort_ranges(struct tr_ranges *rs)
 {
         /* insertion sort: a few hundred entries at most, no libc qsort
          * (which may allocate) */
         for (size_t i = 1; i < rs->n; i++) {
-                struct range x = rs->r[i];
+                struct tr_range x = rs->r[i];
                 size_t j = i;
                 while (j > 0 && cmp_range(&rs->r[j - 1], &x) > 0) {
                         rs->r[j] = rs->r[j - 1];
@@ -209,7 +199,7 @@ int tr_modules_refresh(bool force)
                 return 0;
         }
         for (;;) {
-                sc.rs = tr_map(sizeof *sc.rs + cap * sizeof(struct range));
+                sc.rs = tr_map(sizeof *sc.rs + cap * sizeof(struct tr_range));
                 sc.failed = false;
                 if (!sc.rs) {
                         tr_unlock(&mod_lock);
@@ -219,7 +209,7 @@ int tr_modules_refresh(bool force)
                 dl_iterate_phdr(scan_one, &sc);
                 if (!sc.failed)
                         break;
-                tr_unmap(sc.rs, sizeof *sc.rs + cap * sizeof(struct range));
+                tr_unmap(sc.rs, sizeof *sc.rs + cap * sizeof(struct tr_range));
                 cap *= 4;
         }
         dl_iterate_phdr(note_counts, NULL);
@@ -234,35 +224,14 @@ static __thread size_t hint __attribute__((tls_model("initial-exec")));
 
 bool tr_text_has(uintptr_t pc)
 {
-        struct ranges *rs = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
-        size_t lo = 0, hi;
-        if (!rs)
-                return false;
-        if (hint < rs->n && pc >= rs->r[hint].lo && pc < rs->r[hint].hi)
-                return true;
-        hi = rs->n;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                if (pc < rs->r[mid].lo)
-                        hi = mid;
-                else if (pc >= rs->r[mid].hi)
-                        lo = mid + 1;
-                else {
-                        hint = mid;
-                        return true;
-                }
-        }
-        return false;
-}
-
-bool tr_text_libc(uintptr_t pc)
-{
-        return pc >= libc_lo && pc < libc_hi;
+        struct tr_ranges *rs = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+        return rs && tr_ranges_has(rs, pc, &hint);
 }
 
 bool tr_text_self(uintptr_t pc)
 {
-        return pc >= self_lo && pc < self_hi;
+        struct tr_ranges *rs = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
+        return rs && pc >= rs->self_lo && pc < rs->self_hi;
 }
 
 void tr_modules_lock(void)

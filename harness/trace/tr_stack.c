@@ -76,24 +76,60 @@ static inline struct site *site_at(uint32_t id)
         return &chunks[id >> CHUNK_BITS][id & (CHUNK_SITES - 1)];
 }
 
-static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *done)
+static __thread size_t walk_hint __attribute__((tls_model("initial-exec")));
+
+#define HASH_STEP(h, pc) (((h) ^ (pc)) * 0x9e3779b97f4a7c15ull)
+
+static inline uint64_t hash_final(uint64_t h, int n)
 {
+        h ^= (uint64_t)n;
+        h ^= h >> 29;
+        h *= 0xbf58476d1ce4e5b9ull;
+        return h ^ (h >> 32);
+}
+
+static inline uint64_t hash_stack(const uint64_t *pcs, int n)
+{
+        uint64_t h = 0x84222325cbf29ce4ull;
+        for (int i = 0; i < n; i++)
+                h = HASH_STEP(h, pcs[i]);
+        return hash_final(h, n);
+}
+
+/* The walk hashes as it goes: the multiplications overlap with the loads
+ * of the frame chain instead of following them. */
+static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *done,
+                   uint64_t *hash)
+{
+        const struct tr_ranges *rs = __atomic_load_n(&tr_cur_ranges, __ATOMIC_ACQUIRE);
+        size_t hint = walk_hint;
+        uint64_t h = 0x84222325cbf29ce4ull;
         int n = 0;
+        if (!rs)
+                return 0;
         while (n < max) {
                 uintptr_t ra, next;
                 if ((fp & 7) || fp + 16 > top)
                         break;
                 ra = ((const uintptr_t *)fp)[1];
-                if (!tr_text_has(ra))
+                if (!tr_ranges_has(rs, ra, &hint))
                         break;
                 pcs[n++] = ra;
-                if (tr_text_libc(ra))
-                        *done = true;
+                h = HASH_STEP(h, ra);
                 next = ((const uintptr_t *)fp)[0];
                 if (next <= fp)
                         break;
                 fp = next;
         }
+        /* main and every thread's start routine are called from libc: a
+         * walk that got there lost no frame on the way */
+        for (int i = n; i-- > 0;)
+                if (pcs[i] >= rs->libc_lo && pcs[i] < rs->libc_hi) {
+                        *done = true;
+                        break;
+                }
+        walk_hint = hint;
+        *hash = hash_final(h, n);
         return n;
 }
 
@@ -119,14 +155,15 @@ int tr_capture_raw(void *fp, uint64_t *pcs, int max, int use_unwind)
 {
         struct tr_thread *t = tr_tls.t;
         bool done = false;
+        uint64_t h;
         if (use_unwind)
                 return unw_bt ? unwind(fp, pcs, max) : 0;
         if (!t || !t->stack_hi)
                 return 0;
-        return fp_walk((uintptr_t)fp, t->stack_hi, pcs, max, &done);
+        return fp_walk((uintptr_t)fp, t->stack_hi, pcs, max, &done, &h);
 }
 
-static int capture(void *fp, uint64_t *pcs, uint32_t *flags)
+static int capture(void *fp, uint64_t *pcs, uint32_t *flags, uint64_t *hash)
 {
         struct tr_thread *t = tr_tls.t;
         int max = (int)g_tr.depth, n = 0;
@@ -136,7 +173,7 @@ static int capture(void *fp, uint64_t *pcs, uint32_t *flags)
         if (!t->bounds_done)
                 tr_thread_bounds(t);
         if (t->stack_hi)
-                n = fp_walk((uintptr_t)fp, t->stack_hi, pcs, max, &done);
+                n = fp_walk((uintptr_t)fp, t->stack_hi, pcs, max, &done, hash);
         if (n == max || (done && n > 0)) {
                 tr_self_add(TR_SELF_FP_STACKS, 1);
                 if (n == max) {
@@ -150,6 +187,7 @@ static int capture(void *fp, uint64_t *pcs, uint32_t *flags)
                 int m = unwind(fp, alt, max);
                 if (m > n) {
                         memcpy(pcs, alt, (size_t)m * sizeof *pcs);
+                        *hash = hash_stack(pcs, m);
                         *flags = AB_TD_STACK_UNWIND;
                         tr_self_add(TR_SELF_UNWIND_STACKS, 1);
                         if (m == max) {
@@ -161,16 +199,6 @@ static int capture(void *fp, uint64_t *pcs, uint32_t *flags)
         }
         tr_self_add(TR_SELF_FP_STACKS, 1);
         return n;
-}
-
-static inline uint64_t hash_stack(const uint64_t *pcs, int n)
-{
-        uint64_t h = 0x84222325cbf29ce4ull ^ (uint64_t)n;
-        for (int i = 0; i < n; i++) {
-                h = (h ^ pcs[i]) * 0x9e3779b97f4a7c15ull;
-                h ^= h >> 29;
-        }
-        return h;
 }
 
 static uint32_t lookup(const struct itab *it, uint64_t h, const uint64_t *pcs, uint32_t n)
@@ -261,21 +289,34 @@ out:
 uint32_t tr_site_here(void *fp)
 {
         uint64_t pcs[TR_DEPTH_MAX];
+        struct tr_thread *t = tr_tls.t;
         uint32_t flags, id;
-        int n = capture(fp, pcs, &flags);
-        uint64_t h;
+        uint64_t h = 0;
+        int n = capture(fp, pcs, &flags, &h);
+        size_t c;
 
         if (n <= 0) {
                 tr_self_add(TR_SELF_NOSITE, 1);
                 return 0;
         }
-        h = hash_stack(pcs, n);
+        /* This thread's recent stacks, by their 64-bit hash and depth (two
+         * stacks that collide here would share a site; with a million
+         * stacks the odds are about 1 in 2^25). */
+        c = h & (TR_ICACHE - 1);
+        if (tr_likely(t->icache[c].hash == h && t->icache[c].depth == (uint32_t)n))
+                return t->icache[c].id;
         id = lookup(__atomic_load_n(&itab, __ATOMIC_ACQUIRE), h, pcs, (uint32_t)n);
-        if (tr_likely(id))
-                return id;
-        id = insert(h, pcs, (uint32_t)n, flags);
         if (!id)
+                id = insert(h, pcs, (uint32_t)n, flags);
+        if (!id) {
                 tr_self_add(TR_SELF_NOSITE, 1);
+                return 0;
+        }
+        if (!t->dead) {
+                t->icache[c].hash = h;
+                t->icache[c].depth = (uint32_t)n;
+                t->icache[c].id = id;
+        }
         return id;
 }
 

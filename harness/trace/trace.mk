@@ -51,6 +51,11 @@ $(O)/trace_cxx: tests/trace/progs/trace_cxx.cc
 	$(CXX) -std=c++17 -Wall -Wextra -O2 -g -fno-omit-frame-pointer -fsized-deallocation \
 		-o $@ $<
 
+# The benchmark programs (benchmarks/trace_cost.sh).
+$(O)/traced_server $(O)/trace_capture: $(O)/%: benchmarks/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) $(PROG_CFLAGS) -o $@ $< -lpthread
+
 TRACE_ALL := $(O)/libabtrace.so $(O)/ab-tracedump
 
 # --- tests -------------------------------------------------------------------
@@ -61,10 +66,32 @@ $(O)/test_tracedump $(O)/test_tracekey $(O)/test_trace: $(O)/test_%: tests/trace
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TRACE_OBJS) \
 		$(TRACE_TEST_LIBS)
 
+# --- fuzzing the reader: clang's libFuzzer with ASan and UBSan ----------------
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+$(O)/fuzz_tracedump: tests/fuzz/fuzz_tracedump.c $(TRACE_DIR)/dump.c $(TRACE_DIR)/dump.h \
+		$(TRACE_DIR)/dumpfmt.h
+	$(FUZZ_CC) -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ tests/fuzz/fuzz_tracedump.c $(TRACE_DIR)/dump.c
+
+# Seeds: dumps the tracer writes for trace_prog (2 rounds, with a fork
+# child) and trace_cxx.
+fuzz-trace: $(O)/fuzz_tracedump $(O)/libabtrace.so $(O)/trace_prog $(O)/trace_cxx
+	@rm -rf $(O)/fuzz-seeds && mkdir -p $(O)/fuzz-seeds $(O)/fuzz-corpus
+	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/prog.%p \
+		$(O)/trace_prog 2 >/dev/null
+	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/cxx.%p \
+		$(O)/trace_cxx >/dev/null
+	$(O)/fuzz_tracedump -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+		$(O)/fuzz-corpus $(O)/fuzz-seeds
+
 check-trace: $(TRACE_ALL) $(TRACE_TEST_BINS) $(O)/trace_prog $(O)/trace_cxx
 	@set -e; for t in $(TRACE_TEST_BINS); do echo "== $$t"; AB_BUILD=$(O) ./$$t; done
 
 all: $(TRACE_ALL)
+
+bench-trace: $(TRACE_ALL) $(O)/traced_server $(O)/trace_capture
+	benchmarks/trace_cost.sh
 
 .PHONY: check-trace fuzz-trace bench-trace
 -include $(shell find $(O)/obj-pic -name '*.d' 2>/dev/null)

@@ -121,8 +121,11 @@ struct tr_sitestate {
         bool has_last;
 };
 
+#define TR_ICACHE 256 /* per-thread cache of interned stacks */
+
 struct tr_thread {
         struct tr_thread *next, *prev; /* registry, under g_tr.lock */
+        struct tr_table *tab;          /* side table this thread owns */
         struct tr_ctr *ctr;            /* indexed by site id */
         uint32_t ncap;                 /* sites ctr[] holds */
         uint32_t index;                /* order of registration: seeds the PRNG */
@@ -131,6 +134,10 @@ struct tr_thread {
         bool bounds_done;
         bool dead;                /* the shared stand-in of exited threads */
         uint64_t self[TR_SELF_N]; /* the tracer's own figures, this thread's */
+        struct {
+                uint64_t hash;
+                uint32_t id, depth;
+        } icache[TR_ICACHE];
 };
 
 struct tr_tls {
@@ -204,16 +211,22 @@ uint64_t tr_real_ns(void);
 
 /* ---- the side table: live block -> (site, size) -------------------------- */
 
+struct tr_table;
 int tr_table_init(void);
+/* The calling thread's own table (an orphan adopted, or a new one). */
+struct tr_table *tr_table_new(void);
+/* A thread leaves: its table stays searchable until a new thread adopts it. */
+void tr_table_orphan(struct tr_table *t);
 /* Records p; on failure (no memory) the block is simply not traced. */
 void tr_table_put(uintptr_t p, uint32_t site, uint64_t size);
 /* Removes p and returns true with its site and size, or false: never seen. */
 bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size);
 void tr_table_lock_all(void);
 void tr_table_unlock_all(void);
-void tr_table_reset_child(void);
+/* In a fork child: empties every table, keeps `keep` owned, unlocks all. */
+void tr_table_reset_child(struct tr_table *keep);
 /* Sampling mode: a lock-free filter that answers "certainly not traced"
- * for most frees of unsampled blocks without touching a shard. */
+ * for most frees of unsampled blocks without touching a table. */
 bool tr_table_maybe(uintptr_t p);
 
 /* ---- stacks and sites ---------------------------------------------------- */
@@ -232,10 +245,43 @@ void tr_sites_unlock(void);
 int tr_capture_raw(void *fp, uint64_t *pcs, int max, int unwind);
 
 /* Module map (dl_iterate_phdr), for validating return addresses and for
- * the dump. */
+ * the dump. The code ranges are published by pointer and read lock-free. */
+struct tr_range {
+        uintptr_t lo, hi;
+};
+
+struct tr_ranges {
+        size_t n, cap;
+        uintptr_t libc_lo, libc_hi; /* text of libc.so.6: where full stacks end */
+        uintptr_t self_lo, self_hi; /* text of libabtrace.so */
+        struct tr_range r[];
+};
+
+extern struct tr_ranges *tr_cur_ranges;
+
 int tr_modules_refresh(bool force);
+
+/* pc lies in a code range; *hint remembers the last range hit. */
+static inline bool tr_ranges_has(const struct tr_ranges *rs, uintptr_t pc, size_t *hint)
+{
+        size_t lo = 0, hi = rs->n;
+        if (*hint < rs->n && pc >= rs->r[*hint].lo && pc < rs->r[*hint].hi)
+                return true;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (pc < rs->r[mid].lo)
+                        hi = mid;
+                else if (pc >= rs->r[mid].hi)
+                        lo = mid + 1;
+                else {
+                        *hint = mid;
+                        return true;
+                }
+        }
+        return false;
+}
+
 bool tr_text_has(uintptr_t pc);
-bool tr_text_libc(uintptr_t pc); /* in libc.so.6, where every full stack ends */
 bool tr_text_self(uintptr_t pc); /* in libabtrace.so */
 void tr_modules_lock(void);
 void tr_modules_unlock(void);
