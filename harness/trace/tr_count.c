@@ -22,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tracer.h"
+#include "tr_hook.h"
 
 static pthread_key_t exit_key;
 static bool have_key;
@@ -89,6 +89,7 @@ struct tr_thread *tr_thread_slow(void)
         x = 0x5eed0000ull + t->index;
         t->rng = x * 0x9e3779b97f4a7c15ull | 1;
         tr_tls.t = t;
+        tr_sample_start(t);
         if (have_key)
                 pthread_setspecific(exit_key, t);
         return t;

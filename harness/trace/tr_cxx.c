@@ -123,8 +123,13 @@ static void call_del(void *next, int kind, void *p, size_t n, size_t align, cons
         }
 }
 
-static inline void *traced_new(void *fp, void *next, int kind, size_t n, size_t align,
-                               const void *nt)
+#define FP() __builtin_frame_address(0)
+
+/* As malloc and free (tracer.c): the exported operators hold the sampling
+ * fast path only and reach these by a tail jump, so the frame here returns
+ * straight into the program. */
+__attribute__((noinline)) static void *new_slow(void *next, int kind, size_t n, size_t align,
+                                                const void *nt)
 {
         void *p;
         if (tr_unlikely(!tr_real.malloc))
@@ -135,16 +140,27 @@ static inline void *traced_new(void *fp, void *next, int kind, size_t n, size_t 
                 GUARDED;
                 p = call_new(next, kind, n, align, nt);
                 if (p)
-                        tr_on_alloc(fp, p, n);
+                        tr_on_alloc(FP(), p, n);
                 (void)g_;
         }
         return p;
 }
 
-static inline void traced_del(void *next, int kind, void *p, size_t n, size_t align,
-                              const void *nt)
+static inline void *traced_new(void *next, int kind, size_t n, size_t align, const void *nt)
 {
-        if (!p || tr_is_boot(p))
+        if (tr_fast_pass_alloc(n))
+                return call_new(next, kind, n, align, nt);
+        return new_slow(next, kind, n, align, nt);
+}
+
+__attribute__((noinline)) static void del_slow(void *next, int kind, void *p, size_t n,
+                                               size_t align, const void *nt)
+{
+        if (!p) {
+                call_del(next, kind, p, n, align, nt);
+                return;
+        }
+        if (tr_is_boot(p))
                 return;
         if (tr_unlikely(!tr_real.free))
                 tr_resolve();
@@ -158,54 +174,62 @@ static inline void traced_del(void *next, int kind, void *p, size_t n, size_t al
         tr_tls.guard = 0;
 }
 
-#define FP() __builtin_frame_address(0)
+static inline void traced_del(void *next, int kind, void *p, size_t n, size_t align,
+                              const void *nt)
+{
+        if (tr_fast_pass_free(p)) {
+                call_del(next, kind, p, n, align, nt);
+                return;
+        }
+        del_slow(next, kind, p, n, align, nt);
+}
 
 TR_EXPORT void *_Znwm(size_t n);
 TR_EXPORT void *_Znwm(size_t n)
 {
-        return traced_new(FP(), next__Znwm, 0, n, 0, NULL);
+        return traced_new(next__Znwm, 0, n, 0, NULL);
 }
 
 TR_EXPORT void *_Znam(size_t n);
 TR_EXPORT void *_Znam(size_t n)
 {
-        return traced_new(FP(), next__Znam, 0, n, 0, NULL);
+        return traced_new(next__Znam, 0, n, 0, NULL);
 }
 
 TR_EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt);
 TR_EXPORT void *_ZnwmRKSt9nothrow_t(size_t n, const void *nt)
 {
-        return traced_new(FP(), next__ZnwmRKSt9nothrow_t, 1, n, 0, nt);
+        return traced_new(next__ZnwmRKSt9nothrow_t, 1, n, 0, nt);
 }
 
 TR_EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *nt);
 TR_EXPORT void *_ZnamRKSt9nothrow_t(size_t n, const void *nt)
 {
-        return traced_new(FP(), next__ZnamRKSt9nothrow_t, 1, n, 0, nt);
+        return traced_new(next__ZnamRKSt9nothrow_t, 1, n, 0, nt);
 }
 
 TR_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t al);
 TR_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t al)
 {
-        return traced_new(FP(), next__ZnwmSt11align_val_t, 2, n, al, NULL);
+        return traced_new(next__ZnwmSt11align_val_t, 2, n, al, NULL);
 }
 
 TR_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t al);
 TR_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t al)
 {
-        return traced_new(FP(), next__ZnamSt11align_val_t, 2, n, al, NULL);
+        return traced_new(next__ZnamSt11align_val_t, 2, n, al, NULL);
 }
 
 TR_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void *nt);
 TR_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void *nt)
 {
-        return traced_new(FP(), next__ZnwmSt11align_val_tRKSt9nothrow_t, 3, n, al, nt);
+        return traced_new(next__ZnwmSt11align_val_tRKSt9nothrow_t, 3, n, al, nt);
 }
 
 TR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void *nt);
 TR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const void *nt)
 {
-        return traced_new(FP(), next__ZnamSt11align_val_tRKSt9nothrow_t, 3, n, al, nt);
+        return traced_new(next__ZnamSt11align_val_tRKSt9nothrow_t, 3, n, al, nt);
 }
 
 #define DELETE(name, kind, params, n, al, nt)                                          \

@@ -71,6 +71,8 @@ static inline bool tr_skip(void)
 void tr_weights(uint64_t size, uintptr_t p, uint64_t *wn, uint64_t *wb);
 /* The sampling decision for an allocation of size bytes. */
 bool tr_sample_slow(uint64_t size);
+/* The first sampling distance of a new thread. */
+void tr_sample_start(struct tr_thread *t);
 
 static inline bool tr_sampled(uint64_t size)
 {
@@ -80,6 +82,30 @@ static inline bool tr_sampled(uint64_t size)
         if (tr_likely(tr_tls.sample_left > 0))
                 return false;
         return tr_sample_slow(size);
+}
+
+/* Sampling fast paths, taken before anything else: an allocation the
+ * sampler passes by, or a free the filter rules out, is forwarded at once
+ * (no guard, no call). They do not look at the guard: what they forward is
+ * what the guard would forward too. The allocator's own mmap calls made
+ * meanwhile are recognised by their caller (tr_mmap.c). */
+static inline bool tr_fast_pass_alloc(size_t n)
+{
+        if (tr_likely(g_tr.fast) && n < g_tr.force_from) {
+                int64_t left = tr_tls.sample_left - (int64_t)n;
+                if (tr_likely(left > 0)) {
+                        tr_tls.sample_left = left;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static inline bool tr_fast_pass_free(const void *p)
+{
+        return tr_likely(g_tr.fast) &&
+               !__atomic_load_n(&tr_filter[TR_FILTER_INDEX(tr_hash_ptr((uintptr_t)p))],
+                                __ATOMIC_RELAXED);
 }
 
 /* Records a new block p of size bytes at the caller's stack and returns its

@@ -19,6 +19,12 @@
 
 #define FP() __builtin_frame_address(0)
 
+/* Called by the allocator under test (an unsampled allocation forwarded
+ * without the guard): not the program's mapping. */
+#define FROM_ALLOCATOR()                                                               \
+        ((uintptr_t)__builtin_return_address(0) - g_tr.alloc_lo <                     \
+         g_tr.alloc_hi - g_tr.alloc_lo)
+
 static void *raw_mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
 {
         return (void *)syscall(SYS_mmap, a, n, prot, flags, fd, off);
@@ -32,7 +38,7 @@ TR_EXPORT void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
                 if (!tr_real.mmap)
                         return raw_mmap(a, n, prot, flags, fd, off);
         }
-        if (tr_skip())
+        if (tr_skip() || FROM_ALLOCATOR())
                 return tr_real.mmap(a, n, prot, flags, fd, off);
         tr_tls.guard = 1;
         r = tr_real.mmap(a, n, prot, flags, fd, off);
@@ -51,7 +57,7 @@ TR_EXPORT void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off
         next = tr_real.mmap64 ? tr_real.mmap64 : tr_real.mmap;
         if (!next)
                 return raw_mmap(a, n, prot, flags, fd, off);
-        if (tr_skip())
+        if (tr_skip() || FROM_ALLOCATOR())
                 return next(a, n, prot, flags, fd, off);
         tr_tls.guard = 1;
         r = next(a, n, prot, flags, fd, off);
@@ -69,7 +75,7 @@ TR_EXPORT int munmap(void *a, size_t n)
                 if (!tr_real.munmap)
                         return (int)syscall(SYS_munmap, a, n);
         }
-        if (tr_skip())
+        if (tr_skip() || FROM_ALLOCATOR())
                 return tr_real.munmap(a, n);
         tr_tls.guard = 1;
         r = tr_real.munmap(a, n);
@@ -93,7 +99,7 @@ TR_EXPORT void *mremap(void *old, size_t old_n, size_t new_n, int flags, ...)
                 if (!tr_real.mremap)
                         return (void *)syscall(SYS_mremap, old, old_n, new_n, flags, want);
         }
-        if (tr_skip())
+        if (tr_skip() || FROM_ALLOCATOR())
                 return tr_real.mremap(old, old_n, new_n, flags, want);
         tr_tls.guard = 1;
         r = tr_real.mremap(old, old_n, new_n, flags, want);
@@ -116,7 +122,7 @@ TR_EXPORT int mprotect(void *a, size_t n, int prot)
                 if (!tr_real.mprotect)
                         return (int)syscall(SYS_mprotect, a, n, prot);
         }
-        if (tr_skip())
+        if (tr_skip() || FROM_ALLOCATOR())
                 return tr_real.mprotect(a, n, prot);
         tr_tls.guard = 1;
         r = tr_real.mprotect(a, n, prot);

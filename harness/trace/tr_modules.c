@@ -220,12 +220,12 @@ int tr_modules_refresh(bool force)
         return 0;
 }
 
-static __thread size_t hint __attribute__((tls_model("initial-exec")));
+static __thread size_t hint[2] __attribute__((tls_model("initial-exec")));
 
 bool tr_text_has(uintptr_t pc)
 {
         struct tr_ranges *rs = __atomic_load_n(&cur, __ATOMIC_ACQUIRE);
-        return rs && tr_ranges_has(rs, pc, &hint);
+        return rs && tr_ranges_has(rs, pc, hint);
 }
 
 bool tr_text_self(uintptr_t pc)

@@ -76,7 +76,7 @@ static inline struct site *site_at(uint32_t id)
         return &chunks[id >> CHUNK_BITS][id & (CHUNK_SITES - 1)];
 }
 
-static __thread size_t walk_hint __attribute__((tls_model("initial-exec")));
+static __thread size_t walk_hint[2] __attribute__((tls_model("initial-exec")));
 
 #define HASH_STEP(h, pc) (((h) ^ (pc)) * 0x9e3779b97f4a7c15ull)
 
@@ -102,7 +102,7 @@ static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *do
                    uint64_t *hash)
 {
         const struct tr_ranges *rs = __atomic_load_n(&tr_cur_ranges, __ATOMIC_ACQUIRE);
-        size_t hint = walk_hint;
+        size_t hint[2] = {walk_hint[0], walk_hint[1]};
         uint64_t h = 0x84222325cbf29ce4ull;
         int n = 0;
         if (!rs)
@@ -112,7 +112,7 @@ static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *do
                 if ((fp & 7) || fp + 16 > top)
                         break;
                 ra = ((const uintptr_t *)fp)[1];
-                if (!tr_ranges_has(rs, ra, &hint))
+                if (!tr_ranges_has(rs, ra, hint))
                         break;
                 pcs[n++] = ra;
                 h = HASH_STEP(h, ra);
@@ -128,7 +128,8 @@ static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *do
                         *done = true;
                         break;
                 }
-        walk_hint = hint;
+        walk_hint[0] = hint[0];
+        walk_hint[1] = hint[1];
         *hash = hash_final(h, n);
         return n;
 }

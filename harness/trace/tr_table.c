@@ -32,7 +32,6 @@
 
 #include "tracer.h"
 
-#define FILTER_BITS 16
 #define INIT_CAP    1024u
 #define TOMB        ((uint64_t)1)
 
@@ -55,11 +54,12 @@ struct tr_table {
 static struct tr_table *tables; /* grows at the head, release-published */
 static struct tr_lock list_lock;
 static struct tr_table shared_tab = {.shared = true};
-static uint8_t *filter;
+uint8_t tr_filter[1u << TR_FILTER_BITS] __attribute__((aligned(4096)));
+#define filter tr_filter
 
 static inline uint64_t hash_ptr(uintptr_t p)
 {
-        return (uint64_t)p * 0x9e3779b97f4a7c15ull;
+        return tr_hash_ptr(p);
 }
 
 static inline size_t slot_of(uint64_t h, size_t cap)
@@ -69,16 +69,11 @@ static inline size_t slot_of(uint64_t h, size_t cap)
 
 static inline uint8_t *filter_of(uint64_t h)
 {
-        return &filter[(h >> 40) & ((1u << FILTER_BITS) - 1)];
+        return &filter[TR_FILTER_INDEX(h)];
 }
 
 int tr_table_init(void)
 {
-        if (g_tr.sample_bytes && !filter) {
-                filter = tr_map((size_t)1 << FILTER_BITS);
-                if (!filter)
-                        return -ENOMEM;
-        }
         tr_lock(&list_lock);
         if (!shared_tab.next && tables != &shared_tab) {
                 shared_tab.next = tables;
@@ -221,19 +216,13 @@ void tr_table_put(uintptr_t p, uint32_t site, uint64_t size)
         } else {
                 insert(t, p, meta, h);
         }
-        if (filter) {
+        if (g_tr.sample_bytes) {
                 uint8_t *f = filter_of(h);
                 if (__atomic_load_n(f, __ATOMIC_RELAXED) != 255)
                         __atomic_fetch_add(f, 1, __ATOMIC_RELAXED);
         }
 }
 
-bool tr_table_maybe(uintptr_t p)
-{
-        if (!filter)
-                return true;
-        return __atomic_load_n(filter_of(hash_ptr(p)), __ATOMIC_RELAXED) != 0;
-}
 
 static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uint64_t h)
 {
@@ -241,7 +230,7 @@ static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size
         __atomic_store_n(&t->e[i].p, TOMB, __ATOMIC_RELEASE);
         *site = (uint32_t)(meta >> 40);
         *size = meta & TR_SIZE_MAX;
-        if (filter) {
+        if (g_tr.sample_bytes) {
                 uint8_t *f = filter_of(h);
                 if (__atomic_load_n(f, __ATOMIC_RELAXED) != 255)
                         __atomic_fetch_sub(f, 1, __ATOMIC_RELAXED);
@@ -303,7 +292,7 @@ void tr_table_reset_child(struct tr_table *keep)
                 t->cap = t->used = t->spare_cap = 0;
                 t->orphan = !t->shared && t != keep;
         }
-        if (filter)
-                memset(filter, 0, (size_t)1 << FILTER_BITS);
+        if (g_tr.sample_bytes)
+                memset(filter, 0, (size_t)1 << TR_FILTER_BITS);
         tr_table_unlock_all();
 }

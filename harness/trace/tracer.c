@@ -162,6 +162,22 @@ static int env_signal(const char *name)
         return 0;
 }
 
+/* The code of the allocator under test (the object that defines the next
+ * malloc): its mmap calls are its own business, not the program's. */
+static void allocator_text(void)
+{
+        Dl_info info;
+        const struct tr_ranges *rs = __atomic_load_n(&tr_cur_ranges, __ATOMIC_ACQUIRE);
+        uintptr_t m = (uintptr_t)tr_real.malloc;
+        if (!rs || !dladdr((void *)m, &info))
+                return;
+        for (size_t i = 0; i < rs->n; i++)
+                if (m >= rs->r[i].lo && m < rs->r[i].hi) {
+                        g_tr.alloc_lo = rs->r[i].lo;
+                        g_tr.alloc_hi = rs->r[i].hi;
+                }
+}
+
 static void setup(void)
 {
         const char *out = getenv("ALLOCBENCH_TRACE_OUT");
@@ -189,7 +205,9 @@ static void setup(void)
                 return;
         pthread_atfork(tr_fork_prepare, tr_fork_parent, tr_fork_child);
         g_tr.helper_pending = g_tr.round_ms || g_tr.round_signal;
+        allocator_text();
         __atomic_store_n(&g_tr.on, true, __ATOMIC_RELEASE);
+        __atomic_store_n(&g_tr.fast, g_tr.sample_bytes != 0, __ATOMIC_RELEASE);
 }
 
 void tr_init_lazy(void)
@@ -236,6 +254,12 @@ static double uniform(uint64_t *state)
         return ((double)(z >> 11) + 0.5) * 0x1.0p-53; /* (0, 1) */
 }
 
+void tr_sample_start(struct tr_thread *t)
+{
+        if (g_tr.sample_bytes)
+                tr_tls.sample_left = (int64_t)(-log(uniform(&t->rng)) * (double)g_tr.sample_bytes) + 1;
+}
+
 bool tr_sample_slow(uint64_t size)
 {
         struct tr_thread *t = tr_tls.t;
@@ -264,7 +288,11 @@ void tr_weights(uint64_t size, uintptr_t p, uint64_t *wn, uint64_t *wb)
 
 #define FP() __builtin_frame_address(0)
 
-TR_EXPORT void *malloc(size_t n)
+/* The exported malloc and free hold only the sampling fast path, so that
+ * no register is saved and no frame built before it: the rest is a
+ * separate function reached by a tail jump, whose frame's return address
+ * is then the program's own call site. */
+__attribute__((noinline)) static void *malloc_slow(size_t n)
 {
         void *p;
         if (tr_unlikely(!tr_real.malloc)) {
@@ -282,10 +310,19 @@ TR_EXPORT void *malloc(size_t n)
         return p;
 }
 
+TR_EXPORT void *malloc(size_t n)
+{
+        if (tr_fast_pass_alloc(n))
+                return tr_real.malloc(n);
+        return malloc_slow(n);
+}
+
 TR_EXPORT void *calloc(size_t k, size_t n)
 {
         size_t total;
         void *p;
+        if (!__builtin_mul_overflow(k, n, &total) && tr_fast_pass_alloc(total))
+                return tr_real.calloc(k, n);
         if (tr_unlikely(!tr_real.calloc)) {
                 tr_resolve();
                 if (!tr_real.calloc) {
@@ -327,7 +364,7 @@ TR_EXPORT void *calloc(size_t k, size_t n)
         return p;
 }
 
-TR_EXPORT void free(void *p)
+__attribute__((noinline)) static void free_slow(void *p)
 {
         if (!p || tr_is_boot(p))
                 return;
@@ -341,6 +378,15 @@ TR_EXPORT void free(void *p)
         tr_on_free(p);
         tr_real.free(p);
         tr_tls.guard = 0;
+}
+
+TR_EXPORT void free(void *p)
+{
+        if (tr_fast_pass_free(p)) {
+                tr_real.free(p);
+                return;
+        }
+        free_slow(p);
 }
 
 /* realloc is a free of the old block (charged to its site) and an
@@ -385,6 +431,8 @@ static void *realloc_boot(void *old, size_t n)
 TR_EXPORT void *realloc(void *old, size_t n)
 {
         void *p;
+        if (tr_fast_pass_free(old) && tr_fast_pass_alloc(n))
+                return tr_real.realloc(old, n);
         if (old && tr_is_boot(old))
                 return realloc_boot(old, n);
         if (tr_unlikely(!tr_real.realloc)) {

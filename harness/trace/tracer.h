@@ -158,8 +158,10 @@ struct tr_global {
         uint64_t sample_bytes; /* 0 = exact */
         uint64_t big_bytes;
         uint64_t force_from; /* sizes traced even when sampling */
+        uintptr_t alloc_lo, alloc_hi; /* text of the allocator under test */
         uint32_t depth;
         bool on;     /* initialised and tracing */
+        bool fast;   /* on and sampling: the interposers' fast paths apply */
         bool unwind; /* unw_backtrace available */
         bool helper_pending;
 
@@ -226,8 +228,24 @@ void tr_table_unlock_all(void);
 /* In a fork child: empties every table, keeps `keep` owned, unlocks all. */
 void tr_table_reset_child(struct tr_table *keep);
 /* Sampling mode: a lock-free filter that answers "certainly not traced"
- * for most frees of unsampled blocks without touching a table. */
-bool tr_table_maybe(uintptr_t p);
+ * for most frees of unsampled blocks without touching a table: 2^16
+ * one-byte counters (64 KiB, so it stays in cache), in .bss so that its
+ * address is a constant (untouched, so never resident, when exact). */
+#define TR_FILTER_BITS 16
+#define TR_FILTER_INDEX(h) (((h) >> 40) & ((1u << TR_FILTER_BITS) - 1))
+extern uint8_t tr_filter[1u << TR_FILTER_BITS];
+
+static inline uint64_t tr_hash_ptr(uintptr_t p)
+{
+        return (uint64_t)p * 0x9e3779b97f4a7c15ull;
+}
+
+static inline bool tr_table_maybe(uintptr_t p)
+{
+        if (!g_tr.sample_bytes)
+                return true;
+        return __atomic_load_n(&tr_filter[TR_FILTER_INDEX(tr_hash_ptr(p))], __ATOMIC_RELAXED) != 0;
+}
 
 /* ---- stacks and sites ---------------------------------------------------- */
 
@@ -261,12 +279,19 @@ extern struct tr_ranges *tr_cur_ranges;
 
 int tr_modules_refresh(bool force);
 
-/* pc lies in a code range; *hint remembers the last range hit. */
+/* pc lies in a code range; hint[0..1] remember the last two ranges hit (a
+ * stack mostly alternates between the program and libc). */
 static inline bool tr_ranges_has(const struct tr_ranges *rs, uintptr_t pc, size_t *hint)
 {
         size_t lo = 0, hi = rs->n;
-        if (*hint < rs->n && pc >= rs->r[*hint].lo && pc < rs->r[*hint].hi)
+        if (tr_likely(hint[0] < rs->n && pc >= rs->r[hint[0]].lo && pc < rs->r[hint[0]].hi))
                 return true;
+        if (hint[1] < rs->n && pc >= rs->r[hint[1]].lo && pc < rs->r[hint[1]].hi) {
+                size_t x = hint[0];
+                hint[0] = hint[1];
+                hint[1] = x;
+                return true;
+        }
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
                 if (pc < rs->r[mid].lo)
@@ -274,7 +299,8 @@ static inline bool tr_ranges_has(const struct tr_ranges *rs, uintptr_t pc, size_
                 else if (pc >= rs->r[mid].hi)
                         lo = mid + 1;
                 else {
-                        *hint = mid;
+                        hint[1] = hint[0];
+                        hint[0] = mid;
                         return true;
                 }
         }
