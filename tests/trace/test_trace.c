@@ -14,6 +14,8 @@
  *   ctypes: the site is found by unw_backtrace and its key holds ffi_call.
  *   Sampling at 512 KiB: total bytes within 10 % of the exact run, the leak
  *   site still found with live bytes.
+ *   Rounds ended by ALLOCBENCH_TRACE_ROUND_SIGNAL and _ROUND_MS (through
+ *   the helper thread): counted within bounds that hold on a busy machine.
  *
  * Environment: AB_BUILD (default build) holds libabtrace.so and the
  * programs. A missing allocator library is a skipped test, not a pass.
@@ -354,6 +356,42 @@ static void test_sampling(void **state)
         ab_sites_free(&e);
 }
 
+/* Rounds ended by a signal (the handler only wakes the helper thread) and
+ * by the timer. Counts only: at least one round and no more than asked. */
+static void test_round_signal_and_timer(void **state)
+{
+        static const char *const sig_env[] = {"ALLOCBENCH_TRACE_ROUND_SIGNAL=USR2", NULL};
+        static const char *const timer_env[] = {"ALLOCBENCH_TRACE_ROUND_MS=40",
+                                                "ALLOCBENCH_TRACE_ROUND_SIGNAL=SIGUSR2", NULL};
+        char prog[512];
+        char *argv[] = {prog, "signal", "3", NULL};
+        struct prog_out o;
+        struct ab_sites s;
+        const struct ab_site *x;
+        uint64_t allocs = 0;
+        (void)state;
+        snprintf(prog, sizeof prog, "%s/trace_prog", build);
+        assert_int_equal(run_traced("signal", NULL, sig_env, argv), 0);
+        parse_out("signal", &o);
+        load("signal", o.pid, &s);
+        assert_true(s.nrounds >= 1 && s.nrounds <= 3);
+        x = site_of(&s, "trace_prog", "signal_rounds");
+        for (size_t r = 0; r < s.nrounds; r++)
+                allocs += x->rounds[r].allocs;
+        assert_true(allocs >= 1 && allocs <= 3);
+        assert_int_equal(x->total.allocs, 3);
+        ab_sites_free(&s);
+
+        /* 300 ms of pauses with a 40 ms timer: some rounds, never more
+         * than the time allows plus the signals */
+        assert_int_equal(run_traced("timer", NULL, timer_env, argv), 0);
+        parse_out("timer", &o);
+        load("timer", o.pid, &s);
+        assert_true(s.nrounds >= 1);
+        assert_true(s.nrounds <= 3 + 300 / 40 + 50);
+        ab_sites_free(&s);
+}
+
 static int setup(void **state)
 {
         (void)state;
@@ -376,6 +414,7 @@ int main(void)
                 cmocka_unit_test(test_c_tcmalloc),   cmocka_unit_test(test_c_mimalloc),
                 cmocka_unit_test(test_cxx_jemalloc), cmocka_unit_test(test_cxx_glibc),
                 cmocka_unit_test(test_python_ctypes), cmocka_unit_test(test_sampling),
+                cmocka_unit_test(test_round_signal_and_timer),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -26,9 +26,14 @@
  *   site NAME LIVE_AT_ROUND_END_0 ... LIVE_AT_ROUND_END_19
  *   total_bytes N          (everything this program asked for)
  * Usage: trace_prog [ROUNDS]
+ *        trace_prog signal N   allocates 1000 bytes N times, each followed by
+ *                              SIGUSR2 to itself and a 100 ms pause (for the
+ *                              round-signal and round-timer tests)
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,9 +246,27 @@ static void one_round(int round)
         }
 }
 
+static void *signal_kept[64];
+
+static int signal_rounds(int n)
+{
+        struct timespec pause = {0, 100 * 1000 * 1000};
+        printf("pid %d\n", (int)getpid());
+        fflush(stdout);
+        for (int i = 0; i < n && i < 64; i++) {
+                signal_kept[i] = malloc(1000);
+                raise(SIGUSR2);
+                nanosleep(&pause, NULL);
+        }
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
-        int rounds = argc > 1 ? atoi(argv[1]) : 20;
+        int rounds;
+        if (argc > 2 && strcmp(argv[1], "signal") == 0)
+                return signal_rounds(atoi(argv[2]));
+        rounds = argc > 1 ? atoi(argv[1]) : 20;
         if (rounds < 1 || rounds > ROUNDS_MAX)
                 rounds = 20;
         ab_prng_init(&rng, 42, 0);
