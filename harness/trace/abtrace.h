@@ -23,6 +23,6 @@
 __attribute__((weak, visibility("default"))) void allocbench_trace_round(void);
 __attribute__((weak, visibility("default"))) void allocbench_trace_phase(const char *name);
 __attribute__((weak, visibility("default"))) int allocbench_trace_capture(void *pcs, int max,
-                                                                           int unwind);
+                                                                          int unwind);
 
 #endif

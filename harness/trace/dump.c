@@ -16,7 +16,7 @@
 
 const char *const ab_tdump_field_names[AB_TD_NFIELDS] = {
 #define AB_TD_NAME(N, n) #n,
-        AB_TD_FIELDS(AB_TD_NAME)
+    AB_TD_FIELDS(AB_TD_NAME)
 #undef AB_TD_NAME
 };
 
@@ -27,7 +27,7 @@ struct cur {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct cur *c, const uint8_t *at,
-                                                       const char *fmt, ...)
+                                                      const char *fmt, ...)
 {
         va_list ap;
         int n;
@@ -46,8 +46,7 @@ static int get(struct cur *c, uint64_t *v, const char *what)
 {
         const uint8_t *at = c->p;
         if (ab_td_get_varint(&c->p, c->end, v) < 0)
-                return fail(c, at, "%s: %s", what,
-                            at >= c->end ? "truncated" : "malformed varint");
+                return fail(c, at, "%s: %s", what, at >= c->end ? "truncated" : "malformed varint");
         return 0;
 }
 
@@ -190,8 +189,8 @@ static int parse_phases(struct cur *c, struct ab_tdump *d, uint64_t count, const
 
 /* One record (site gap, mask, values) after prev_site; last[] holds each
  * site's previous values for REPEAT (NULL where REPEAT is not allowed). */
-static int parse_rec(struct cur *c, struct ab_tdump *d, int64_t prev_site, uint64_t (*last)[AB_TD_NFIELDS],
-                     struct ab_tdump_rec *rec)
+static int parse_rec(struct cur *c, struct ab_tdump *d, int64_t prev_site,
+                     uint64_t (*last)[AB_TD_NFIELDS], struct ab_tdump_rec *rec)
 {
         const uint8_t *at = c->p;
         uint64_t gap, mask, site;
@@ -213,8 +212,7 @@ static int parse_rec(struct cur *c, struct ab_tdump *d, int64_t prev_site, uint6
                 return 0;
         }
         if (mask >> AB_TD_NFIELDS)
-                return fail(c, at, "record mask 0x%llx has unknown bits",
-                            (unsigned long long)mask);
+                return fail(c, at, "record mask 0x%llx has unknown bits", (unsigned long long)mask);
         for (int f = 0; f < AB_TD_NFIELDS; f++) {
                 rec->v[f] = 0;
                 if ((mask & (1u << f)) && (r = get(c, &rec->v[f], "record value")))
@@ -304,15 +302,16 @@ static int parse_header(struct cur *c, struct ab_tdump *d, uint32_t *nsec)
         const uint8_t *h = c->base;
         size_t len = (size_t)(c->end - c->base);
         if (len < 8 || memcmp(h, AB_TD_MAGIC, 8) != 0)
-                return fail(c, h, len < 8 ? "truncated before the magic"
-                                          : "bad magic (not an allocbench trace dump)");
+                return fail(c, h,
+                            len < 8 ? "truncated before the magic"
+                                    : "bad magic (not an allocbench trace dump)");
         if (len < AB_TD_HEADER_SIZE)
                 return fail(c, h + len, "header truncated (%zu of %d bytes)", len,
                             AB_TD_HEADER_SIZE);
         d->version = (uint32_t)ab_td_get_le(h + 8, 2);
         if (d->version != AB_TD_VERSION)
-                return fail(c, h + 8, "version %u not supported (this reader reads %d)",
-                            d->version, AB_TD_VERSION);
+                return fail(c, h + 8, "version %u not supported (this reader reads %d)", d->version,
+                            AB_TD_VERSION);
         if (ab_td_get_le(h + 10, 2) != AB_TD_HEADER_SIZE)
                 return fail(c, h + 10, "header size %u, expected %d",
                             (unsigned)ab_td_get_le(h + 10, 2), AB_TD_HEADER_SIZE);
@@ -330,8 +329,7 @@ static int parse_header(struct cur *c, struct ab_tdump *d, uint32_t *nsec)
                 return fail(c, h + 40, "depth %u out of range (at most %d)", d->depth,
                             AB_TD_DEPTH_MAX);
         if (d->file_size != len)
-                return fail(c, h + len,
-                            "file is %zu bytes, header says %llu (%s)", len,
+                return fail(c, h + len, "file is %zu bytes, header says %llu (%s)", len,
                             (unsigned long long)d->file_size,
                             d->file_size > len ? "truncated" : "trailing bytes");
         if (*nsec < 1 || *nsec > 64)
@@ -357,8 +355,8 @@ int ab_tdump_parse(const uint8_t *buf, size_t len, struct ab_tdump *d, char *err
                 uint64_t slen;
                 struct cur s;
                 if ((size_t)(c.end - c.p) < AB_TD_SECTION_HDR)
-                        return fail(&c, c.p, "section header truncated (section %u of %u)",
-                                    i + 1, nsec);
+                        return fail(&c, c.p, "section header truncated (section %u of %u)", i + 1,
+                                    nsec);
                 tag = (uint32_t)ab_td_get_le(c.p, 4);
                 count = (uint32_t)ab_td_get_le(c.p + 4, 4);
                 slen = ab_td_get_le(c.p + 8, 8);
@@ -373,8 +371,9 @@ int ab_tdump_parse(const uint8_t *buf, size_t len, struct ab_tdump *d, char *err
                         if (body != c.end)
                                 return fail(&c, body, "bytes after the END section");
                         if ((seen & 0x36) != 0x36)
-                                return fail(&c, at, "missing section(s): need MODULES, "
-                                                    "STACKS, ROUNDS and TOTALS");
+                                return fail(&c, at,
+                                            "missing section(s): need MODULES, "
+                                            "STACKS, ROUNDS and TOTALS");
                         return 0;
                 }
                 if (tag >= AB_TD_MODULES && tag <= AB_TD_SELF) {

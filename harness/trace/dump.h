@@ -62,7 +62,7 @@ struct ab_tdump {
         struct ab_tdump_stack *stacks; /* index = site id */
         struct ab_tdump_phase *phases;
         struct ab_tdump_round *rounds;
-        struct ab_tdump_rec *totals; /* peak_over holds the peak live bytes */
+        struct ab_tdump_rec *totals;   /* peak_over holds the peak live bytes */
         uint64_t self[AB_TD_SELF_MAX]; /* by AB_TD_SELF_* key; 0 when absent */
 };
 

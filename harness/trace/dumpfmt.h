@@ -106,48 +106,48 @@ enum {
 };
 
 /* The counters of a record, in mask-bit order. */
-#define AB_TD_FIELDS(X)                                                                \
-        X(ALLOCS, allocs)             /* allocations (malloc family, new) */           \
-        X(FREES, frees)               /* frees of blocks the tracer knew */            \
-        X(BYTES_ALLOC, bytes_alloc)   /* bytes requested */                            \
-        X(BYTES_FREED, bytes_freed)   /* bytes of the blocks freed */                  \
-        X(PEAK_OVER, peak_over)       /* see ROUNDS and TOTALS */                      \
-        X(BIG_OPS, big_ops)           /* malloc/calloc/realloc/free of big blocks */   \
-        X(ZC_CALLS, zc_calls)         /* callocs of >= 128 KiB */                      \
-        X(ZC_NS, zc_ns)               /* their wall time, ns */                        \
-        X(ZC_MINFLT, zc_minflt)       /* their minor faults */                         \
-        X(MAP_CALLS, map_calls)       /* mmap, mmap64, mremap */                       \
-        X(MAP_BYTES, map_bytes)       /* bytes mapped (mremap: growth) */              \
-        X(UNMAP_CALLS, unmap_calls)   /* munmap */                                     \
-        X(UNMAP_BYTES, unmap_bytes)   /* bytes unmapped (mremap: shrinkage) */         \
-        X(COMMIT_CALLS, commit_calls) /* mprotect to an accessible protection */       \
+#define AB_TD_FIELDS(X)                                                                            \
+        X(ALLOCS, allocs)             /* allocations (malloc family, new) */                       \
+        X(FREES, frees)               /* frees of blocks the tracer knew */                        \
+        X(BYTES_ALLOC, bytes_alloc)   /* bytes requested */                                        \
+        X(BYTES_FREED, bytes_freed)   /* bytes of the blocks freed */                              \
+        X(PEAK_OVER, peak_over)       /* see ROUNDS and TOTALS */                                  \
+        X(BIG_OPS, big_ops)           /* malloc/calloc/realloc/free of big blocks */               \
+        X(ZC_CALLS, zc_calls)         /* callocs of >= 128 KiB */                                  \
+        X(ZC_NS, zc_ns)               /* their wall time, ns */                                    \
+        X(ZC_MINFLT, zc_minflt)       /* their minor faults */                                     \
+        X(MAP_CALLS, map_calls)       /* mmap, mmap64, mremap */                                   \
+        X(MAP_BYTES, map_bytes)       /* bytes mapped (mremap: growth) */                          \
+        X(UNMAP_CALLS, unmap_calls)   /* munmap */                                                 \
+        X(UNMAP_BYTES, unmap_bytes)   /* bytes unmapped (mremap: shrinkage) */                     \
+        X(COMMIT_CALLS, commit_calls) /* mprotect to an accessible protection */                   \
         X(COMMIT_BYTES, commit_bytes) /* bytes made accessible */
 
 enum {
 #define AB_TD_ENUM(N, n) AB_TD_##N,
         AB_TD_FIELDS(AB_TD_ENUM)
 #undef AB_TD_ENUM
-                AB_TD_NFIELDS
+            AB_TD_NFIELDS
 };
 
 #define AB_TD_REPEAT (1u << 15)
 
 /* Keys of SELF. */
 enum {
-        AB_TD_SELF_MAPPED = 1,         /* bytes the tracer has mapped for itself now */
-        AB_TD_SELF_MAPPED_PEAK = 2,    /* the most it had */
-        AB_TD_SELF_CALLS = 3,          /* allocation and free calls seen */
-        AB_TD_SELF_UNKNOWN_FREES = 4,  /* frees of blocks never seen (exact mode) */
-        AB_TD_SELF_SAMPLED = 5,        /* allocations traced */
-        AB_TD_SELF_FP_STACKS = 6,      /* captures by frame-pointer walk */
-        AB_TD_SELF_UNWIND_STACKS = 7,  /* captures by unw_backtrace */
-        AB_TD_SELF_TRUNCATED = 8,      /* captures cut by the depth limit */
-        AB_TD_SELF_MAP_CALLS = 9,      /* mmap-family calls seen */
-        AB_TD_SELF_ROUNDS_DROPPED = 10,/* round ends past AB_TD_MAX_ROUNDS */
-        AB_TD_SELF_THREADS = 11,       /* threads that allocated */
-        AB_TD_SELF_WRITES = 12,        /* dumps written, this one included */
-        AB_TD_SELF_NOSITE = 13,        /* events counted on site 0 */
-        AB_TD_SELF_MAX = 32            /* keys are below this */
+        AB_TD_SELF_MAPPED = 1,          /* bytes the tracer has mapped for itself now */
+        AB_TD_SELF_MAPPED_PEAK = 2,     /* the most it had */
+        AB_TD_SELF_CALLS = 3,           /* allocation and free calls seen */
+        AB_TD_SELF_UNKNOWN_FREES = 4,   /* frees of blocks never seen (exact mode) */
+        AB_TD_SELF_SAMPLED = 5,         /* allocations traced */
+        AB_TD_SELF_FP_STACKS = 6,       /* captures by frame-pointer walk */
+        AB_TD_SELF_UNWIND_STACKS = 7,   /* captures by unw_backtrace */
+        AB_TD_SELF_TRUNCATED = 8,       /* captures cut by the depth limit */
+        AB_TD_SELF_MAP_CALLS = 9,       /* mmap-family calls seen */
+        AB_TD_SELF_ROUNDS_DROPPED = 10, /* round ends past AB_TD_MAX_ROUNDS */
+        AB_TD_SELF_THREADS = 11,        /* threads that allocated */
+        AB_TD_SELF_WRITES = 12,         /* dumps written, this one included */
+        AB_TD_SELF_NOSITE = 13,         /* events counted on site 0 */
+        AB_TD_SELF_MAX = 32             /* keys are below this */
 };
 
 static inline size_t ab_td_put_varint(uint8_t *p, uint64_t v)

@@ -137,15 +137,16 @@ static bool has_prefix(const char *s, const char *p)
 static bool libc_malloc(const char *n)
 {
         static const char *const names[] = {
-                "malloc", "calloc", "realloc", "free", "reallocarray", "posix_memalign",
-                "aligned_alloc", "memalign", "valloc", "pvalloc", "sysmalloc",
-                "malloc_consolidate", "_mid_memalign", "__posix_memalign"};
+            "malloc",        "calloc",          "realloc",       "free",
+            "reallocarray",  "posix_memalign",  "aligned_alloc", "memalign",
+            "valloc",        "pvalloc",         "sysmalloc",     "malloc_consolidate",
+            "_mid_memalign", "__posix_memalign"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
                 if (strcmp(n, names[i]) == 0)
                         return true;
         return has_prefix(n, "_int_") || has_prefix(n, "tcache") ||
-               (has_prefix(n, "__libc_") && (strstr(n, "alloc") || strstr(n, "free") ||
-                                             strstr(n, "memalign")));
+               (has_prefix(n, "__libc_") &&
+                (strstr(n, "alloc") || strstr(n, "free") || strstr(n, "memalign")));
 }
 
 /* Frames that are the allocator's or the tracer's, not the program's. */
@@ -229,7 +230,7 @@ struct work {
         struct rep {
                 size_t src;
                 uint32_t stack;
-        } *rep;
+        } * rep;
 };
 
 static uint64_t hash_str(const char *s)
@@ -250,7 +251,8 @@ static int find_or_add(struct work *w, const char *key, size_t nrounds)
                 if (!nh)
                         return -ENOMEM;
                 for (size_t k = 0; k < o->nsites; k++) {
-                        for (i = hash_str(o->sites[k].key) & (ncap - 1); nh[i]; i = (i + 1) & (ncap - 1))
+                        for (i = hash_str(o->sites[k].key) & (ncap - 1); nh[i];
+                             i = (i + 1) & (ncap - 1))
                                 ;
                         nh[i] = (int32_t)k + 1;
                 }
@@ -404,7 +406,8 @@ static int resolve_frames(struct ab_sites *out, struct ab_site *site, struct src
                         struct ab_site_frame *fr;
                         char mod[256], fn[1024], bid[2 * AB_TD_BUILDID_MAX + 1] = "";
                         if (n == cap) {
-                                struct ab_site_frame *nf = realloc(site->frames, 2 * cap * sizeof *nf);
+                                struct ab_site_frame *nf =
+                                    realloc(site->frames, 2 * cap * sizeof *nf);
                                 if (!nf)
                                         return -ENOMEM;
                                 site->frames = nf;
@@ -417,12 +420,15 @@ static int resolve_frames(struct ab_sites *out, struct ab_site *site, struct src
                                 hex(s->d.modules[y->module].build_id,
                                     s->d.modules[y->module].build_id_len, bid);
                         fr->addr = st->pcs[f];
-                        fr->function = pool_str(&out->pool, o->raw ? fn : y->function ? y->function : "?");
+                        fr->function = pool_str(&out->pool, o->raw        ? fn
+                                                            : y->function ? y->function
+                                                                          : "?");
                         fr->file = pool_str(&out->pool, y->file);
                         fr->line = y->line;
                         fr->inlined = y->inlined;
                         fr->dropped = dropped(mod, y->name, o);
-                        fr->module = pool_str(&out->pool, y->module >= 0 ? s->d.modules[y->module].path : "");
+                        fr->module = pool_str(&out->pool,
+                                              y->module >= 0 ? s->d.modules[y->module].path : "");
                         fr->build_id = pool_str(&out->pool, bid);
                         if (!fr->function || !fr->module || !fr->build_id)
                                 return -ENOMEM;
@@ -445,7 +451,8 @@ static int round_meta(struct ab_sites *out, struct src *srcs, size_t n)
                                 continue;
                         out->round_end_us[r] = d->rounds[r].end_us;
                         if (d->rounds[r].phase)
-                                out->round_phase[r] = strdup(d->phases[d->rounds[r].phase - 1].name);
+                                out->round_phase[r] =
+                                    strdup(d->phases[d->rounds[r].phase - 1].name);
                         break;
                 }
         return 0;
@@ -482,8 +489,8 @@ static int load(const char *const *paths, size_t n, const struct ab_sites_opts *
                 memcpy(p->self, srcs[i].d.self, sizeof p->self);
                 if (srcs[i].d.nrounds > out->nrounds)
                         out->nrounds = srcs[i].d.nrounds;
-                if (!o.raw && (r = ab_symbols_open(srcs[i].d.modules, srcs[i].d.nmodules,
-                                                   &srcs[i].sym)) < 0)
+                if (!o.raw &&
+                    (r = ab_symbols_open(srcs[i].d.modules, srcs[i].d.nmodules, &srcs[i].sym)) < 0)
                         return r;
         }
         out->sample_bytes = n ? srcs[0].d.sample_bytes : 0;
@@ -510,7 +517,8 @@ static int load(const char *const *paths, size_t n, const struct ab_sites_opts *
                         struct rep rp = *(struct rep *)out->sites[i].frames;
                         out->sites[i].frames = NULL;
                         if (!r)
-                                r = resolve_frames(out, &out->sites[i], &srcs[rp.src], rp.stack, &o);
+                                r = resolve_frames(out, &out->sites[i], &srcs[rp.src], rp.stack,
+                                                   &o);
                 }
         }
         if (r == -ENOMEM)

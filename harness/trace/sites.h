@@ -65,7 +65,7 @@ struct ab_site_frame {
 };
 
 struct ab_site_round {
-        uint64_t allocs, frees;           /* during the round */
+        uint64_t allocs, frees;            /* during the round */
         uint64_t bytes_alloc, bytes_freed; /* during the round */
         int64_t live_bytes, live_blocks;   /* at the round end */
         uint64_t peak_live;                /* the most live bytes within the round */
@@ -73,9 +73,9 @@ struct ab_site_round {
 
 struct ab_site_totals {
         uint64_t allocs, frees, bytes_alloc, bytes_freed;
-        int64_t live_bytes, live_blocks; /* at the end of the process(es) */
-        uint64_t peak_live;              /* highest live bytes (summed over processes) */
-        uint64_t big_ops;                /* malloc/calloc/realloc/free of >= big_bytes */
+        int64_t live_bytes, live_blocks;     /* at the end of the process(es) */
+        uint64_t peak_live;                  /* highest live bytes (summed over processes) */
+        uint64_t big_ops;                    /* malloc/calloc/realloc/free of >= big_bytes */
         uint64_t zc_calls, zc_ns, zc_minflt; /* callocs >= 128 KiB: calls, wall ns, minor faults */
         uint64_t map_calls, map_bytes;       /* mmap, mmap64, mremap (growth) */
         uint64_t unmap_calls, unmap_bytes;   /* munmap (and mremap shrinkage bytes) */
@@ -93,7 +93,7 @@ struct ab_site {
 };
 
 struct ab_sites_proc {
-        char *path; /* the dump file */
+        char *path;                /* the dump file */
         uint32_t pid, ppid, flags; /* flags: AB_TD_F_* */
         size_t nrounds;
         uint64_t self[AB_TD_SELF_MAX]; /* the tracer's own figures, AB_TD_SELF_* */
@@ -102,7 +102,7 @@ struct ab_sites_proc {
 struct ab_sites {
         struct ab_site *sites; /* most bytes allocated first, then by key */
         size_t nsites;
-        size_t nrounds;        /* the most rounds of any process */
+        size_t nrounds;         /* the most rounds of any process */
         uint64_t *round_end_us; /* per round, from the first dump that has it */
         char **round_phase;     /* per round: phase name or NULL */
         struct ab_sites_proc *procs;
@@ -113,11 +113,11 @@ struct ab_sites {
 };
 
 struct ab_sites_opts {
-        unsigned key_frames;    /* frames in the key; 0 = 6 */
-        unsigned inline_frames; /* innermost raw frames expanded into inlines; 0 = 8 */
-        size_t max_sites;       /* keep the N sites of most bytes allocated; 0 = all */
+        unsigned key_frames;             /* frames in the key; 0 = 6 */
+        unsigned inline_frames;          /* innermost raw frames expanded into inlines; 0 = 8 */
+        size_t max_sites;                /* keep the N sites of most bytes allocated; 0 = all */
         const char *const *drop_modules; /* NULL-terminated module name prefixes */
-        bool raw;               /* no symbolisation: frames are module!+0xOFFSET */
+        bool raw;                        /* no symbolisation: frames are module!+0xOFFSET */
 };
 
 /* Loads one dump. 0, or a negative errno with a message in err (a refused

@@ -25,9 +25,9 @@ struct ab_symbols {
 };
 
 static const Dwfl_Callbacks callbacks = {
-        .find_elf = dwfl_build_id_find_elf,
-        .find_debuginfo = dwfl_standard_find_debuginfo,
-        .section_address = dwfl_offline_section_address,
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
 };
 
 static const char *keep(struct ab_symbols *s, char *str)
@@ -141,16 +141,17 @@ static char *demangle(const char *name)
 
 char *ab_symbols_base_name(const char *name, char *dst, size_t cap)
 {
-        static const char *const suffixes[] = {".isra.", ".constprop.", ".part.", ".cold",
-                                               ".lto_priv.", ".llvm.", ".localalias"};
+        static const char *const suffixes[] = {".isra.",     ".constprop.", ".part.",     ".cold",
+                                               ".lto_priv.", ".llvm.",      ".localalias"};
         size_t n = strlen(name), end = n;
         bool again = true;
 
         if (!cap)
                 return dst;
         /* a trailing C++ parameter list (and cv/ref qualifiers after it) */
-        while (end > 0 && name[end - 1] != ')' && (name[end - 1] == ' ' ||
-               (name[end - 1] >= 'a' && name[end - 1] <= 'z') || name[end - 1] == '&'))
+        while (end > 0 && name[end - 1] != ')' &&
+               (name[end - 1] == ' ' || (name[end - 1] >= 'a' && name[end - 1] <= 'z') ||
+                name[end - 1] == '&'))
                 end--;
         if (end > 0 && name[end - 1] == ')') {
                 int depth = 0;
@@ -223,8 +224,8 @@ static void call_site(Dwarf_Die *die, Dwarf_Files *files, const char **file, uin
 /* Inlined subroutines around addr, innermost first, into out[0..]; the
  * frame of the holding function (out[count]) gets the call site of the
  * outermost one. Returns how many inlined entries were written. */
-static int expand_inlines(struct ab_symbols *s, Dwfl_Module *m, GElf_Addr addr,
-                          struct ab_sym *out, int max, const char **file, uint32_t *line)
+static int expand_inlines(struct ab_symbols *s, Dwfl_Module *m, GElf_Addr addr, struct ab_sym *out,
+                          int max, const char **file, uint32_t *line)
 {
         Dwarf_Addr bias;
         Dwarf_Die *cu = dwfl_module_addrdie(m, addr, &bias), *scopes = NULL;

@@ -163,7 +163,8 @@ static void thread_gone(void *arg)
         struct tr_thread *t = arg;
         tr_tls.guard++;
         tr_lock(&g_tr.lock);
-        if (t->ncap && (g_tr.acc_cap >= t->ncap || grow_ctr(&g_tr.acc, &g_tr.acc_cap, t->ncap - 1) == 0))
+        if (t->ncap &&
+            (g_tr.acc_cap >= t->ncap || grow_ctr(&g_tr.acc, &g_tr.acc_cap, t->ncap - 1) == 0))
                 for (uint32_t s = 0; s < t->ncap; s++)
                         fold(&g_tr.acc[s], &t->ctr[s], g_tr.epoch);
         for (int k = 0; k < TR_SELF_N; k++)

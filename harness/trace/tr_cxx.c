@@ -18,26 +18,26 @@
 #include "tr_hook.h"
 
 /* name, kind: n = new, d = delete; arguments after the size or pointer */
-#define CXX_OPS(X)                                                                      \
-        X(_Znwm, NEW)                                                                   \
-        X(_Znam, NEW)                                                                   \
-        X(_ZnwmRKSt9nothrow_t, NEW_NT)                                                  \
-        X(_ZnamRKSt9nothrow_t, NEW_NT)                                                  \
-        X(_ZnwmSt11align_val_t, NEW_AL)                                                 \
-        X(_ZnamSt11align_val_t, NEW_AL)                                                 \
-        X(_ZnwmSt11align_val_tRKSt9nothrow_t, NEW_AL_NT)                                \
-        X(_ZnamSt11align_val_tRKSt9nothrow_t, NEW_AL_NT)                                \
-        X(_ZdlPv, DEL)                                                                  \
-        X(_ZdaPv, DEL)                                                                  \
-        X(_ZdlPvRKSt9nothrow_t, DEL_NT)                                                 \
-        X(_ZdaPvRKSt9nothrow_t, DEL_NT)                                                 \
-        X(_ZdlPvm, DEL_SZ)                                                              \
-        X(_ZdaPvm, DEL_SZ)                                                              \
-        X(_ZdlPvSt11align_val_t, DEL_AL)                                                \
-        X(_ZdaPvSt11align_val_t, DEL_AL)                                                \
-        X(_ZdlPvmSt11align_val_t, DEL_SZ_AL)                                            \
-        X(_ZdaPvmSt11align_val_t, DEL_SZ_AL)                                            \
-        X(_ZdlPvSt11align_val_tRKSt9nothrow_t, DEL_AL_NT)                               \
+#define CXX_OPS(X)                                                                                 \
+        X(_Znwm, NEW)                                                                              \
+        X(_Znam, NEW)                                                                              \
+        X(_ZnwmRKSt9nothrow_t, NEW_NT)                                                             \
+        X(_ZnamRKSt9nothrow_t, NEW_NT)                                                             \
+        X(_ZnwmSt11align_val_t, NEW_AL)                                                            \
+        X(_ZnamSt11align_val_t, NEW_AL)                                                            \
+        X(_ZnwmSt11align_val_tRKSt9nothrow_t, NEW_AL_NT)                                           \
+        X(_ZnamSt11align_val_tRKSt9nothrow_t, NEW_AL_NT)                                           \
+        X(_ZdlPv, DEL)                                                                             \
+        X(_ZdaPv, DEL)                                                                             \
+        X(_ZdlPvRKSt9nothrow_t, DEL_NT)                                                            \
+        X(_ZdaPvRKSt9nothrow_t, DEL_NT)                                                            \
+        X(_ZdlPvm, DEL_SZ)                                                                         \
+        X(_ZdaPvm, DEL_SZ)                                                                         \
+        X(_ZdlPvSt11align_val_t, DEL_AL)                                                           \
+        X(_ZdaPvSt11align_val_t, DEL_AL)                                                           \
+        X(_ZdlPvmSt11align_val_t, DEL_SZ_AL)                                                       \
+        X(_ZdaPvmSt11align_val_t, DEL_SZ_AL)                                                       \
+        X(_ZdlPvSt11align_val_tRKSt9nothrow_t, DEL_AL_NT)                                          \
         X(_ZdaPvSt11align_val_tRKSt9nothrow_t, DEL_AL_NT)
 
 typedef void *(*new_fn)(size_t);
@@ -174,8 +174,7 @@ __attribute__((noinline)) static void del_slow(void *next, int kind, void *p, si
         tr_tls.guard = 0;
 }
 
-static inline void traced_del(void *next, int kind, void *p, size_t n, size_t align,
-                              const void *nt)
+static inline void traced_del(void *next, int kind, void *p, size_t n, size_t align, const void *nt)
 {
         if (tr_fast_pass_free(p)) {
                 call_del(next, kind, p, n, align, nt);
@@ -232,11 +231,11 @@ TR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, const vo
         return traced_new(next__ZnamSt11align_val_tRKSt9nothrow_t, 3, n, al, nt);
 }
 
-#define DELETE(name, kind, params, n, al, nt)                                          \
-        TR_EXPORT void name params;                                                   \
-        TR_EXPORT void name params                                                    \
-        {                                                                             \
-                traced_del(next_##name, kind, p, n, al, nt);                          \
+#define DELETE(name, kind, params, n, al, nt)                                                      \
+        TR_EXPORT void name params;                                                                \
+        TR_EXPORT void name params                                                                 \
+        {                                                                                          \
+                traced_del(next_##name, kind, p, n, al, nt);                                       \
         }
 
 DELETE(_ZdlPv, 0, (void *p), 0, 0, NULL)

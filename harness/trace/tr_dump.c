@@ -45,8 +45,7 @@ static void encode_stacks(struct tr_buf *b)
                 tr_buf_varint(b, depth);
                 tr_buf_varint(b, flags);
                 for (uint32_t i = 0; i < depth; i++)
-                        tr_buf_varint(b, i ? ab_td_zigzag((int64_t)(pcs[i] - pcs[i - 1]))
-                                           : pcs[0]);
+                        tr_buf_varint(b, i ? ab_td_zigzag((int64_t)(pcs[i] - pcs[i - 1])) : pcs[0]);
         }
         section_close(b, at, n);
 }
@@ -56,17 +55,17 @@ static void encode_self(struct tr_buf *b)
         static const struct {
                 int key, idx;
         } map[] = {
-                {AB_TD_SELF_CALLS, TR_SELF_CALLS},
-                {AB_TD_SELF_UNKNOWN_FREES, TR_SELF_UNKNOWN_FREES},
-                {AB_TD_SELF_SAMPLED, TR_SELF_SAMPLED},
-                {AB_TD_SELF_FP_STACKS, TR_SELF_FP_STACKS},
-                {AB_TD_SELF_UNWIND_STACKS, TR_SELF_UNWIND_STACKS},
-                {AB_TD_SELF_TRUNCATED, TR_SELF_TRUNCATED},
-                {AB_TD_SELF_MAP_CALLS, TR_SELF_MAP_CALLS},
-                {AB_TD_SELF_ROUNDS_DROPPED, TR_SELF_ROUNDS_DROPPED},
-                {AB_TD_SELF_THREADS, TR_SELF_THREADS},
-                {AB_TD_SELF_WRITES, TR_SELF_WRITES},
-                {AB_TD_SELF_NOSITE, TR_SELF_NOSITE},
+            {AB_TD_SELF_CALLS, TR_SELF_CALLS},
+            {AB_TD_SELF_UNKNOWN_FREES, TR_SELF_UNKNOWN_FREES},
+            {AB_TD_SELF_SAMPLED, TR_SELF_SAMPLED},
+            {AB_TD_SELF_FP_STACKS, TR_SELF_FP_STACKS},
+            {AB_TD_SELF_UNWIND_STACKS, TR_SELF_UNWIND_STACKS},
+            {AB_TD_SELF_TRUNCATED, TR_SELF_TRUNCATED},
+            {AB_TD_SELF_MAP_CALLS, TR_SELF_MAP_CALLS},
+            {AB_TD_SELF_ROUNDS_DROPPED, TR_SELF_ROUNDS_DROPPED},
+            {AB_TD_SELF_THREADS, TR_SELF_THREADS},
+            {AB_TD_SELF_WRITES, TR_SELF_WRITES},
+            {AB_TD_SELF_NOSITE, TR_SELF_NOSITE},
         };
         size_t at = section_open(b, AB_TD_SELF);
         size_t n = sizeof map / sizeof map[0];

@@ -50,9 +50,15 @@ void tr_cxx_resolve(void);
 
 /* The bootstrap arena serves dlsym's own allocations before the real
  * functions are known; its blocks are never forwarded. */
+#define TR_BOOT_BYTES (256u << 10)
+extern unsigned char tr_boot[TR_BOOT_BYTES];
 void *tr_boot_alloc(size_t n, size_t align);
-bool tr_is_boot(const void *p);
 size_t tr_boot_size(const void *p);
+
+static inline bool tr_is_boot(const void *p)
+{
+        return (uintptr_t)p - (uintptr_t)tr_boot < TR_BOOT_BYTES;
+}
 
 static inline bool tr_skip(void)
 {
@@ -103,7 +109,7 @@ static inline bool tr_fast_pass_alloc(size_t n)
 
 static inline bool tr_fast_pass_free(const void *p)
 {
-        return tr_likely(g_tr.fast) &&
+        return tr_likely(g_tr.fast) && !tr_is_boot(p) &&
                !__atomic_load_n(&tr_filter[TR_FILTER_INDEX(tr_hash_ptr((uintptr_t)p))],
                                 __ATOMIC_RELAXED);
 }

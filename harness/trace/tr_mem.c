@@ -57,8 +57,8 @@ void *tr_map(size_t bytes)
 {
         long r;
         bytes = page_round(bytes);
-        r = syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+        r = syscall(SYS_mmap, NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                    0);
         if (r == -1)
                 return NULL;
         account((int64_t)bytes);

@@ -21,9 +21,8 @@
 
 /* Called by the allocator under test (an unsampled allocation forwarded
  * without the guard): not the program's mapping. */
-#define FROM_ALLOCATOR()                                                               \
-        ((uintptr_t)__builtin_return_address(0) - g_tr.alloc_lo <                     \
-         g_tr.alloc_hi - g_tr.alloc_lo)
+#define FROM_ALLOCATOR()                                                                           \
+        ((uintptr_t)__builtin_return_address(0) - g_tr.alloc_lo < g_tr.alloc_hi - g_tr.alloc_lo)
 
 static void *raw_mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
 {

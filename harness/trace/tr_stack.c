@@ -98,8 +98,7 @@ static inline uint64_t hash_stack(const uint64_t *pcs, int n)
 
 /* The walk hashes as it goes: the multiplications overlap with the loads
  * of the frame chain instead of following them. */
-static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *done,
-                   uint64_t *hash)
+static int fp_walk(uintptr_t fp, uintptr_t top, uint64_t *pcs, int max, bool *done, uint64_t *hash)
 {
         const struct tr_ranges *rs = __atomic_load_n(&tr_cur_ranges, __ATOMIC_ACQUIRE);
         size_t hint[2] = {walk_hint[0], walk_hint[1]};

@@ -24,16 +24,16 @@
  * shared table, always under its lock.
  *
  * With sampling, most frees are of blocks that were never entered. A filter
- * of 2^16 one-byte counters (64 KiB, so it stays in cache) (raised on entry, lowered on removal, stuck
- * once saturated) answers "not here" for them with one load and no lock.
+ * of 2^16 one-byte counters (64 KiB, so it stays in cache) (raised on entry, lowered on removal,
+ * stuck once saturated) answers "not here" for them with one load and no lock.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "tracer.h"
 
-#define INIT_CAP    1024u
-#define TOMB        ((uint64_t)1)
+#define INIT_CAP 1024u
+#define TOMB     ((uint64_t)1)
 
 struct ent {
         uint64_t p;    /* 0 empty, 1 tombstone, else the block */
@@ -45,7 +45,7 @@ struct tr_table {
         bool orphan;         /* no owner: every access locks */
         bool shared;
         struct ent *e;
-        size_t cap, used; /* used: slots not empty (owner's count) */
+        size_t cap, used;  /* used: slots not empty (owner's count) */
         struct ent *spare; /* the previous array, reused by the next rebuild */
         size_t spare_cap;
         struct tr_table *next;
@@ -222,7 +222,6 @@ void tr_table_put(uintptr_t p, uint32_t site, uint64_t size)
                         __atomic_fetch_add(f, 1, __ATOMIC_RELAXED);
         }
 }
-
 
 static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uint64_t h)
 {

@@ -89,8 +89,8 @@ static void print_sites(const struct ab_sites *s, bool frames)
                 }
                 for (size_t f = 0; frames && f < x->nframes; f++) {
                         const struct ab_site_frame *fr = &x->frames[f];
-                        printf("    %c%c 0x%llx %s", fr->dropped ? '-' : ' ', fr->inlined ? 'i' : ' ',
-                               (unsigned long long)fr->addr, fr->function);
+                        printf("    %c%c 0x%llx %s", fr->dropped ? '-' : ' ',
+                               fr->inlined ? 'i' : ' ', (unsigned long long)fr->addr, fr->function);
                         if (fr->file)
                                 printf(" %s:%u", fr->file, fr->line);
                         printf(" [%s]\n", fr->module);

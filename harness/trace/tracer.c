@@ -50,7 +50,8 @@ int tr_state;
 
 /* ---- bootstrap arena ------------------------------------------------------- */
 
-static _Alignas(64) unsigned char boot[256 << 10];
+_Alignas(64) unsigned char tr_boot[TR_BOOT_BYTES];
+#define boot tr_boot
 static size_t boot_used;
 
 void *tr_boot_alloc(size_t n, size_t align)
@@ -65,11 +66,6 @@ void *tr_boot_alloc(size_t n, size_t align)
         p = ((uintptr_t)&boot[at] + 16 + a - 1) & ~(uintptr_t)(a - 1);
         ((size_t *)p)[-1] = n;
         return (void *)p;
-}
-
-bool tr_is_boot(const void *p)
-{
-        return (const unsigned char *)p >= boot && (const unsigned char *)p < boot + sizeof boot;
 }
 
 size_t tr_boot_size(const void *p)
@@ -257,7 +253,8 @@ static double uniform(uint64_t *state)
 void tr_sample_start(struct tr_thread *t)
 {
         if (g_tr.sample_bytes)
-                tr_tls.sample_left = (int64_t)(-log(uniform(&t->rng)) * (double)g_tr.sample_bytes) + 1;
+                tr_tls.sample_left =
+                    (int64_t)(-log(uniform(&t->rng)) * (double)g_tr.sample_bytes) + 1;
 }
 
 bool tr_sample_slow(uint64_t size)
@@ -489,22 +486,22 @@ TR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 }
 
 /* aligned_alloc, memalign, valloc and pvalloc share one shape. */
-#define ALIGNED(name, proto, call, size)                                                \
-        TR_EXPORT void *name proto                                                    \
-        {                                                                             \
-                void *p;                                                              \
-                if (tr_unlikely(!tr_real.name))                                       \
-                        tr_resolve();                                                 \
-                if (!tr_real.name)                                                    \
-                        return tr_boot_alloc(size, 4096);                             \
-                if (tr_skip())                                                        \
-                        return tr_real.name call;                                     \
-                tr_tls.guard = 1;                                                     \
-                p = tr_real.name call;                                                \
-                if (p)                                                                \
-                        tr_on_alloc(FP(), p, size);                                   \
-                tr_tls.guard = 0;                                                     \
-                return p;                                                             \
+#define ALIGNED(name, proto, call, size)                                                           \
+        TR_EXPORT void *name proto                                                                 \
+        {                                                                                          \
+                void *p;                                                                           \
+                if (tr_unlikely(!tr_real.name))                                                    \
+                        tr_resolve();                                                              \
+                if (!tr_real.name)                                                                 \
+                        return tr_boot_alloc(size, 4096);                                          \
+                if (tr_skip())                                                                     \
+                        return tr_real.name call;                                                  \
+                tr_tls.guard = 1;                                                                  \
+                p = tr_real.name call;                                                             \
+                if (p)                                                                             \
+                        tr_on_alloc(FP(), p, size);                                                \
+                tr_tls.guard = 0;                                                                  \
+                return p;                                                                          \
         }
 
 ALIGNED(aligned_alloc, (size_t align, size_t n), (align, n), n)

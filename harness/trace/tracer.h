@@ -29,8 +29,8 @@
 
 #include "dumpfmt.h"
 
-#define TR_EXPORT   __attribute__((visibility("default")))
-#define TR_HIDDEN   __attribute__((visibility("hidden")))
+#define TR_EXPORT      __attribute__((visibility("default")))
+#define TR_HIDDEN      __attribute__((visibility("hidden")))
 #define tr_likely(x)   __builtin_expect(!!(x), 1)
 #define tr_unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -55,8 +55,7 @@ void tr_unlock_wake(struct tr_lock *l);
 static inline void tr_lock(struct tr_lock *l)
 {
         int z = 0;
-        if (!__atomic_compare_exchange_n(&l->v, &z, 1, false, __ATOMIC_ACQUIRE,
-                                         __ATOMIC_RELAXED))
+        if (!__atomic_compare_exchange_n(&l->v, &z, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
                 tr_lock_slow(l);
 }
 
@@ -151,13 +150,12 @@ extern __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec")));
 
 /* ---- global state ------------------------------------------------------------ */
 
-
 struct tr_global {
         /* read on every event: kept together */
         uint64_t epoch;
         uint64_t sample_bytes; /* 0 = exact */
         uint64_t big_bytes;
-        uint64_t force_from; /* sizes traced even when sampling */
+        uint64_t force_from;          /* sizes traced even when sampling */
         uintptr_t alloc_lo, alloc_hi; /* text of the allocator under test */
         uint32_t depth;
         bool on;     /* initialised and tracing */
@@ -207,7 +205,6 @@ static inline void tr_self_add(enum tr_self k, uint64_t n)
                 __atomic_fetch_add(&g_tr.self[k], n, __ATOMIC_RELAXED);
 }
 
-
 uint64_t tr_now_ns(void);
 uint64_t tr_real_ns(void);
 
@@ -231,7 +228,7 @@ void tr_table_reset_child(struct tr_table *keep);
  * for most frees of unsampled blocks without touching a table: 2^16
  * one-byte counters (64 KiB, so it stays in cache), in .bss so that its
  * address is a constant (untouched, so never resident, when exact). */
-#define TR_FILTER_BITS 16
+#define TR_FILTER_BITS     16
 #define TR_FILTER_INDEX(h) (((h) >> 40) & ((1u << TR_FILTER_BITS) - 1))
 extern uint8_t tr_filter[1u << TR_FILTER_BITS];
 

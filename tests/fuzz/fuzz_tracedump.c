@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 volatile uint64_t sum = 0;
                 for (size_t i = 0; i < d.nrounds; i++)
                         for (uint32_t k = 0; k < d.rounds[i].nrecs; k++)
-                                sum += d.rounds[i].recs[k].v[0] + d.stacks[d.rounds[i].recs[k].site].depth;
+                                sum += d.rounds[i].recs[k].v[0] +
+                                       d.stacks[d.rounds[i].recs[k].site].depth;
                 (void)sum;
         }
         ab_tdump_free(&d);

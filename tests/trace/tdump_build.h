@@ -51,12 +51,12 @@ static inline void tb_start(struct tb *b, uint64_t sample_bytes)
         tb_le(b, AB_TD_VERSION, 2);
         tb_le(b, AB_TD_HEADER_SIZE, 2);
         tb_le(b, AB_TD_F_FINAL | (sample_bytes ? AB_TD_F_SAMPLED : 0), 4);
-        tb_le(b, 1234, 4);             /* pid */
-        tb_le(b, 1, 4);                /* ppid */
-        tb_le(b, sample_bytes, 8);     /* sampling */
-        tb_le(b, 128 << 10, 8);        /* big */
-        tb_le(b, 32, 4);               /* depth */
-        tb_le(b, 0, 4);                /* sections, patched */
+        tb_le(b, 1234, 4);         /* pid */
+        tb_le(b, 1, 4);            /* ppid */
+        tb_le(b, sample_bytes, 8); /* sampling */
+        tb_le(b, 128 << 10, 8);    /* big */
+        tb_le(b, 32, 4);           /* depth */
+        tb_le(b, 0, 4);            /* sections, patched */
         tb_le(b, 1700000000000000000ull, 8);
         tb_le(b, 1000000, 8);
         tb_le(b, 0, 8); /* size, patched */
@@ -149,7 +149,7 @@ static inline void tb_simple(struct tb *b, const uint64_t (*stacks)[8], const ui
         tb_varint(b, nstacks);
         for (uint32_t i = 0; i < nstacks; i++)
                 tb_rec(b, i ? 0 : 1, 2, 0, bytes, 0); /* site 1 first, then +1 */
-        tb_varint(b, 200); /* round 1 */
+        tb_varint(b, 200);                            /* round 1 */
         tb_varint(b, 1);
         tb_varint(b, nstacks);
         for (uint32_t i = 0; i < nstacks; i++)

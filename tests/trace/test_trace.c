@@ -99,7 +99,8 @@ static void parse_out(const char *tag, struct prog_out *o)
         memset(o, 0, sizeof *o);
         while (fgets(line, sizeof line, f)) {
                 char *s = line, *end;
-                if (sscanf(line, "pid %d", &o->pid) == 1 || sscanf(line, "child %d", &o->child) == 1 ||
+                if (sscanf(line, "pid %d", &o->pid) == 1 ||
+                    sscanf(line, "child %d", &o->child) == 1 ||
                     sscanf(line, "child_site child_work %lld", &o->child_live) == 1 ||
                     sscanf(line, "total_bytes %llu", &o->total_bytes) == 1)
                         continue;
@@ -169,14 +170,17 @@ static void check_c_prog(const char *tag, const char *lib)
                 x = site_of(&s, "trace_prog", o.name[k]);
                 for (int r = 0; r < 20; r++) {
                         long long left = o.live[k][r] - (r ? o.live[k][r - 1] : 0);
-                        long long tleft = x->rounds[r].live_bytes - (r ? x->rounds[r - 1].live_bytes : 0);
+                        long long tleft =
+                            x->rounds[r].live_bytes - (r ? x->rounds[r - 1].live_bytes : 0);
                         if (x->rounds[r].live_bytes != o.live[k][r] || tleft != left)
-                                fail_msg("%s %s round %d: tracer %lld, program %lld", tag, o.name[k],
-                                         r, (long long)x->rounds[r].live_bytes, o.live[k][r]);
+                                fail_msg("%s %s round %d: tracer %lld, program %lld", tag,
+                                         o.name[k], r, (long long)x->rounds[r].live_bytes,
+                                         o.live[k][r]);
                 }
                 if (strcmp(o.name[k], "cache_put") == 0)
                         for (int r = 1; r < 20; r++)
-                                assert_int_equal(x->rounds[r].live_bytes - x->rounds[r - 1].live_bytes, 0);
+                                assert_int_equal(
+                                    x->rounds[r].live_bytes - x->rounds[r - 1].live_bytes, 0);
         }
         x = site_of(&s, "trace_prog", "timer_new");
         assert_non_null(strstr(x->key, "timer_new<open_conn<one_round<main"));
@@ -238,10 +242,9 @@ static void test_c_mimalloc(void **state)
 
 static void check_cxx(const char *tag, const char *lib)
 {
-        static const char *const fns[] = {"(anonymous namespace)::new_leaky",
-                                          "(anonymous namespace)::new_array",
-                                          "(anonymous namespace)::new_aligned",
-                                          "(anonymous namespace)::new_nothrow"};
+        static const char *const fns[] = {
+            "(anonymous namespace)::new_leaky", "(anonymous namespace)::new_array",
+            "(anonymous namespace)::new_aligned", "(anonymous namespace)::new_nothrow"};
         char prog[512];
         char *argv[] = {prog, NULL};
         struct prog_out o;
@@ -410,11 +413,15 @@ static int teardown(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_c_glibc),      cmocka_unit_test(test_c_jemalloc),
-                cmocka_unit_test(test_c_tcmalloc),   cmocka_unit_test(test_c_mimalloc),
-                cmocka_unit_test(test_cxx_jemalloc), cmocka_unit_test(test_cxx_glibc),
-                cmocka_unit_test(test_python_ctypes), cmocka_unit_test(test_sampling),
-                cmocka_unit_test(test_round_signal_and_timer),
+            cmocka_unit_test(test_c_glibc),
+            cmocka_unit_test(test_c_jemalloc),
+            cmocka_unit_test(test_c_tcmalloc),
+            cmocka_unit_test(test_c_mimalloc),
+            cmocka_unit_test(test_cxx_jemalloc),
+            cmocka_unit_test(test_cxx_glibc),
+            cmocka_unit_test(test_python_ctypes),
+            cmocka_unit_test(test_sampling),
+            cmocka_unit_test(test_round_signal_and_timer),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,9 +22,9 @@
 #include "tdump_build.h"
 
 static const uint64_t stacks3[3][8] = {
-        {0x10100, 0x10200, 0x10300},
-        {0x10400, 0x10200, 0x10300},
-        {0x7f0000000100ull, 0x10500},
+    {0x10100, 0x10200, 0x10300},
+    {0x10400, 0x10200, 0x10300},
+    {0x7f0000000100ull, 0x10500},
 };
 static const uint32_t depths3[3] = {3, 3, 2};
 
@@ -216,8 +216,8 @@ static void test_real_dump(void **state)
         if (access(lib, R_OK) != 0 || access(prog, X_OK) != 0)
                 skip();
         snprintf(out, sizeof out, "/tmp/abtd.%d", (int)getpid());
-        snprintf(cmd, sizeof cmd,
-                 "LD_PRELOAD=%s ALLOCBENCH_TRACE_OUT=%s.%%p %s 3 >%s.txt", lib, out, prog, out);
+        snprintf(cmd, sizeof cmd, "LD_PRELOAD=%s ALLOCBENCH_TRACE_OUT=%s.%%p %s 3 >%s.txt", lib,
+                 out, prog, out);
         assert_int_equal(system(cmd), 0);
         f = fopen(strcat(strcpy(path, out), ".txt"), "r");
         assert_non_null(f);
@@ -248,13 +248,13 @@ static void test_real_dump(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_truncated_everywhere),
-                cmocka_unit_test(test_bad_header),
-                cmocka_unit_test(test_depth_out_of_range),
-                cmocka_unit_test(test_counts_out_of_range),
-                cmocka_unit_test(test_bit_flips),
-                cmocka_unit_test(test_real_dump),
+            cmocka_unit_test(test_fields),
+            cmocka_unit_test(test_truncated_everywhere),
+            cmocka_unit_test(test_bad_header),
+            cmocka_unit_test(test_depth_out_of_range),
+            cmocka_unit_test(test_counts_out_of_range),
+            cmocka_unit_test(test_bit_flips),
+            cmocka_unit_test(test_real_dump),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

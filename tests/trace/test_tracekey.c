@@ -89,9 +89,9 @@ static void load_raw(const uint64_t (*stacks)[8], const uint32_t *depths, uint32
 static void test_merge_same_key(void **state)
 {
         static const uint64_t st[3][8] = {
-                {0x10100, 0x10200, 0x10300, 0x10400, 0x10500, 0x10600, 0x10700},
-                {0x10100, 0x10200, 0x10300, 0x10400, 0x10500, 0x10600, 0x10800},
-                {0x10900, 0x10200, 0x10300},
+            {0x10100, 0x10200, 0x10300, 0x10400, 0x10500, 0x10600, 0x10700},
+            {0x10100, 0x10200, 0x10300, 0x10400, 0x10500, 0x10600, 0x10800},
+            {0x10900, 0x10200, 0x10300},
         };
         static const uint32_t d[3] = {7, 7, 3};
         struct ab_sites s;
@@ -123,8 +123,8 @@ static void test_merge_same_key(void **state)
 static void test_drop_and_collapse(void **state)
 {
         static const uint64_t st[2][8] = {
-                {0x7f0000000100ull, 0x7f0000000200ull, 0x10100, 0x10100, 0x10100, 0x10200},
-                {0x10300, 0x10300, 0x10400},
+            {0x7f0000000100ull, 0x7f0000000200ull, 0x10100, 0x10100, 0x10100, 0x10200},
+            {0x10300, 0x10300, 0x10400},
         };
         static const uint32_t d[2] = {6, 3};
         struct ab_sites s;
@@ -187,11 +187,11 @@ static void test_refused_dump(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_base_names),
-                cmocka_unit_test_setup_teardown(test_merge_same_key, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_drop_and_collapse, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_merge_dumps, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_refused_dump, setup, teardown),
+            cmocka_unit_test(test_base_names),
+            cmocka_unit_test_setup_teardown(test_merge_same_key, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_drop_and_collapse, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_merge_dumps, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_refused_dump, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

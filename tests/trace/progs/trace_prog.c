@@ -56,8 +56,8 @@
 #define FORK_ROUND     10
 
 enum { S_TIMER, S_CACHE, S_GROW, S_ALIGNED, S_ZERO, S_CHURN, S_WORKER, S_MAP, NSITES };
-static const char *const site_names[NSITES] = {"timer_new", "cache_put",    "grow_buf",
-                                               "aligned_keep", "zero_big", "churn",
+static const char *const site_names[NSITES] = {"timer_new",    "cache_put", "grow_buf",
+                                               "aligned_keep", "zero_big",  "churn",
                                                "worker_alloc", "map_region"};
 
 static int64_t live[NSITES];
