@@ -110,7 +110,7 @@ static inline bool tr_fast_pass_alloc(size_t n)
 static inline bool tr_fast_pass_free(const void *p)
 {
         return tr_likely(g_tr.fast) && !tr_is_boot(p) &&
-               !__atomic_load_n(&tr_filter[TR_FILTER_INDEX(tr_hash_ptr((uintptr_t)p))],
+               !__atomic_load_n(&tr_filter[TR_FILTER_INDEX(p)],
                                 __ATOMIC_RELAXED);
 }
 

@@ -67,9 +67,9 @@ static inline size_t slot_of(uint64_t h, size_t cap)
         return (size_t)(h >> 20) & (cap - 1);
 }
 
-static inline uint8_t *filter_of(uint64_t h)
+static inline uint8_t *filter_of(uintptr_t p)
 {
-        return &filter[TR_FILTER_INDEX(h)];
+        return &filter[TR_FILTER_INDEX(p)];
 }
 
 int tr_table_init(void)
@@ -217,20 +217,20 @@ void tr_table_put(uintptr_t p, uint32_t site, uint64_t size)
                 insert(t, p, meta, h);
         }
         if (g_tr.sample_bytes) {
-                uint8_t *f = filter_of(h);
+                uint8_t *f = filter_of(p);
                 if (__atomic_load_n(f, __ATOMIC_RELAXED) != 255)
                         __atomic_fetch_add(f, 1, __ATOMIC_RELAXED);
         }
 }
 
-static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uint64_t h)
+static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uintptr_t p)
 {
         uint64_t meta = t->e[i].meta;
         __atomic_store_n(&t->e[i].p, TOMB, __ATOMIC_RELEASE);
         *site = (uint32_t)(meta >> 40);
         *size = meta & TR_SIZE_MAX;
         if (g_tr.sample_bytes) {
-                uint8_t *f = filter_of(h);
+                uint8_t *f = filter_of(p);
                 if (__atomic_load_n(f, __ATOMIC_RELAXED) != 255)
                         __atomic_fetch_sub(f, 1, __ATOMIC_RELAXED);
         }
@@ -244,7 +244,7 @@ bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size)
         size_t i;
 
         if (tr_likely(!own->shared) && (i = find(own, p, h)) != SIZE_MAX)
-                return take_at(own, i, site, size, h);
+                return take_at(own, i, site, size, p);
         /* Freed by another thread than the one that allocated it (or never
          * seen): look through every other table, each under its lock. */
         for (t = __atomic_load_n(&tables, __ATOMIC_ACQUIRE); t; t = t->next) {
@@ -254,7 +254,7 @@ bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size)
                 tr_lock(&t->lock);
                 i = find(t, p, h);
                 if (i != SIZE_MAX)
-                        hit = take_at(t, i, site, size, h);
+                        hit = take_at(t, i, site, size, p);
                 tr_unlock(&t->lock);
                 if (hit)
                         return true;

@@ -229,7 +229,10 @@ void tr_table_reset_child(struct tr_table *keep);
  * one-byte counters (64 KiB, so it stays in cache), in .bss so that its
  * address is a constant (untouched, so never resident, when exact). */
 #define TR_FILTER_BITS     16
-#define TR_FILTER_INDEX(h) (((h) >> 40) & ((1u << TR_FILTER_BITS) - 1))
+/* Indexed by the address itself (16-byte granules, repeating every MiB): no
+ * multiplication on the free path; blocks are 16-byte aligned, so nearby
+ * blocks get different counters. */
+#define TR_FILTER_INDEX(p) (((uintptr_t)(p) >> 4) & ((1u << TR_FILTER_BITS) - 1))
 extern uint8_t tr_filter[1u << TR_FILTER_BITS];
 
 static inline uint64_t tr_hash_ptr(uintptr_t p)
@@ -241,7 +244,7 @@ static inline bool tr_table_maybe(uintptr_t p)
 {
         if (!g_tr.sample_bytes)
                 return true;
-        return __atomic_load_n(&tr_filter[TR_FILTER_INDEX(tr_hash_ptr(p))], __ATOMIC_RELAXED) != 0;
+        return __atomic_load_n(&tr_filter[TR_FILTER_INDEX(p)], __ATOMIC_RELAXED) != 0;
 }
 
 /* ---- stacks and sites ---------------------------------------------------- */
