@@ -114,3 +114,4 @@ clean:
 
 .PHONY: all check check-one clean bench-harness
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+include harness/trace/trace.mk
