@@ -15,7 +15,7 @@ CFLAGS   ?= -O2 -g
 ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
-CPPFLAGS += -D_GNU_SOURCE -DAB_VERSION='"$(VERSION)"' -DAB_GIT='"$(GIT)"' \
+CPPFLAGS += -Iharness -Iworkloads -D_GNU_SOURCE -DAB_VERSION='"$(VERSION)"' -DAB_GIT='"$(GIT)"' \
             -DAB_MULTIARCH='"$(MULTIARCH)"' -MMD -MP
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 # Workloads call the allocator on purpose: keep the compiler from folding or
@@ -24,14 +24,11 @@ WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-buil
 
 PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
 WL_SRC      := $(wildcard workloads/*.c)
-SHARED_SRC  := harness/parse.c harness/region.c $(PRIM_SRC) $(WL_SRC)
-BENCH_SRC   := harness/main.c harness/run.c harness/opts.c harness/list.c harness/job.c harness/results.c \
-               harness/host.c harness/table.c harness/spawn.c harness/backend.c harness/stats.c \
-               harness/jobfile.c harness/place.c harness/calibrate.c \
-               harness/resfile.c harness/account.c harness/progress.c $(wildcard harness/detect/*.c) \
-               $(wildcard harness/plot.c harness/compare.c harness/history.c harness/dashboard.c \
-                          harness/changepoint.c harness/mwu.c)
-RUNNER_SRC  := harness/runner.c harness/version.c harness/calib.c
+SHARED_SRC  := harness/core/parse.c harness/runner/region.c $(PRIM_SRC) $(WL_SRC)
+BENCH_SRC   := harness/main.c $(wildcard harness/measure/*.c harness/report/*.c harness/doc/*.c \
+                                          harness/detect/*.c) \
+               $(filter-out harness/core/parse.c,$(wildcard harness/core/*.c))
+RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/calib.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/prng.h"
+#include "../harness/core/prng.h"
 #include "../harness/trace/abtrace.h"
 
 #define RECORDS     18

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench.h"
+#include "measure/bench.h"
 
 #ifndef AB_VERSION
 #define AB_VERSION "0.0.0"

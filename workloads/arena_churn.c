@@ -19,8 +19,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "../harness/prng.h"
-#include "../harness/workload.h"
+#include "core/prng.h"
+#include "workload.h"
 
 enum { P_THREADS, P_ROUNDS, P_OPS, P_SIZES, P_SLOTS, P_CROSS, P_TURNOVER, P_STACK };
 enum { OP_ALLOC = 1, OP_FREE = 2, OP_SEND = 3 };

@@ -12,8 +12,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../harness/prng.h"
-#include "../harness/workload.h"
+#include "core/prng.h"
+#include "workload.h"
 
 enum { P_SIZES, P_ITERATIONS, P_WARMUP, P_TOUCH, P_MODE, P_LIVE_MAX, P_BUDGET_MS, P_WARMUP_MAX };
 enum { TOUCH_NONE, TOUCH_FIRST, TOUCH_ALL };

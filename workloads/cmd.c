@@ -4,7 +4,7 @@
  * run.c) and measures it from outside (wall time, wait4 rusage, the RSS/VSZ
  * timeline); ops is 1.
  */
-#include "../harness/workload.h"
+#include "workload.h"
 
 const struct ab_workload ab_wl_cmd = {
         .name = "cmd",

@@ -15,8 +15,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "../harness/prng.h"
-#include "../harness/workload.h"
+#include "core/prng.h"
+#include "workload.h"
 
 enum { P_CONNECTIONS, P_ROUNDS, P_RX, P_TX, P_LEAK_EVERY, P_CONCURRENCY, P_RECORDS, P_SETTLE };
 enum { OP_OPEN = 1, OP_CLOSE, OP_REC_ALLOC, OP_REC_FREE, OP_LEAK };

@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../harness/prng.h"
-#include "../harness/workload.h"
+#include "core/prng.h"
+#include "workload.h"
 
 enum { P_RESERVE, P_COMMIT, P_TOUCH, P_ROUNDS, P_VIA };
 enum { VIA_SYSCALL, VIA_MALLOC };

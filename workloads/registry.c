@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/parse.h"
-#include "../harness/workload.h"
+#include "core/parse.h"
+#include "workload.h"
 
 #define AB_WORKLOAD(id) extern const struct ab_workload ab_wl_##id;
 #include "registry.def"

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 #define ZERO_MIN (128.0 * 1024)
 

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../parse.h"
-#include "detect.h"
+#include "core/parse.h"
+#include "detect/detect.h"
 
 #define AB_DETECTOR_DEF(name) ab_detect_##name,
 static const ab_detector_fn detectors[] = {
-#include "detectors.def"
+#include "detect/detectors.def"
 };
 #undef AB_DETECTOR_DEF
 

@@ -70,7 +70,7 @@ const char *ab_size_str(double bytes, char *buf, size_t len);
 /* A detector's definition: AB_DETECTOR(name) { ... } */
 #define AB_DETECTOR(name) void ab_detect_##name(json_t *doc, json_t *run, json_t *flags)
 #define AB_DETECTOR_DEF(name) AB_DETECTOR(name);
-#include "detectors.def"
+#include "detect/detectors.def"
 #undef AB_DETECTOR_DEF
 
 #endif

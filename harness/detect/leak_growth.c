@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 static size_t series(json_t *rounds, const char *key, double scale, double *y)
 {

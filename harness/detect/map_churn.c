@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 static void hint(json_t *flags, const char *alloc, bool maps)
 {

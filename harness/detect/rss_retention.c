@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 #define MIB (1024.0 * 1024)
 

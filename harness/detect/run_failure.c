@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 AB_DETECTOR(run_failure)
 {

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "detect.h"
+#include "detect/detect.h"
 
 #define JUMP 8.0
 

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "prim.h"
+#include "prim/prim.h"
 
 static inline uint64_t tv_ns(struct timeval tv)
 {

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "../../harness/history.h"
-#include "../../harness/prng.h"
+#include "report/history.h"
+#include "core/prng.h"
 
 #define assert_near(a, b, eps)                                                                     \
         do {                                                                                       \

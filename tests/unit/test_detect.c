@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/detect/detect.h"
+#include "detect/detect.h"
 
 #define KIB 1024.0
 #define MIB (1024.0 * 1024)

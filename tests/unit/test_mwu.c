@@ -32,7 +32,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/mwu.h"
+#include "core/mwu.h"
 
 #define assert_near(a, b, eps)                                                                     \
         do {                                                                                       \

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "../../harness/bench.h"
-#include "../../harness/job.h"
-#include "../../harness/parse.h"
-#include "../../harness/workload.h"
+#include "measure/bench.h"
+#include "measure/job.h"
+#include "core/parse.h"
+#include "workload.h"
 
 extern const struct ab_workload ab_wl_calloc_sweep;
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/prng.h"
+#include "core/prng.h"
 
 
 /* ---- a straightforward transcription of the reference algorithms -------

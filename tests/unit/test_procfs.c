@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/prim/prim.h"
+#include "prim/prim.h"
 
 
 /* Read a fixture into a malloc'd buffer that is NOT NUL-terminated, so a

@@ -21,9 +21,9 @@
 
 #include <cmocka.h>
 
-#include "../../harness/bench.h"
-#include "../../harness/job.h"
-#include "../../harness/workload.h"
+#include "measure/bench.h"
+#include "measure/job.h"
+#include "workload.h"
 
 
 extern const struct ab_workload ab_wl_calloc_sweep;

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "../../harness/stats.h"
+#include "core/stats.h"
 
 
 typedef unsigned __int128 u128;

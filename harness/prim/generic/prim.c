@@ -4,7 +4,7 @@
  * resident set are unknown here; a port (macOS: mach task_info; FreeBSD:
  * kinfo_proc) replaces this file with one that knows more.
  */
-#include "../common.h"
+#include "prim/common.h"
 
 const char *ab_prim_name(void)
 {

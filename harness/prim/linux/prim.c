@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
-#include "../common.h"
+#include "prim/common.h"
 
 const char *ab_prim_name(void)
 {

@@ -42,7 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../../harness/prng.h"
+#include "../../../harness/core/prng.h"
 #include "../../../harness/trace/abtrace.h"
 
 #define ROUNDS_MAX     64

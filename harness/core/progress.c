@@ -1,0 +1,75 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "prim/prim.h"
+#include "core/progress.h"
+
+void ab_progress_init(struct ab_progress *p, bool quiet, bool tty, size_t total)
+{
+        memset(p, 0, sizeof *p);
+        p->tty = !quiet && tty;
+        p->lines = !quiet && !tty;
+        p->total = total;
+        p->start_ns = p->last_line_ns = ab_prim_now_ns();
+}
+
+void ab_progress_fmt_secs(double s, char *buf, size_t len)
+{
+        if (s >= 60)
+                snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+        else if (s >= 10)
+                snprintf(buf, len, "%.0fs", s);
+        else
+                snprintf(buf, len, "%.1fs", s);
+}
+
+/* "12s elapsed, ~30s left" (no estimate before the first point is done). */
+static void times(const struct ab_progress *p, char *buf, size_t len)
+{
+        double el = (double)(ab_prim_now_ns() - p->start_ns) / 1e9;
+        char a[32], b[32];
+        ab_progress_fmt_secs(el, a, sizeof a);
+        if (p->done == 0 || p->done >= p->total) {
+                snprintf(buf, len, "%s elapsed", a);
+                return;
+        }
+        ab_progress_fmt_secs(el / (double)p->done * (double)(p->total - p->done), b, sizeof b);
+        snprintf(buf, len, "%s elapsed, ~%s left", a, b);
+}
+
+void ab_progress_point(struct ab_progress *p, const char *label)
+{
+        snprintf(p->point, sizeof p->point, "%s", label);
+}
+
+void ab_progress_step(struct ab_progress *p, const char *alloc, const char *what)
+{
+        char t[96];
+        if (!p->tty)
+                return;
+        times(p, t, sizeof t);
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s  %s %s  (%s)", p->done + 1, p->total, p->point,
+                alloc, what, t);
+        fflush(stderr);
+}
+
+void ab_progress_point_done(struct ab_progress *p)
+{
+        uint64_t now = ab_prim_now_ns();
+        char t[96];
+        p->done++;
+        if (!p->lines)
+                return;
+        if (p->done < p->total && now - p->last_line_ns < AB_PROGRESS_EVERY_S * 1000000000ull)
+                return;
+        p->last_line_ns = now;
+        times(p, t, sizeof t);
+        fprintf(stderr, "bench: %zu/%zu points done, last %s (%s)\n", p->done, p->total, p->point,
+                t);
+}
+
+void ab_progress_clear(struct ab_progress *p)
+{
+        if (p->tty)
+                fprintf(stderr, "\r\033[K");
+}

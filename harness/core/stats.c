@@ -1,0 +1,78 @@
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/stats.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+double ab_stats_median(double *x, size_t n)
+{
+        if (n == 0)
+                return NAN;
+        qsort(x, n, sizeof *x, cmp_double);
+        return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+}
+
+double ab_stats_quantile(const double *x, size_t n, double q)
+{
+        double pos, f;
+        size_t i;
+        if (n == 0)
+                return NAN;
+        if (q <= 0)
+                return x[0];
+        if (q >= 1)
+                return x[n - 1];
+        pos = q * (double)(n - 1);
+        i = (size_t)pos;
+        f = pos - (double)i;
+        return i + 1 < n ? x[i] + f * (x[i + 1] - x[i]) : x[i];
+}
+
+/* P(X <= k) for X ~ Binomial(n, 1/2), in logs to stay exact for large n. */
+static double binom_cdf_half(size_t n, size_t k)
+{
+        double sum = 0;
+        for (size_t i = 0; i <= k; i++)
+                sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
+                           lgamma((double)(n - i) + 1) - (double)n * log(2.0));
+        return sum;
+}
+
+void ab_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi, double *coverage)
+{
+        /* Largest k with P(X <= k-1) <= 0.025: then [x(k), x(n-k+1)] covers
+         * the median with probability 1 - 2 P(X <= k-1) >= 0.95. */
+        size_t k = 0;
+        while (k + 1 <= n / 2 && binom_cdf_half(n, k) <= 0.025)
+                k++;
+        if (k == 0) {
+                *lo = 1;
+                *hi = n;
+                *coverage = n ? 1 - 2 * binom_cdf_half(n, 0) : 0;
+        } else {
+                *lo = k;
+                *hi = n - k + 1;
+                *coverage = 1 - 2 * binom_cdf_half(n, k - 1);
+        }
+}
+
+int ab_stats_summary(double *x, size_t n, struct ab_summary *s)
+{
+        size_t lo, hi;
+        if (n == 0)
+                return -EINVAL;
+        s->median = ab_stats_median(x, n);
+        s->min = x[0];
+        s->max = x[n - 1];
+        ab_stats_median_ci_ranks(n, &lo, &hi, &s->coverage);
+        s->ci95_lo = x[lo - 1];
+        s->ci95_hi = x[hi - 1];
+        s->exact95 = s->coverage >= 0.95;
+        return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * bench.h - the types the harness's commands share: a resolved job (which
+ * kernel, which parameter values, which points), the options of a run, and
+ * what a run measured. Owned by the parent; nothing here enters a child.
+ */
+#ifndef AB_BENCH_H
+#define AB_BENCH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "measure/account.h"
+#include "measure/backend.h"
+#include "measure/spawn.h"
+#include "core/stats.h"
+#include "workload.h"
+
+#define AB_MAX_PARAMS 64
+
+/* Exit codes of bench (SPEC §1). */
+enum { AB_OK = 0, AB_BAD_INPUT = 1, AB_FLAGGED = 2, AB_REGRESSION = 3, AB_RUN_FAILED = 4 };
+
+#define AB_MAX_REPS 1000  /* --reps and --max-reps */
+#define AB_MAX_ALLOCS 64  /* allocators in one run */
+
+struct ab_job {
+        char name[128];   /* as the user named it: built-in name or job file */
+        const struct ab_workload *w;
+        uint64_t v[AB_MAX_PARAMS]; /* scalar values; AB_AUTO where auto */
+        char *text[AB_MAX_PARAMS]; /* AB_PT_SIZES values as given (malloc'd) */
+        char source[512];          /* job file it came from, "" for a built-in */
+        char help[256];            /* the job file's help line */
+        int sweep;                 /* index of the swept parameter, or -1 */
+        uint64_t *points;          /* values of the swept parameter */
+        size_t npoints;            /* >= 1 */
+};
+
+enum ab_format { AB_FMT_TABLE, AB_FMT_JSON, AB_FMT_CSV };
+
+struct ab_opts {
+        struct ab_alloc *allocs;
+        size_t nallocs;
+        struct ab_job *jobs;
+        size_t njobs;
+        unsigned reps;      /* fixed repetitions (--reps), or the minimum when adaptive */
+        bool adaptive;      /* repetitions until --precision, --max-reps or the budget */
+        double precision;   /* CI95 half-width wanted, relative to the median */
+        unsigned max_reps;
+        double point_budget_s; /* adaptive: wall time per point beyond the minimum */
+        uint64_t seed;
+        const char *out;
+        enum ab_format format;
+        bool quiet;
+        int fail_on; /* severity rank that makes bench exit 2, or -1 */
+        int count;      /* AB_COUNT_NONE, AB_COUNT_HW (--count instructions), AB_COUNT_CALLGRIND */
+        bool syscalls;  /* --syscalls: an strace accounting pass per point */
+        char **env; /* --env KEY=VALUE */
+        size_t nenv;
+        unsigned sample_ms;
+        uint64_t timeout_ns;
+        uint64_t mem_limit;
+        const char *cpus;
+        const char *numa;   /* --numa policy as given, or NULL */
+        char *wrap;         /* --wrap as given, or NULL */
+        char **wrap_argv;   /* its words; [0] resolved through PATH */
+        size_t wrap_argc;
+        char **cmd_argv;    /* after --: the program of the cmd workload */
+        int cmd_argc;
+        int argc; /* the whole command line, for the results file */
+        char **argv;
+};
+
+/* One repetition of one point, as measured. */
+struct ab_rep {
+        uint64_t ops, op_hash;
+        double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
+        int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
+        uint64_t live_peak;
+        double cpu_ns_per_op;             /* user + sys */
+        double first_ns, first_minflt;    /* the cold op; NAN when not timed */
+        uint64_t warmup_ops;
+        uint32_t warmup_end;
+        bool have_halves;
+        double half_ns_per_op[2], half_minflt_per_op[2];
+        struct ab_rec_round *rounds; /* malloc'd copy of the repetition's rounds */
+        size_t nrounds;
+};
+
+struct ab_point_res {
+        uint64_t value; /* of the swept parameter (unused without a sweep) */
+        uint64_t ops;   /* per repetition */
+        uint64_t op_hash; /* of the point's op stream (equal in every repetition) */
+        struct ab_rep *reps;
+        size_t nreps, capreps;
+        bool done;        /* adaptive repetitions: this allocator needs no more */
+        const char *precision_note; /* why the precision was not met, or NULL */
+        /* iterations=auto: how the op count was chosen (method NULL: not auto) */
+        const char *auto_method;
+        double auto_cost_ns, auto_minflt;
+        enum ab_status status;
+        int exit_code, signal;
+        char error[256];
+        double callgrind_per_op;  /* instructions per op from the callgrind pass; NAN if none */
+        bool have_syscalls;       /* from the strace pass */
+        struct ab_syscalls sc;
+        uint64_t sc_ops;          /* ops of the strace pass */
+};
+
+struct ab_run_res {
+        const struct ab_alloc *alloc;
+        const struct ab_job *job;
+        char version[AB_VERSION_LEN]; /* "" when unknown */
+        char library[AB_LIBRARY_LEN];
+        int64_t runner_rss_kib, runner_vsz_kib;
+        uint64_t op_hash;
+        enum ab_status status;
+        struct ab_point_res *points; /* job->npoints */
+        struct ab_sample *timeline;  /* t_ns since the matrix started */
+        size_t ntimeline;
+};
+
+/* One round, summarised over the repetitions (median of each figure). */
+struct ab_round_sum {
+        uint64_t index;
+        double ns, live_bytes;
+        int64_t rss_kib, vsz_kib, pte_kib; /* AB_UNKNOWN when unmeasured */
+};
+
+/* Rounds of a point: out[i] for the round indices every repetition reached.
+ * Returns the count (out is malloc'd, NULL when 0). */
+size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out);
+
+/* results.c */
+json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
+                         json_t *host, json_t *calibration, bool interrupted);
+json_t *ab_job_params_json(const struct ab_job *j);
+json_t *ab_point_params_json(const struct ab_job *j, uint64_t value);
+int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* host.c */
+json_t *ab_host_json(void);
+
+/* table.c */
+void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns);
+void ab_csv_print(FILE *f, json_t *doc);
+void ab_flags_print(FILE *f, json_t *doc);
+
+/* opts.c: 0, an exit code, or -1 after --help */
+int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
+char *ab_default_output(void);
+
+/* jobfile.c: load a job file into j (named `name`). */
+int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err,
+                    size_t errlen);
+
+/* Resolve a program name through PATH (names with a slash are taken as is).
+ * Returns 0 and the path in out, or -ENOENT. */
+int ab_which(const char *name, char *out, size_t len);
+
+/* The directory of the shipped job files: workloads/ next to bench, or one
+ * level up (bench built in build/). Returns 0 or -ENOENT. */
+int ab_jobdir(char *out, size_t len);
+
+/* calibrate.c: the calibration object of SPEC §5, cached per host and
+ * launcher (o may be NULL: no launcher, no placement). With tell, a line on
+ * stderr says when and why it measures rather than reuses. NULL on failure
+ * with a message. */
+json_t *ab_calibration_get(const struct ab_opts *o, bool force, bool tell, char *err,
+                           size_t errlen);
+int ab_cmd_calibrate(int argc, char **argv);
+
+/* plot.c, compare.c, history.c: the commands that read results files */
+int ab_cmd_plot(int argc, char **argv);
+int ab_cmd_compare(int argc, char **argv);
+int ab_cmd_history(int argc, char **argv);
+
+/* account pass tools and their versions, for the results */
+struct ab_tools {
+        char valgrind[64], strace[64];
+};
+
+/* run.c */
+int ab_cmd_run(int argc, char **argv);
+int ab_cmd_list(int argc, char **argv); /* list.c */
+const char *ab_runner_path(void);
+int ab_find_runner(const char *argv0);
+
+/* main.c: the command line as given, for the results file. */
+extern int ab_argc;
+extern char **ab_argv;
+
+#endif

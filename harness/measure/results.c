@@ -1,0 +1,462 @@
+/*
+ * results.c - the results document (SPEC §5, schema allocbench/results/1) and
+ * the atomic file write every output of allocbench goes through.
+ */
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "measure/bench.h"
+#include "core/parse.h"
+#include "prim/prim.h"
+#include "core/stats.h"
+
+#ifndef AB_VERSION
+#define AB_VERSION "0.0.0"
+#endif
+#ifndef AB_GIT
+#define AB_GIT "unknown"
+#endif
+
+int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+        char tmp[4096];
+        int fd, e = 0;
+        size_t off = 0;
+        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                e = errno;
+                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+                return -e;
+        }
+        while (off < len) {
+                ssize_t n = write(fd, data + off, len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        e = n < 0 ? errno : EIO;
+                        break;
+                }
+                off += (size_t)n;
+        }
+        if (!e && fsync(fd) != 0)
+                e = errno;
+        if (close(fd) != 0 && !e)
+                e = errno;
+        if (!e && rename(tmp, path) != 0)
+                e = errno;
+        if (e) {
+                unlink(tmp);
+                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
+                return -e;
+        }
+        return 0;
+}
+
+/* A measured integer, or null when it could not be measured. */
+static json_t *jint(int64_t v)
+{
+        return v == AB_UNKNOWN ? json_null() : json_integer(v);
+}
+
+static const char *enum_text(const struct ab_param *p, uint64_t v, char *buf, size_t len)
+{
+        const char *c = p->choices;
+        for (uint64_t e = 0; e < v && c; e++) {
+                c = strchr(c, '|');
+                if (c)
+                        c++;
+        }
+        snprintf(buf, len, "%.*s", c ? (int)strcspn(c, "|") : 0, c ? c : "");
+        return buf;
+}
+
+static json_t *param_value(const struct ab_param *p, uint64_t v, const char *text)
+{
+        char buf[64];
+        if (p->type == AB_PT_SIZES) {
+                uint64_t vals[AB_SIZES_MAX];
+                size_t n = 0;
+                json_t *a = json_array();
+                if (text && ab_parse_list(text, vals, AB_SIZES_MAX, &n) == 0)
+                        for (size_t i = 0; i < n; i++)
+                                json_array_append_new(a, json_integer((json_int_t)vals[i]));
+                return a;
+        }
+        if (v == AB_AUTO)
+                return json_string("auto");
+        if (p->type == AB_PT_ENUM)
+                return json_string(enum_text(p, v, buf, sizeof buf));
+        return json_integer((json_int_t)v);
+}
+
+json_t *ab_job_params_json(const struct ab_job *j)
+{
+        json_t *o = json_object();
+        for (size_t i = 0; i < j->w->nparams; i++) {
+                const struct ab_param *p = &j->w->params[i];
+                if ((int)i == j->sweep && j->npoints > 1) {
+                        json_t *a = json_array();
+                        for (size_t k = 0; k < j->npoints; k++)
+                                json_array_append_new(a, json_integer((json_int_t)j->points[k]));
+                        json_object_set_new(o, p->name, a);
+                } else {
+                        uint64_t v = (int)i == j->sweep ? j->points[0] : j->v[i];
+                        json_object_set_new(o, p->name, param_value(p, v, j->text[i]));
+                }
+        }
+        return o;
+}
+
+json_t *ab_point_params_json(const struct ab_job *j, uint64_t value)
+{
+        json_t *o = json_object();
+        if (j->sweep >= 0)
+                json_object_set_new(o, j->w->params[j->sweep].point_key,
+                                    json_integer((json_int_t)value));
+        return o;
+}
+
+static double median_of(const struct ab_point_res *p, size_t off, double *tmp)
+{
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = *(const double *)((const char *)&p->reps[i] + off);
+        return ab_stats_median(tmp, p->nreps);
+}
+
+/* Median of a memory figure, null when any repetition could not measure it. */
+static json_t *median_mem(const struct ab_point_res *p, size_t off, double *tmp)
+{
+        for (size_t i = 0; i < p->nreps; i++) {
+                int64_t v = *(const int64_t *)((const char *)&p->reps[i] + off);
+                if (v == AB_UNKNOWN)
+                        return json_null();
+                tmp[i] = (double)v;
+        }
+        return json_integer((json_int_t)ab_stats_median(tmp, p->nreps));
+}
+
+/* The halves of a repetition agree on faults per op: within 10%, or within
+ * one fault per op (a block of thousands of pages that faults once more now
+ * and then is steady; one whose first op faults it all in is not). */
+static bool halves_agree(const struct ab_rep *r)
+{
+        double a = r->half_minflt_per_op[0], b = r->half_minflt_per_op[1];
+        return fabs(a - b) <= fmax(0.1 * fmax(a, b), 1.0);
+}
+
+/* How the repetitions' warm-ups ended: "steady" when every one reached
+ * agreeing faults, else the first other reason. */
+static const char *warmup_end(const struct ab_point_res *p)
+{
+        static const char *const name[] = {"none", "steady", "time cap", "most ops"};
+        uint32_t e = AB_WARMUP_STEADY;
+        for (size_t i = 0; i < p->nreps; i++)
+                if (p->reps[i].warmup_end != AB_WARMUP_STEADY && p->reps[i].warmup_end < 4) {
+                        e = p->reps[i].warmup_end;
+                        break;
+                }
+        return name[e];
+}
+
+/* steady, the halves and the cold op: what the warm-up reached. */
+static void steady_json(json_t *o, const struct ab_point_res *p, double *tmp)
+{
+        size_t nh = 0, nf = 0;
+        bool steady = true;
+        for (size_t i = 0; i < p->nreps; i++) {
+                if (p->reps[i].have_halves) {
+                        nh++;
+                        steady &= halves_agree(&p->reps[i]);
+                }
+                nf += !isnan(p->reps[i].first_ns);
+        }
+        json_object_set_new(o, "steady", nh && nh == p->nreps ? json_boolean(steady) : json_null());
+        if (nh && nh == p->nreps) {
+                json_t *h = json_object(), *ns = json_array(), *fl = json_array();
+                for (int k = 0; k < 2; k++) {
+                        for (size_t i = 0; i < p->nreps; i++)
+                                tmp[i] = p->reps[i].half_ns_per_op[k];
+                        json_array_append_new(ns, json_real(ab_stats_median(tmp, p->nreps)));
+                        for (size_t i = 0; i < p->nreps; i++)
+                                tmp[i] = p->reps[i].half_minflt_per_op[k];
+                        json_array_append_new(fl, json_real(ab_stats_median(tmp, p->nreps)));
+                }
+                json_object_set_new(h, "ns_per_op", ns);
+                json_object_set_new(h, "minflt_per_op", fl);
+                json_object_set_new(o, "halves", h);
+        }
+        if (nf && nf == p->nreps) {
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = p->reps[i].first_ns;
+                json_object_set_new(o, "first_op_ns", json_real(ab_stats_median(tmp, p->nreps)));
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = p->reps[i].first_minflt;
+                json_object_set_new(o, "first_op_minflt",
+                                    json_real(ab_stats_median(tmp, p->nreps)));
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = (double)p->reps[i].warmup_ops;
+                json_object_set_new(o, "warmup_ops", json_real(ab_stats_median(tmp, p->nreps)));
+                json_object_set_new(o, "warmup_end", json_string(warmup_end(p)));
+        } else {
+                json_object_set_new(o, "first_op_ns", json_null());
+                json_object_set_new(o, "first_op_minflt", json_null());
+        }
+}
+
+/* How iterations=auto chose this point's op count. */
+static json_t *auto_json(const struct ab_point_res *p)
+{
+        if (!p->auto_method)
+                return NULL;
+        return json_pack("{s:s,s:o,s:o}", "method", p->auto_method, "op_cost_ns",
+                         isnan(p->auto_cost_ns) ? json_null() : json_real(p->auto_cost_ns),
+                         "minflt_per_op",
+                         isnan(p->auto_minflt) ? json_null() : json_real(p->auto_minflt));
+}
+
+static json_t *summary_json(double *x, size_t n)
+{
+        struct ab_summary s;
+        if (!n || ab_stats_summary(x, n, &s))
+                return json_null();
+        return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s.median, "min", s.min, "max",
+                         s.max, "ci95_lo", s.ci95_lo, "ci95_hi", s.ci95_hi, "ci_coverage",
+                         s.coverage, "halfwidth",
+                         s.median > 0 ? fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
+                                      : 0.0);
+}
+
+static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *run,
+                          const struct ab_point_res *p)
+{
+        json_t *o = json_object(), *samples = json_array(), *ns;
+        double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
+        int64_t peak = AB_UNKNOWN;
+        bool instr_known = p->nreps > 0, peak_known = p->nreps > 0;
+
+        json_object_set_new(o, "params", ab_point_params_json(run->job, p->value));
+        json_object_set_new(o, "status", json_string(ab_status_name(p->status)));
+        if (p->status != AB_ST_OK) {
+                json_object_set_new(o, "exit_code", p->exit_code >= 0 ? json_integer(p->exit_code)
+                                                                      : json_null());
+                json_object_set_new(o, "signal", p->signal ? json_integer(p->signal) : json_null());
+                json_object_set_new(o, "error", json_string(p->error));
+        }
+        json_object_set_new(o, "ops", p->nreps ? json_integer((json_int_t)p->ops) : json_null());
+        json_object_set_new(o, "reps", json_integer((json_int_t)p->nreps));
+        for (size_t i = 0; i < p->nreps; i++) {
+                json_array_append_new(samples, json_real(p->reps[i].ns_per_op));
+                tmp[i] = p->reps[i].ns_per_op;
+                if (p->reps[i].hwm_kib == AB_UNKNOWN)
+                        peak_known = false;
+                if (p->reps[i].hwm_kib > peak)
+                        peak = p->reps[i].hwm_kib;
+                if (p->reps[i].instructions == AB_UNKNOWN)
+                        instr_known = false;
+        }
+        json_object_set_new(o, "samples_ns_per_op", samples);
+        ns = summary_json(tmp, p->nreps);
+        json_object_set_new(o, "ns_per_op", ns);
+        if (p->nreps) {
+                bool met = json_is_object(ns) && p->nreps >= 6 &&
+                           json_real_value(json_object_get(ns, "halfwidth")) <= opt->precision;
+                json_object_set_new(o, "precision_met", json_boolean(met));
+                if (!met)
+                        json_object_set_new(o, "precision_note",
+                                            json_string(p->nreps < 6 ? "fewer than 6 repetitions: "
+                                                                       "no 95% interval"
+                                                        : p->precision_note ? p->precision_note
+                                                                            : "not reached"));
+        } else {
+                json_object_set_new(o, "precision_met", json_null());
+        }
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = p->reps[i].cpu_ns_per_op;
+        json_object_set_new(o, "cpu_ns_per_op", summary_json(tmp, p->nreps));
+        {
+                char hash[20];
+                snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
+                json_object_set_new(o, "op_hash", p->nreps && run->job->w->run ? json_string(hash)
+                                                                                : json_null());
+        }
+        if (auto_json(p))
+                json_object_set_new(o, "iterations_auto", auto_json(p));
+        steady_json(o, p, tmp);
+#define MED(field) (p->nreps ? json_real(median_of(p, offsetof(struct ab_rep, field), tmp)) : json_null())
+#define MEM(field) (p->nreps ? median_mem(p, offsetof(struct ab_rep, field), tmp) : json_null())
+        json_object_set_new(o, "user_ns_per_op", MED(user_ns_per_op));
+        json_object_set_new(o, "sys_ns_per_op", MED(sys_ns_per_op));
+        json_object_set_new(o, "minflt_per_op", MED(minflt_per_op));
+        json_object_set_new(o, "majflt_per_op", MED(majflt_per_op));
+        json_object_set_new(o, "rss_kib", MEM(rss_kib));
+        json_object_set_new(o, "vsz_kib", MEM(vsz_kib));
+        json_object_set_new(o, "pte_kib", MEM(pte_kib));
+        json_object_set_new(o, "peak_rss_kib", jint(peak_known ? peak : AB_UNKNOWN));
+        {
+                uint64_t live = 0;
+                for (size_t i = 0; i < p->nreps; i++)
+                        if (p->reps[i].live_peak > live)
+                                live = p->reps[i].live_peak;
+                json_object_set_new(o, "live_peak_bytes", p->nreps && run->job->w->run
+                                                                  ? json_integer((json_int_t)live)
+                                                                  : json_null());
+        }
+        if (!isnan(p->callgrind_per_op) && p->callgrind_per_op > 0) {
+                json_object_set_new(o, "instructions_per_op", json_real(p->callgrind_per_op));
+        } else if (instr_known) {
+                for (size_t i = 0; i < p->nreps; i++)
+                        tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
+                json_object_set_new(o, "instructions_per_op",
+                                    json_real(ab_stats_median(tmp, p->nreps)));
+        } else {
+                json_object_set_new(o, "instructions_per_op", json_null());
+        }
+        if (p->have_syscalls && p->sc_ops) {
+                json_t *sc = json_object();
+                double ops = (double)p->sc_ops;
+                for (int i = 0; i < AB_SC_N; i++)
+                        json_object_set_new(sc, ab_syscall_names[i], json_real((double)p->sc.n[i] / ops));
+                json_object_set_new(sc, "mapped_bytes", json_real((double)p->sc.mapped_bytes / ops));
+                json_object_set_new(sc, "unmapped_bytes",
+                                    json_real((double)p->sc.unmapped_bytes / ops));
+                json_object_set_new(sc, "advised_bytes", json_real((double)p->sc.advised_bytes / ops));
+                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
+                json_object_set_new(o, "syscalls_per_op", sc);
+                /* the exact counts of the strace pass, over its `ops` ops */
+                sc = json_object();
+                for (int i = 0; i < AB_SC_N; i++)
+                        json_object_set_new(sc, ab_syscall_names[i], json_integer((json_int_t)p->sc.n[i]));
+                json_object_set_new(sc, "mapped_bytes", json_integer((json_int_t)p->sc.mapped_bytes));
+                json_object_set_new(sc, "unmapped_bytes",
+                                    json_integer((json_int_t)p->sc.unmapped_bytes));
+                json_object_set_new(sc, "advised_bytes", json_integer((json_int_t)p->sc.advised_bytes));
+                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
+                json_object_set_new(o, "syscalls", sc);
+        } else {
+                json_object_set_new(o, "syscalls_per_op", json_null());
+        }
+#undef MED
+#undef MEM
+        free(tmp);
+        return o;
+}
+
+static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
+{
+        json_t *o = json_object(), *env = json_object(), *points = json_array();
+        json_t *timeline = json_array();
+        char hash[20];
+
+        json_object_set_new(o, "allocator",
+                            json_pack("{s:s,s:s?,s:s?,s:s?}", "name", run->alloc->name, "library",
+                                      run->library[0] ? run->library : NULL, "requested",
+                                      run->alloc->library[0] ? run->alloc->library : NULL,
+                                      "version", run->version[0] ? run->version : NULL));
+        json_object_set_new(o, "workload",
+                            json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
+                                      run->job->w->name, "params", ab_job_params_json(run->job)));
+        json_object_set_new(o, "wrap", opt->wrap ? json_string(opt->wrap) : json_null());
+        json_object_set_new(o, "placement",
+                            json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
+        if (!run->job->w->run) {
+                json_t *cmd = json_array();
+                for (int i = 0; i < opt->cmd_argc; i++)
+                        json_array_append_new(cmd, json_string(opt->cmd_argv[i]));
+                json_object_set_new(o, "program", cmd);
+        }
+        if (run->job->source[0])
+                json_object_set_new(o, "job_file", json_string(run->job->source));
+        for (size_t i = 0; i < opt->nenv; i++) {
+                const char *e = opt->env[i];
+                size_t k = strcspn(e, "=");
+                char key[256];
+                snprintf(key, sizeof key, "%.*s", (int)k, e);
+                json_object_set_new(env, key, json_string(e + k + 1));
+        }
+        json_object_set_new(o, "env", env);
+        json_object_set_new(o, "seed", json_integer((json_int_t)opt->seed));
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)run->op_hash);
+        json_object_set_new(o, "op_hash", json_string(hash));
+        json_object_set_new(o, "status", json_string(ab_status_name(run->status)));
+        json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
+        json_object_set_new(o, "runner_vsz_kib", jint(run->runner_vsz_kib));
+        for (size_t p = 0; p < run->job->npoints; p++)
+                json_array_append_new(points, point_json(opt, run, &run->points[p]));
+        json_object_set_new(o, "points", points);
+        {
+                json_t *rounds = json_array();
+                for (size_t p = 0; p < run->job->npoints; p++) {
+                        struct ab_round_sum *rs;
+                        size_t n = ab_rounds_summary(&run->points[p], &rs);
+                        for (size_t i = 0; i < n; i++) {
+                                json_t *r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:f}", "index",
+                                                      (json_int_t)rs[i].index, "ns", rs[i].ns,
+                                                      "rss_kib", jint(rs[i].rss_kib), "vsz_kib",
+                                                      jint(rs[i].vsz_kib), "pte_kib",
+                                                      jint(rs[i].pte_kib), "live_bytes",
+                                                      rs[i].live_bytes);
+                                if (run->job->sweep >= 0)
+                                        json_object_set_new(
+                                                r, "params",
+                                                ab_point_params_json(run->job,
+                                                                     run->points[p].value));
+                                json_array_append_new(rounds, r);
+                        }
+                        free(rs);
+                }
+                json_object_set_new(o, "rounds", rounds);
+        }
+        for (size_t i = 0; i < run->ntimeline; i++) {
+                const struct ab_sample *s = &run->timeline[i];
+                json_array_append_new(timeline, json_pack("[f,o,o]", (double)s->t_ns / 1e6,
+                                                          jint(s->rss_kib), jint(s->vsz_kib)));
+        }
+        json_object_set_new(o, "timeline", timeline);
+        return o;
+}
+
+json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
+                         json_t *host, json_t *calibration, bool interrupted)
+{
+        json_t *doc = json_object(), *cmd = json_array(), *arr = json_array();
+        char created[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        for (int i = 0; i < o->argc; i++)
+                json_array_append_new(cmd, json_string(o->argv[i]));
+        json_object_set_new(doc, "schema", json_string("allocbench/results/1"));
+        json_object_set_new(doc, "tool", json_pack("{s:s,s:s,s:s}", "name", "allocbench", "version",
+                                                   AB_VERSION, "git", AB_GIT));
+        json_object_set_new(doc, "created", json_string(created));
+        json_object_set_new(doc, "command", cmd);
+        json_object_set_new(doc, "interrupted", json_boolean(interrupted));
+        json_object_set_new(doc, "host", host);
+        json_object_set_new(doc, "calibration",
+                            calibration ? calibration
+                                        : json_pack("{s:{},s:n,s:n}", "memset_bytes_per_ns",
+                                                    "page_fault_ns", "mmap_ns"));
+        json_object_set_new(doc, "reps", o->adaptive ? json_null() : json_integer(o->reps));
+        json_object_set_new(doc, "repetitions",
+                            json_pack("{s:s,s:f,s:i,s:i,s:f}", "mode",
+                                      o->adaptive ? "adaptive" : "fixed", "precision",
+                                      o->precision, "min", o->adaptive ? (o->reps > 6 ? o->reps : 6)
+                                                                      : o->reps,
+                                      "max", o->adaptive ? o->max_reps : o->reps,
+                                      "point_budget_s", o->point_budget_s));
+        json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
+        for (size_t i = 0; i < nruns; i++)
+                json_array_append_new(arr, run_json(o, &runs[i]));
+        json_object_set_new(doc, "runs", arr);
+        json_object_set_new(doc, "flags", json_array());
+        return doc;
+}

@@ -1,0 +1,357 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "prim/prim.h"
+#include "measure/spawn.h"
+
+extern char **environ;
+
+static int wake_pipe[2] = {-1, -1};
+static volatile sig_atomic_t got_interrupt;
+
+const char *ab_status_name(enum ab_status s)
+{
+        static const char *const n[] = {"ok", "crashed", "timeout", "oom"};
+        return n[s];
+}
+
+/* pipe2 is not everywhere (macOS): set the flags by hand. */
+static int pipe_flags(int fd[2], int fdflags, int flflags)
+{
+        if (pipe(fd) != 0)
+                return -1;
+        for (int i = 0; i < 2; i++) {
+                if (fcntl(fd[i], F_SETFD, fdflags) != 0 ||
+                    (flflags && fcntl(fd[i], F_SETFL, flflags) != 0)) {
+                        close(fd[0]);
+                        close(fd[1]);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+static void on_signal(int sig)
+{
+        int saved = errno;
+        if (sig == SIGINT || sig == SIGTERM)
+                got_interrupt = 1;
+        if (write(wake_pipe[1], "x", 1) < 0) {
+                /* the pipe is full: a wake-up is already pending */
+        }
+        errno = saved;
+}
+
+int ab_spawn_init(void)
+{
+        struct sigaction sa;
+        if (wake_pipe[0] >= 0)
+                return 0;
+        if (pipe_flags(wake_pipe, FD_CLOEXEC, O_NONBLOCK) != 0)
+                return -errno;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+        if (sigaction(SIGCHLD, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
+            sigaction(SIGTERM, &sa, NULL))
+                return -errno;
+        return 0;
+}
+
+bool ab_spawn_interrupted(void)
+{
+        return got_interrupt != 0;
+}
+
+void ab_outcome_free(struct ab_outcome *o)
+{
+        free(o->rounds);
+        free(o->samples);
+        free(o->calib);
+        o->calib = NULL;
+        o->rounds = NULL;
+        o->samples = NULL;
+}
+
+static void take_record(struct ab_outcome *o, const struct ab_rec *r)
+{
+        if (r->magic != AB_REC_MAGIC)
+                return;
+        switch (r->kind) {
+        case AB_REC_INFO:
+                o->info = r->u.info;
+                o->have_info = true;
+                break;
+        case AB_REC_POINT:
+                o->point = r->u.point;
+                o->have_point = true;
+                break;
+        case AB_REC_ERROR:
+                o->error = r->u.error;
+                o->have_error = true;
+                break;
+        case AB_REC_CALIB: {
+                struct ab_rec_calib *n = realloc(o->calib, (o->ncalib + 1) * sizeof *o->calib);
+                if (n) {
+                        o->calib = n;
+                        o->calib[o->ncalib++] = r->u.calib;
+                }
+                break;
+        }
+        case AB_REC_ROUND: {
+                struct ab_rec_round *n =
+                        realloc(o->rounds, (o->nrounds + 1) * sizeof *o->rounds);
+                if (n) {
+                        o->rounds = n;
+                        o->rounds[o->nrounds++] = r->u.round;
+                }
+                break;
+        }
+        }
+}
+
+/* Read what the child has written; returns false at end of file. */
+static bool drain_records(int fd, struct ab_outcome *o, char *buf, size_t *have)
+{
+        for (;;) {
+                ssize_t n = read(fd, buf + *have, sizeof(struct ab_rec) * 8 - *have);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return true; /* EAGAIN: nothing more for now */
+                if (n == 0)
+                        return false;
+                *have += (size_t)n;
+                while (*have >= sizeof(struct ab_rec)) {
+                        struct ab_rec r;
+                        memcpy(&r, buf, sizeof r);
+                        take_record(o, &r);
+                        memmove(buf, buf + sizeof r, *have - sizeof r);
+                        *have -= sizeof r;
+                }
+        }
+}
+
+static void sample(pid_t pid, struct ab_outcome *o, uint64_t now)
+{
+        struct ab_mem m;
+        struct ab_sample *n;
+        if (ab_prim_mem_pid(pid, &m) != 0 || m.vsz_kib == 0)
+                return; /* gone, or a zombie not yet reaped: it has no memory left */
+        n = realloc(o->samples, (o->nsamples + 1) * sizeof *o->samples);
+        if (!n)
+                return;
+        o->samples = n;
+        o->samples[o->nsamples++] = (struct ab_sample){now - o->start_ns, m.rss_kib, m.vsz_kib};
+}
+
+/* Between fork and exec: async-signal-safe calls only. */
+static void child(const struct ab_spawn *s, int rec_w, int err_w)
+{
+        int e;
+        struct sigaction dfl;
+        setpgid(0, 0);
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGCHLD, &dfl, NULL);
+        sigaction(SIGINT, &dfl, NULL);
+        sigaction(SIGTERM, &dfl, NULL);
+        if (s->records) {
+                if (rec_w == AB_RECORD_FD) {
+                        fcntl(rec_w, F_SETFD, 0);
+                } else if (dup2(rec_w, AB_RECORD_FD) < 0) {
+                        goto fail;
+                }
+        }
+        if (s->mem_limit) {
+                struct rlimit rl = {(rlim_t)s->mem_limit, (rlim_t)s->mem_limit};
+                if (setrlimit(RLIMIT_AS, &rl) != 0)
+                        goto fail;
+        }
+        if (s->cpus && ab_prim_bind_cpus(s->cpus) != 0)
+                goto fail;
+        if (s->numa && s->numa->mode != AB_NUMA_NONE) {
+                static const int mode[] = {0, 4, 2, 3}; /* MPOL_LOCAL, MPOL_BIND, MPOL_INTERLEAVE */
+                int r = ab_prim_set_mempolicy(mode[s->numa->mode], s->numa->mask, AB_NUMA_MAXNODE);
+                if (r) {
+                        errno = -r;
+                        goto fail;
+                }
+        }
+        execve(s->argv[0], s->argv, s->envp);
+fail:
+        e = errno;
+        if (write(err_w, &e, sizeof e) < 0)
+                _exit(127);
+        _exit(127);
+}
+
+static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, bool timed_out)
+{
+        o->exit_code = -1;
+        o->signal = 0;
+        if (WIFEXITED(st))
+                o->exit_code = WEXITSTATUS(st);
+        else if (WIFSIGNALED(st))
+                o->signal = WTERMSIG(st);
+        if (timed_out)
+                o->status = AB_ST_TIMEOUT;
+        else if (o->exit_code == 0)
+                o->status = AB_ST_OK;
+        else if (o->exit_code == AB_EXIT_OOM || (o->have_error && o->error.err == ENOMEM))
+                o->status = AB_ST_OOM;
+        else if (s->mem_limit && o->signal && o->nsamples &&
+                 (uint64_t)o->samples[o->nsamples - 1].vsz_kib * 1024 >= s->mem_limit / 10 * 9)
+                o->status = AB_ST_OOM; /* an allocator that aborts when mmap fails */
+        else
+                o->status = AB_ST_CRASHED;
+}
+
+int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
+{
+        int rec[2] = {-1, -1}, err[2] = {-1, -1};
+        char buf[sizeof(struct ab_rec) * 8];
+        size_t have = 0;
+        uint64_t next_sample, deadline = 0;
+        bool timed_out = false, rec_open = s->records;
+        pid_t pid;
+        int st = 0, e = 0, r = 0;
+
+        memset(o, 0, sizeof *o);
+        if ((r = ab_spawn_init()))
+                return r;
+        if (s->records && pipe_flags(rec, FD_CLOEXEC, 0) != 0)
+                return -errno;
+        if (pipe_flags(err, FD_CLOEXEC, 0) != 0) {
+                r = -errno;
+                goto out;
+        }
+        o->start_ns = ab_prim_now_ns();
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (pid == 0)
+                child(s, rec[1], err[1]);
+        setpgid(pid, pid); /* also done by the child: whichever runs first */
+        close(err[1]);
+        err[1] = -1;
+        if (s->records) {
+                close(rec[1]);
+                rec[1] = -1;
+                fcntl(rec[0], F_SETFL, O_NONBLOCK);
+        }
+        if (read(err[0], &e, sizeof e) == (ssize_t)sizeof e) {
+                /* exec failed: reap the child and report why */
+                waitpid(pid, NULL, 0);
+                snprintf(o->exec_error, sizeof o->exec_error, "cannot run %s: %s", s->argv[0],
+                         strerror(e));
+                r = -e;
+                goto out;
+        }
+        next_sample = o->start_ns + (uint64_t)s->sample_ms * 1000000u;
+        if (s->timeout_ns)
+                deadline = o->start_ns + s->timeout_ns;
+
+        for (;;) {
+                struct pollfd pf[2] = {{wake_pipe[0], POLLIN, 0}, {rec[0], POLLIN, 0}};
+                uint64_t now = ab_prim_now_ns(), until = UINT64_MAX;
+                int timeout_ms;
+                char junk[64];
+                pid_t w;
+
+                if (s->sample_ms)
+                        until = next_sample;
+                if (deadline && deadline < until)
+                        until = deadline;
+                timeout_ms = until == UINT64_MAX ? -1
+                             : until <= now     ? 0
+                                                : (int)((until - now + 999999) / 1000000);
+                poll(pf, rec_open ? 2 : 1, timeout_ms);
+                while (read(wake_pipe[0], junk, sizeof junk) > 0)
+                        ;
+                if (rec_open && (pf[1].revents & (POLLIN | POLLHUP)))
+                        rec_open = drain_records(rec[0], o, buf, &have);
+
+                w = wait4(pid, &st, WNOHANG, &o->ru);
+                if (w == pid)
+                        break;
+                now = ab_prim_now_ns();
+                if (s->sample_ms && now >= next_sample) {
+                        sample(pid, o, now);
+                        while (next_sample <= now)
+                                next_sample += (uint64_t)s->sample_ms * 1000000u;
+                }
+                if (!timed_out && deadline && now >= deadline) {
+                        timed_out = true;
+                        kill(-pid, SIGKILL);
+                }
+                if (got_interrupt && !o->interrupted) {
+                        o->interrupted = true;
+                        kill(-pid, SIGKILL);
+                }
+        }
+        o->wall_ns = ab_prim_now_ns() - o->start_ns;
+        if (rec_open)
+                drain_records(rec[0], o, buf, &have);
+        classify(s, o, st, timed_out);
+out:
+        for (int i = 0; i < 2; i++) {
+                if (rec[i] >= 0)
+                        close(rec[i]);
+                if (err[i] >= 0)
+                        close(err[i]);
+        }
+        return r;
+}
+
+char **ab_env_build(const char *preload, char *const *extra, size_t nextra)
+{
+        const char *pv = ab_prim_preload_var();
+        size_t pvlen = strlen(pv), n = 0, k = 0;
+        char **env;
+        for (char **e = environ; *e; e++)
+                n++;
+        env = calloc(n + nextra + 2, sizeof *env);
+        if (!env)
+                return NULL;
+        for (char **e = environ; *e; e++) {
+                bool overridden = strncmp(*e, pv, pvlen) == 0 && (*e)[pvlen] == '=';
+                for (size_t i = 0; i < nextra && !overridden; i++) {
+                        size_t kl = strcspn(extra[i], "=");
+                        overridden = strncmp(*e, extra[i], kl) == 0 && (*e)[kl] == '=';
+                }
+                if (!overridden && !(env[k++] = strdup(*e)))
+                        goto fail;
+        }
+        for (size_t i = 0; i < nextra; i++)
+                if (!(env[k++] = strdup(extra[i])))
+                        goto fail;
+        if (preload && *preload) {
+                if (!(env[k] = malloc(pvlen + strlen(preload) + 2)))
+                        goto fail;
+                sprintf(env[k++], "%s=%s", pv, preload);
+        }
+        return env;
+fail:
+        ab_env_free(env);
+        return NULL;
+}
+
+void ab_env_free(char **envp)
+{
+        if (!envp)
+                return;
+        for (char **e = envp; *e; e++)
+                free(*e);
+        free(envp);
+}
