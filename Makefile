@@ -24,10 +24,11 @@ WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-buil
 
 PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
 WL_SRC      := $(wildcard workloads/*.c)
-SHARED_SRC  := harness/core/parse.c harness/runner/region.c $(PRIM_SRC) $(WL_SRC)
-BENCH_SRC   := harness/main.c $(wildcard harness/measure/*.c harness/report/*.c harness/doc/*.c \
+SHARED_SRC  := harness/core/parse.c harness/core/fmt.c harness/runner/region.c $(PRIM_SRC) $(WL_SRC)
+BENCH_SRC   := harness/main.c $(wildcard harness/measure/*.c harness/report/*.c harness/report/*/*.c \
+                                          harness/doc/*.c \
                                           harness/detect/*.c) \
-               $(filter-out harness/core/parse.c,$(wildcard harness/core/*.c))
+               $(filter-out harness/core/parse.c harness/core/fmt.c,$(wildcard harness/core/*.c))
 RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/calib.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "measure/bench.h"
+#include "report/report.h"
 
 #ifndef AB_VERSION
 #define AB_VERSION "0.0.0"

@@ -167,17 +167,3 @@ int ab_parse_list(const char *s, uint64_t *out, size_t cap, size_t *n)
         }
 }
 
-void ab_fmt_size(uint64_t bytes, char *buf, size_t len)
-{
-        static const char *unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        int u = 0;
-        double v = (double)bytes;
-        while (v >= 1024 && u < 6) {
-                v /= 1024;
-                u++;
-        }
-        if (u == 0 || v == (double)(uint64_t)v)
-                snprintf(buf, len, "%.0f %s", v, unit[u]);
-        else
-                snprintf(buf, len, "%.1f %s", v, unit[u]);
-}

@@ -29,7 +29,5 @@ int ab_parse_u64(const char *s, uint64_t *out); /* plain decimal, no suffix */
 /* Parse a list into out[0..*n). cap is out's capacity (at most AB_LIST_MAX). */
 int ab_parse_list(const char *s, uint64_t *out, size_t cap, size_t *n);
 
-/* Format bytes as a short human size ("4 KiB", "1.5 MiB", "1 GiB"). */
-void ab_fmt_size(uint64_t bytes, char *buf, size_t len);
 
 #endif

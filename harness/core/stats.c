@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/stats.h"
@@ -75,4 +76,24 @@ int ab_stats_summary(double *x, size_t n, struct ab_summary *s)
         s->ci95_hi = x[hi - 1];
         s->exact95 = s->coverage >= 0.95;
         return 0;
+}
+
+double ab_stats_interp_log(const double *x, const double *y, size_t n, double xq)
+{
+        size_t lo = SIZE_MAX, hi = SIZE_MAX;
+        double f;
+        for (size_t i = 0; i < n; i++) {
+                if (x[i] <= xq)
+                        lo = i;
+                if (x[i] >= xq && hi == SIZE_MAX)
+                        hi = i;
+        }
+        if (lo == SIZE_MAX && hi == SIZE_MAX)
+                return -1;
+        if (lo == SIZE_MAX)
+                return y[hi];
+        if (hi == SIZE_MAX || x[hi] == x[lo])
+                return y[lo];
+        f = (log(xq) - log(x[lo])) / (log(x[hi]) - log(x[lo]));
+        return y[lo] + f * (y[hi] - y[lo]);
 }

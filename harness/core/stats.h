@@ -29,6 +29,11 @@ double ab_stats_median(double *x, size_t n);
  * between order statistics; NaN when n is 0. */
 double ab_stats_quantile(const double *sorted, size_t n, double q);
 
+/* y at xq, from points (x[i], y[i]) with x ascending and positive: linear
+ * in log(x) between the nearest x below and above xq, the end value beyond
+ * either end; -1 when n is 0. (Calibrated memset bandwidth by size.) */
+double ab_stats_interp_log(const double *x, const double *y, size_t n, double xq);
+
 /* The 1-based ranks (lo, hi) of the distribution-free 95% CI of the median. */
 void ab_stats_median_ci_ranks(size_t n, size_t *lo, size_t *hi, double *coverage);
 

@@ -37,7 +37,8 @@ static const char *hint_for(const char *alloc)
                "the buffer instead of freeing it, or use malloc where zeroes are not needed";
 }
 
-static void emit(json_t *flags, json_t *run, json_t *ev, double first, double last, bool faults)
+static void emit(json_t *flags, const struct ab_vrun *run, json_t *ev, double first, double last,
+                 bool faults)
 {
         char a[32], b[32], how[128];
         size_t n = json_array_size(json_object_get(ev, "sizes"));
@@ -53,35 +54,37 @@ static void emit(json_t *flags, json_t *run, json_t *ev, double first, double la
                     "calloc of a reused %s%s%s block costs what zeroing it costs%s instead of O(1)",
                     ab_size_str(first, a, sizeof a), n > 1 ? " to " : "",
                     n > 1 ? ab_size_str(last, b, sizeof b) : "", how);
-        ab_flag_hint(flags, "%s", hint_for(ab_alloc_name(run)));
+        ab_flag_hint(flags, "%s", hint_for(run->alloc));
+}
+
+static void append(json_t *ev, const char *key, json_t *v)
+{
+        json_array_append_new(json_object_get(ev, key), v);
 }
 
 AB_DETECTOR(calloc_zeroing)
 {
-        json_t *cal = json_object_get(doc, "calibration"), *p, *ev = NULL;
-        const char *touch = json_string_value(ab_param(run, "touch")) ?: "";
-        double page = ab_num(json_object_get(doc, "host"), "page_size"), first = 0, last = 0;
-        double fault_ns = ab_num(cal, "page_fault_ns");
+        const char *touch = ab_vrun_str(run, "touch") ? ab_vrun_str(run, "touch") : "";
+        const char *mode = ab_vrun_str(run, "mode") ? ab_vrun_str(run, "mode") : "";
+        double page = doc->host.page_size, first = 0, last = 0;
+        double fault_ns = doc->cal.page_fault_ns;
         bool any_faults = false;
-        size_t i;
+        json_t *ev = NULL;
 
-        if (strcmp(ab_kernel(run), "calloc-sweep") != 0 ||
-            strcmp(json_string_value(ab_param(run, "mode")) ?: "", "reuse") != 0 ||
+        if (strcmp(run->kernel, "calloc-sweep") != 0 || strcmp(mode, "reuse") != 0 ||
             strcmp(touch, "all") == 0)
                 return;
         if (!(page > 0))
                 page = 4096;
-        json_array_foreach(json_object_get(run, "points"), i, p)
-        {
-                double size = ab_num(json_object_get(p, "params"), "size");
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
                 const char *which;
-                double ns = ab_num(ab_point_cost(p, &which), "median");
-                double flt = ab_num(p, "minflt_per_op");
+                double size = p->size;
+                double ns = ab_point_cost(p, &which)->median;
+                double flt = p->m[AB_M_MINFLT];
                 double pages = ceil(size / page);
-                double zero_ns = size > 0 ? ab_calib_memset_ns(cal, (uint64_t)size) : -1;
-                bool by_faults = ab_str(p, "status") && strcmp(ab_str(p, "status"), "ok") == 0 &&
-                                 strcmp(touch, "none") == 0 &&
-                                 flt >= 0.5 * pages;
+                double zero_ns = size > 0 ? ab_doc_memset_ns(doc, (uint64_t)size) : -1;
+                bool by_faults = p->ok && strcmp(touch, "none") == 0 && flt >= 0.5 * pages;
                 bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
                                zero_ns >= 4 * fault_ns;
                 if (!(size >= ZERO_MIN) || !(by_faults || by_time) || isnan(ns)) {
@@ -99,15 +102,12 @@ AB_DETECTOR(calloc_zeroing)
                 }
                 last = size;
                 any_faults |= by_faults;
-                json_array_append_new(json_object_get(ev, "sizes"), json_integer((json_int_t)size));
-                json_array_append_new(json_object_get(ev, "ns_per_op"), json_real(ns));
-                json_array_append_new(json_object_get(ev, "memset_ns"),
-                                      zero_ns > 0 ? json_real(zero_ns) : json_null());
-                json_array_append_new(json_object_get(ev, "ratio_to_memset"),
-                                      zero_ns > 0 ? json_real(ns / zero_ns) : json_null());
-                json_array_append_new(json_object_get(ev, "minflt_per_op"),
-                                      isnan(flt) ? json_null() : json_real(flt));
-                json_array_append_new(json_object_get(ev, "pages"), json_integer((json_int_t)pages));
+                append(ev, "sizes", json_integer((json_int_t)size));
+                append(ev, "ns_per_op", json_real(ns));
+                append(ev, "memset_ns", zero_ns > 0 ? json_real(zero_ns) : json_null());
+                append(ev, "ratio_to_memset", zero_ns > 0 ? json_real(ns / zero_ns) : json_null());
+                append(ev, "minflt_per_op", isnan(flt) ? json_null() : json_real(flt));
+                append(ev, "pages", json_integer((json_int_t)pages));
         }
         if (ev)
                 emit(flags, run, ev, first, last, any_faults);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fmt.h"
 #include "core/parse.h"
 #include "detect/detect.h"
 
@@ -17,50 +18,69 @@ static const ab_detector_fn detectors[] = {
 };
 #undef AB_DETECTOR_DEF
 
-int ab_severity_rank(const char *s)
-{
-        if (!s)
-                return -1;
-        return strcmp(s, "high") == 0 ? 2 : strcmp(s, "warn") == 0 ? 1 : strcmp(s, "info") == 0 ? 0 : -1;
-}
+/* Most severe first; the detectors' order within a severity. */
+struct ordered {
+        json_t *flag;
+        int rank;
+        size_t order;
+};
 
 static int by_severity(const void *a, const void *b)
 {
-        json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-        int d = ab_severity_rank(ab_str(y, "severity")) - ab_severity_rank(ab_str(x, "severity"));
-        /* keep the detectors' order within a severity: compare positions */
-        return d ? d : (int)(json_integer_value(json_object_get(x, "_order")) -
-                             json_integer_value(json_object_get(y, "_order")));
+        const struct ordered *x = a, *y = b;
+        if (x->rank != y->rank)
+                return y->rank - x->rank;
+        return (x->order > y->order) - (x->order < y->order);
 }
 
-size_t ab_detect_all(json_t *doc)
+json_t *ab_detect_all(const struct ab_doc *d)
 {
-        json_t *flags = json_array(), *run, **v, *sorted = json_array();
-        size_t i, n;
-        json_array_foreach(json_object_get(doc, "runs"), i, run)
-        {
-                for (size_t d = 0; d < sizeof detectors / sizeof detectors[0]; d++)
-                        detectors[d](doc, run, flags);
-        }
+        json_t *flags = json_array(), *sorted = json_array();
+        struct ordered *v;
+        size_t n;
+        if (!flags || !sorted)
+                goto fail;
+        for (size_t i = 0; i < d->nruns; i++)
+                for (size_t k = 0; k < sizeof detectors / sizeof detectors[0]; k++)
+                        detectors[k](d, &d->runs[i], flags);
         n = json_array_size(flags);
         v = calloc(n ? n : 1, sizeof *v);
-        for (i = 0; i < n; i++) {
-                v[i] = json_array_get(flags, i);
-                json_object_set_new(v[i], "_order", json_integer((json_int_t)i));
+        if (!v)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                v[i].flag = json_array_get(flags, i);
+                v[i].rank = ab_severity_rank(json_string_value(json_object_get(v[i].flag, "severity")));
+                v[i].order = i;
         }
         qsort(v, n, sizeof *v, by_severity);
-        for (i = 0; i < n; i++) {
-                json_object_del(v[i], "_order");
-                json_array_append(sorted, v[i]);
-        }
+        for (size_t i = 0; i < n; i++)
+                json_array_append(sorted, v[i].flag);
         free(v);
         json_decref(flags);
-        json_object_set_new(doc, "flags", sorted);
-        return n;
+        return sorted;
+fail:
+        json_decref(flags);
+        json_decref(sorted);
+        return NULL;
 }
 
-void ab_flag_add(json_t *flags, json_t *run, const char *kind, const char *severity, json_t *where,
-                 json_t *evidence, const char *fmt, ...)
+long ab_detect_json(json_t *doc)
+{
+        struct ab_doc d;
+        char err[256];
+        json_t *flags;
+        if (ab_doc_view(doc, &d, err, sizeof err))
+                return -1;
+        flags = ab_detect_all(&d);
+        ab_doc_free(&d);
+        if (!flags)
+                return -1;
+        json_object_set_new(doc, "flags", flags);
+        return (long)json_array_size(flags);
+}
+
+void ab_flag_add(json_t *flags, const struct ab_vrun *run, const char *kind, const char *severity,
+                 json_t *where, json_t *evidence, const char *fmt, ...)
 {
         char msg[1024];
         va_list ap;
@@ -69,9 +89,8 @@ void ab_flag_add(json_t *flags, json_t *run, const char *kind, const char *sever
         va_end(ap);
         json_array_append_new(
                 flags, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "severity",
-                                 severity, "allocator", ab_alloc_name(run), "workload",
-                                 ab_str(json_object_get(run, "workload"), "name") ?: "?", "where",
-                                 where ? where : json_object(), "evidence",
+                                 severity, "allocator", run->alloc, "workload", run->workload,
+                                 "where", where ? where : json_object(), "evidence",
                                  evidence ? evidence : json_object(), "message", msg, "hint", ""));
 }
 
@@ -141,48 +160,24 @@ int ab_trend_fit(const double *y, size_t n, size_t skip, struct ab_trend *t)
         return 0;
 }
 
-json_t *ab_point_cost(json_t *point, const char **which)
+const struct ab_vsum *ab_point_cost(const struct ab_vpoint *p, const char **which)
 {
-        json_t *c = json_object_get(point, "cpu_ns_per_op");
-        if (json_is_object(c) && ab_num(c, "median") > 0) {
+        if (p->cpu.median > 0) {
                 *which = "cpu_ns_per_op";
-                return c;
+                return &p->cpu;
         }
-        c = json_object_get(point, "ns_per_op");
         *which = "ns_per_op";
-        return json_is_object(c) ? c : NULL;
+        return &p->ns;
+}
+
+json_t *ab_where_point(const struct ab_vpoint *p)
+{
+        return p->params ? json_deep_copy(p->params) : json_object();
 }
 
 json_t *ab_jreal(double v)
 {
         return isnan(v) || isinf(v) ? json_null() : json_real(v);
-}
-
-double ab_num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-const char *ab_str(json_t *o, const char *key)
-{
-        return json_string_value(json_object_get(o, key));
-}
-
-const char *ab_kernel(json_t *run)
-{
-        json_t *w = json_object_get(run, "workload");
-        return ab_str(w, "kernel") ?: ab_str(w, "name") ?: "";
-}
-
-const char *ab_alloc_name(json_t *run)
-{
-        return ab_str(json_object_get(run, "allocator"), "name") ?: "?";
-}
-
-json_t *ab_param(json_t *run, const char *key)
-{
-        return json_object_get(json_object_get(json_object_get(run, "workload"), "params"), key);
 }
 
 const char *ab_size_str(double bytes, char *buf, size_t len)

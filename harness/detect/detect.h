@@ -16,19 +16,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef void (*ab_detector_fn)(json_t *doc, json_t *run, json_t *flags);
+#include "doc/doc.h"
 
-/* Run every detector over every run of doc and set doc["flags"], most severe
- * first. Returns the number of flags. */
-size_t ab_detect_all(json_t *doc);
+/* A detector: reads one run of the document (and its host and calibration)
+ * and appends flags (JSON objects, SPEC §4) to `flags`. */
+typedef void (*ab_detector_fn)(const struct ab_doc *d, const struct ab_vrun *run, json_t *flags);
 
-/* Severity rank: info 0, warn 1, high 2; -1 for anything else. */
-int ab_severity_rank(const char *s);
+/* Every detector over every run of d: a new array of flags, most severe
+ * first (the detectors' order within a severity), or NULL when out of memory. */
+json_t *ab_detect_all(const struct ab_doc *d);
+
+/* The same over a document in memory, setting its "flags" (replacing what
+ * was there). Returns the number of flags, or -1 (out of memory, or not a
+ * results document). */
+long ab_detect_json(json_t *doc);
 
 /* Build and append one flag (SPEC §4 fields). where and evidence are stolen. */
 __attribute__((format(printf, 7, 8))) void
-ab_flag_add(json_t *flags, json_t *run, const char *kind, const char *severity, json_t *where,
-            json_t *evidence, const char *fmt, ...);
+ab_flag_add(json_t *flags, const struct ab_vrun *run, const char *kind, const char *severity,
+            json_t *where, json_t *evidence, const char *fmt, ...);
 /* The hint of the flag just added. */
 __attribute__((format(printf, 2, 3))) void ab_flag_hint(json_t *flags, const char *fmt, ...);
 
@@ -48,27 +54,21 @@ size_t ab_trend_warmup(size_t n);
 /* A JSON number, or null for NaN (json_pack's "f" refuses NaN). */
 json_t *ab_jreal(double v);
 
-/* Accessors that treat a missing or null figure as NAN / -1. */
-double ab_num(json_t *o, const char *key);
-const char *ab_str(json_t *o, const char *key);
-const char *ab_kernel(json_t *run);
-const char *ab_alloc_name(json_t *run);
-json_t *ab_param(json_t *run, const char *key);
-
 /* The cost of a point's op for decisions: its CPU time per op (user + sys:
  * what the process itself spent, which another program's load on the machine
- * does not stretch) where the file has it, else its wall time. Returns the
- * summary object ({median, ci95_lo, ci95_hi, ...}) or NULL, and names it. */
-json_t *ab_point_cost(json_t *point, const char **which);
+ * does not stretch) where the file has it, else its wall time; which names
+ * the figure ("cpu_ns_per_op" or "ns_per_op"). */
+const struct ab_vsum *ab_point_cost(const struct ab_vpoint *p, const char **which);
 
-/* The calibrated cost of zeroing `size` bytes, or -1 (see calibrate.c). */
-double ab_calib_memset_ns(json_t *cal, uint64_t size);
+/* A point's params, copied for a flag's where. */
+json_t *ab_where_point(const struct ab_vpoint *p);
 
 /* "32 MiB", for messages. */
 const char *ab_size_str(double bytes, char *buf, size_t len);
 
 /* A detector's definition: AB_DETECTOR(name) { ... } */
-#define AB_DETECTOR(name) void ab_detect_##name(json_t *doc, json_t *run, json_t *flags)
+#define AB_DETECTOR(name)                                                                          \
+        void ab_detect_##name(const struct ab_doc *doc, const struct ab_vrun *run, json_t *flags)
 #define AB_DETECTOR_DEF(name) AB_DETECTOR(name);
 #include "detect/detectors.def"
 #undef AB_DETECTOR_DEF

@@ -15,36 +15,34 @@
 
 #include "detect/detect.h"
 
-static size_t series(json_t *rounds, const char *key, double scale, double *y)
+enum field { LIVE, RSS };
+
+/* A field of every round (scaled), or 0 when one is unmeasured. */
+static size_t series(const struct ab_vrun *run, enum field f, double scale, double *y)
 {
-        json_t *r;
-        size_t i;
-        json_array_foreach(rounds, i, r)
-        {
-                y[i] = ab_num(r, key) * scale;
+        for (size_t i = 0; i < run->nrounds; i++) {
+                y[i] = (f == LIVE ? run->rounds[i].live_bytes : run->rounds[i].rss_kib) * scale;
                 if (isnan(y[i]))
                         return 0;
         }
-        return json_array_size(rounds);
+        return run->nrounds;
 }
 
 AB_DETECTOR(leak_growth)
 {
-        json_t *rounds = json_object_get(run, "rounds");
-        size_t n = json_array_size(rounds), skip = ab_trend_warmup(n);
-        double *live, *rss, conns = 0;
+        size_t n = run->nrounds, skip = ab_trend_warmup(n);
+        double *live, *rss, conns = ab_vrun_num(run, "connections");
         struct ab_trend tl, tr;
         char a[32], b[32];
         (void)doc;
-        if (n < skip + 4 || json_object_get(json_array_get(rounds, 0), "params"))
+        if (n < skip + 4 || run->rounds_per_point)
                 return;
+        if (isnan(conns) || conns != floor(conns))
+                conns = 0;
         live = calloc(n, sizeof *live);
         rss = calloc(n, sizeof *rss);
-        if (json_is_integer(ab_param(run, "connections")))
-                conns = (double)json_integer_value(ab_param(run, "connections"));
-        if (live && series(rounds, "live_bytes", 1, live) == n &&
-            ab_trend_fit(live, n, skip, &tl) == 0 && tl.significant && tl.slope >= 64 &&
-            (conns == 0 || tl.slope / conns >= 0.25)) {
+        if (live && series(run, LIVE, 1, live) == n && ab_trend_fit(live, n, skip, &tl) == 0 &&
+            tl.significant && tl.slope >= 64 && (conns == 0 || tl.slope / conns >= 0.25)) {
                 ab_flag_add(flags, run, "leak-growth", "high",
                             json_pack("{s:I}", "round", (json_int_t)(n - 1)),
                             json_pack("{s:f,s:f,s:f,s:I,s:I,s:f,s:f}", "live_bytes_per_round",
@@ -62,27 +60,25 @@ AB_DETECTOR(leak_growth)
                                     "allocation sites that hold the growth (heaptrack, valgrind "
                                     "--tool=massif, or the allocator's profiler) and the object "
                                     "that should have released them at close");
-        } else if (rss && series(rounds, "rss_kib", 1024, rss) == n &&
+        } else if (rss && series(run, RSS, 1024, rss) == n &&
                    ab_trend_fit(rss, n, skip, &tr) == 0 && tr.significant &&
                    tr.slope >= 256 * 1024 && rss[n - 1] - rss[skip] >= 1024 * 1024) {
-                const char *wrap = ab_str(run, "wrap");
                 ab_flag_add(flags, run, "leak-growth", "warn",
                             json_pack("{s:I}", "round", (json_int_t)(n - 1)),
                             json_pack("{s:f,s:f,s:f,s:o,s:I,s:f}", "rss_kib_per_round",
                                       tr.slope / 1024, "rss_kib_first", rss[skip] / 1024,
                                       "rss_kib_last", rss[n - 1] / 1024, "live_bytes_last",
-                                      ab_jreal(ab_num(json_array_get(rounds, n - 1), "live_bytes")),
-                                      "warmup_rounds", (json_int_t)skip,
-                                      "t", isinf(tr.t) ? 1e9 : tr.t),
+                                      ab_jreal(run->rounds[n - 1].live_bytes), "warmup_rounds",
+                                      (json_int_t)skip, "t", isinf(tr.t) ? 1e9 : tr.t),
                             "resident memory after each round grows by %s a round while the "
                             "workload holds no more",
                             ab_size_str(tr.slope, a, sizeof a));
-                if (wrap)
+                if (run->wrap)
                         ab_flag_hint(flags, "the process under %s holds more after every round "
                                             "although the workload does not: compare with the "
                                             "native run to tell the launcher's memory from the "
                                             "allocator's",
-                                     wrap);
+                                     run->wrap);
                 else
                         ab_flag_hint(flags, "memory is lost or cached without bound inside the "
                                             "allocator (fragmentation, per-thread caches, or "

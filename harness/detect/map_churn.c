@@ -34,7 +34,7 @@ struct group {
         double max_map, max_adv;
 };
 
-static void emit(json_t *flags, json_t *run, struct group *g)
+static void emit(json_t *flags, const struct ab_vrun *run, struct group *g)
 {
         if (!g->ev)
                 return;
@@ -43,24 +43,34 @@ static void emit(json_t *flags, json_t *run, struct group *g)
                     "calls per op (%zu point%s)",
                     g->max_map, g->max_adv, json_array_size(json_object_get(g->ev, "points")),
                     json_array_size(json_object_get(g->ev, "points")) > 1 ? "s" : "");
-        hint(flags, ab_alloc_name(run), g->maps);
+        hint(flags, run->alloc, g->maps);
         g->where = g->ev = NULL;
+}
+
+/* The point's syscalls_per_op, as the results file has it. */
+static json_t *per_op(const struct ab_vpoint *p)
+{
+        json_t *o = json_object();
+        for (int i = 0; i < AB_SC_N; i++)
+                json_object_set_new(o, ab_syscall_names[i], ab_jreal(p->sc_per_op[i]));
+        json_object_set_new(o, "mapped_bytes", ab_jreal(p->sc_mapped_per_op));
+        json_object_set_new(o, "unmapped_bytes", ab_jreal(p->sc_unmapped_per_op));
+        json_object_set_new(o, "advised_bytes", ab_jreal(p->sc_advised_per_op));
+        json_object_set_new(o, "ops", isnan(p->sc_ops) ? json_null() : json_integer((json_int_t)p->sc_ops));
+        return o;
 }
 
 AB_DETECTOR(map_churn)
 {
-        json_t *p, *cal = json_object_get(doc, "calibration");
         struct group g = {0};
-        size_t i;
-        json_array_foreach(json_object_get(run, "points"), i, p)
-        {
-                json_t *sc = json_object_get(p, "syscalls_per_op");
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
                 double map = NAN, adv = NAN;
                 bool maps;
-                if (json_is_object(sc)) {
-                        map = ab_num(sc, "mmap") + ab_num(sc, "munmap") + ab_num(sc, "mremap") +
-                              ab_num(sc, "brk");
-                        adv = ab_num(sc, "madvise");
+                if (p->have_sc) {
+                        map = p->sc_per_op[AB_SC_MMAP] + p->sc_per_op[AB_SC_MUNMAP] +
+                              p->sc_per_op[AB_SC_MREMAP] + p->sc_per_op[AB_SC_BRK];
+                        adv = p->sc_per_op[AB_SC_MADVISE];
                 }
                 if (isnan(map) || isnan(adv) || (map < 1 && adv < 1)) {
                         emit(flags, run, &g);
@@ -70,14 +80,14 @@ AB_DETECTOR(map_churn)
                 if (g.ev && g.maps != maps)
                         emit(flags, run, &g);
                 if (!g.ev) {
-                        g.where = json_deep_copy(json_object_get(p, "params"));
+                        g.where = ab_where_point(p);
                         g.ev = json_pack("{s:[],s:[],s:o}", "points", "syscalls_per_op", "mmap_ns",
-                                         ab_jreal(ab_num(cal, "mmap_ns")));
+                                         ab_jreal(doc->cal.mmap_ns));
                         g.maps = maps;
                         g.max_map = g.max_adv = 0;
                 }
-                json_array_append(json_object_get(g.ev, "points"), json_object_get(p, "params"));
-                json_array_append(json_object_get(g.ev, "syscalls_per_op"), sc);
+                json_array_append_new(json_object_get(g.ev, "points"), ab_where_point(p));
+                json_array_append_new(json_object_get(g.ev, "syscalls_per_op"), per_op(p));
                 g.max_map = fmax(g.max_map, map);
                 g.max_adv = fmax(g.max_adv, adv);
         }

@@ -39,7 +39,7 @@ struct group {
         size_t n;
 };
 
-static void emit(json_t *flags, json_t *run, struct group *g)
+static void emit(json_t *flags, const struct ab_vrun *run, struct group *g)
 {
         char a[32], b[32], c[32];
         if (!g->ev)
@@ -50,44 +50,40 @@ static void emit(json_t *flags, json_t *run, struct group *g)
                     "start; %zu point%s, the last holding at most %s)",
                     ab_size_str(g->max_kept, a, sizeof a), ab_size_str(g->base, b, sizeof b), g->n,
                     g->n > 1 ? "s" : "", ab_size_str(g->last_peak, c, sizeof c));
-        ab_flag_hint(flags, "%s", hint_for(ab_alloc_name(run)));
+        ab_flag_hint(flags, "%s", hint_for(run->alloc));
         g->where = g->ev = NULL;
 }
 
 AB_DETECTOR(rss_retention)
 {
-        double base = ab_num(run, "runner_rss_kib") * 1024;
-        json_t *rounds = json_object_get(run, "rounds"), *p;
+        double base = run->runner_rss_kib * 1024;
         struct group g = {0};
         double still = 0;
-        size_t i;
         (void)doc;
-        if (isnan(base) || json_object_get(run, "program"))
+        if (isnan(base) || run->program)
                 return; /* cmd: what the program holds at the end is unknown */
-        if (json_array_size(rounds))
-                still = ab_num(json_array_get(rounds, json_array_size(rounds) - 1), "live_bytes");
+        if (run->nrounds)
+                still = run->rounds[run->nrounds - 1].live_bytes;
         if (isnan(still))
                 still = 0;
         g.base = base;
-        json_array_foreach(json_object_get(run, "points"), i, p)
-        {
-                double rss = ab_num(p, "rss_kib") * 1024, peak = ab_num(p, "live_peak_bytes");
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
+                double rss = p->m[AB_M_RSS] * 1024, peak = p->m[AB_M_LIVE];
                 double kept = rss - base - still;
-                if (isnan(rss) || isnan(peak) || !ab_str(p, "status") ||
-                    strcmp(ab_str(p, "status"), "ok") != 0 ||
-                    !(kept >= 32 * MIB && kept >= 0.5 * peak)) {
+                if (isnan(rss) || isnan(peak) || !p->ok || !(kept >= 32 * MIB && kept >= 0.5 * peak)) {
                         emit(flags, run, &g);
                         continue;
                 }
                 if (!g.ev) {
-                        g.where = json_deep_copy(json_object_get(p, "params"));
+                        g.where = ab_where_point(p);
                         g.ev = json_pack("{s:f,s:f,s:[],s:[],s:[],s:[]}", "runner_rss_kib",
                                          base / 1024, "live_bytes_at_end", still, "points",
                                          "rss_kib", "live_peak_bytes", "retained_kib");
                         g.max_kept = 0;
                         g.n = 0;
                 }
-                json_array_append(json_object_get(g.ev, "points"), json_object_get(p, "params"));
+                json_array_append_new(json_object_get(g.ev, "points"), ab_where_point(p));
                 json_array_append_new(json_object_get(g.ev, "rss_kib"), json_real(rss / 1024));
                 json_array_append_new(json_object_get(g.ev, "live_peak_bytes"), json_real(peak));
                 json_array_append_new(json_object_get(g.ev, "retained_kib"), json_real(kept / 1024));

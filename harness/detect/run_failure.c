@@ -2,27 +2,29 @@
  * run-failure: a repetition crashed, timed out or ran out of memory. The
  * evidence is what the process did; the hint says where to look next.
  */
+#include <math.h>
 #include <string.h>
 
 #include "detect/detect.h"
 
+static json_t *number_or_null(double v)
+{
+        return isnan(v) ? json_null() : json_integer((json_int_t)v);
+}
+
 AB_DETECTOR(run_failure)
 {
-        json_t *p;
-        size_t i;
         (void)doc;
-        json_array_foreach(json_object_get(run, "points"), i, p)
-        {
-                const char *st = ab_str(p, "status");
-                const char *err = ab_str(p, "error") ?: "";
-                if (!st || strcmp(st, "ok") == 0)
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
+                const char *st = p->status, *err = p->error ? p->error : "";
+                if (p->ok)
                         continue;
-                ab_flag_add(flags, run, "run-failure", "high",
-                            json_deep_copy(json_object_get(p, "params")),
-                            json_pack("{s:s,s:O,s:O,s:s,s:O}", "status", st, "exit_code",
-                                      json_object_get(p, "exit_code") ?: json_null(), "signal",
-                                      json_object_get(p, "signal") ?: json_null(), "error", err,
-                                      "reps_completed", json_object_get(p, "reps") ?: json_null()),
+                ab_flag_add(flags, run, "run-failure", "high", ab_where_point(p),
+                            json_pack("{s:s,s:o,s:o,s:s,s:o}", "status", st, "exit_code",
+                                      number_or_null(p->exit_code), "signal",
+                                      number_or_null(p->signal), "error", err, "reps_completed",
+                                      number_or_null(p->reps)),
                             "the workload process %s: %s",
                             strcmp(st, "oom") == 0       ? "ran out of memory"
                             : strcmp(st, "timeout") == 0 ? "did not finish in time"

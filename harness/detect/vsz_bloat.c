@@ -40,22 +40,19 @@ static void hint(json_t *flags, const char *alloc, double per_thread, double thr
 
 AB_DETECTOR(vsz_bloat)
 {
-        double base = ab_num(run, "runner_vsz_kib") * 1024;
-        double threads = json_is_integer(ab_param(run, "threads"))
-                                 ? (double)json_integer_value(ab_param(run, "threads"))
-                                 : 1;
-        double stack = json_is_integer(ab_param(run, "stack"))
-                               ? (double)json_integer_value(ab_param(run, "stack"))
-                               : 0;
-        json_t *p;
-        size_t i;
+        double base = run->runner_vsz_kib * 1024;
+        double threads = ab_vrun_num(run, "threads"), stack = ab_vrun_num(run, "stack");
         (void)doc;
+        if (isnan(threads) || threads != floor(threads))
+                threads = 1;
+        if (isnan(stack) || stack != floor(stack))
+                stack = 0;
         if (isnan(base))
                 return;
-        json_array_foreach(json_object_get(run, "points"), i, p)
-        {
-                double vsz = ab_num(p, "vsz_kib") * 1024, rss = ab_num(p, "rss_kib") * 1024;
-                double live = ab_num(p, "live_peak_bytes");
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
+                double vsz = p->m[AB_M_VSZ] * 1024, rss = p->m[AB_M_RSS] * 1024;
+                double live = p->m[AB_M_LIVE];
                 double legit, excess, per;
                 char a[32], b[32], c[32];
                 if (isnan(vsz) || isnan(rss))
@@ -68,7 +65,7 @@ AB_DETECTOR(vsz_bloat)
                         continue;
                 per = threads > 1 ? excess / threads : excess;
                 ab_flag_add(flags, run, "vsz-bloat", excess >= 256 * MIB ? "high" : "warn",
-                            json_deep_copy(json_object_get(p, "params")),
+                            ab_where_point(p),
                             json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "vsz_kib", vsz / 1024,
                                       "rss_kib", rss / 1024, "runner_vsz_kib", base / 1024,
                                       "threads", threads, "thread_stack_bytes", stack,
@@ -79,6 +76,6 @@ AB_DETECTOR(vsz_bloat)
                             ab_size_str(vsz, a, sizeof a), vsz / rss, ab_size_str(rss, b, sizeof b),
                             ab_size_str(excess, c, sizeof c),
                             threads > 1 ? " (per thread: see evidence)" : "");
-                hint(flags, ab_alloc_name(run), per, threads);
+                hint(flags, run->alloc, per, threads);
         }
 }

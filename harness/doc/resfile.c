@@ -139,7 +139,7 @@ const char *ab_run_workload_id(json_t *run, char *buf, size_t len)
         return buf;
 }
 
-const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len)
+const char *ab_res_point_key(json_t *run, json_t *point, char *buf, size_t len)
 {
         char label[512], wl[512];
         int n = snprintf(buf, len, "%s|%s|%s",

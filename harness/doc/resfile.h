@@ -22,7 +22,7 @@ const char *ab_run_workload_id(json_t *run, char *buf, size_t len);
 /* The identity of a point across files: "ALLOC|WORKLOAD|k=v;k=v" (WORKLOAD as
  * ab_run_workload_id names it; params in key order; "-" for a point without
  * a sweep). Writes into buf. */
-const char *ab_point_key(json_t *run, json_t *point, char *buf, size_t len);
+const char *ab_res_point_key(json_t *run, json_t *point, char *buf, size_t len);
 
 /* The params part alone ("size=4096", or "-" when there are none). A label
  * longer than len keeps what fits, in whole UTF-8 characters, and ends with a

@@ -9,8 +9,6 @@
 #include "measure/account.h"
 #include "workload.h"
 
-const char *const ab_syscall_names[AB_SC_N] = {"mmap", "munmap", "mprotect",
-                                               "madvise", "brk", "mremap"};
 
 int ab_callgrind_total(const char *path, int64_t *ir)
 {

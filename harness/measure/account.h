@@ -9,8 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { AB_SC_MMAP, AB_SC_MUNMAP, AB_SC_MPROTECT, AB_SC_MADVISE, AB_SC_BRK, AB_SC_MREMAP, AB_SC_N };
-extern const char *const ab_syscall_names[AB_SC_N];
+#include "doc/doc.h" /* the system calls counted, AB_SC_* */
+
 
 /* Memory system calls of one measured region. */
 struct ab_syscalls {

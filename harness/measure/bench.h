@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/fsutil.h"
+#include "core/log.h"
 #include "measure/account.h"
 #include "measure/backend.h"
 #include "measure/spawn.h"
@@ -18,8 +20,6 @@
 
 #define AB_MAX_PARAMS 64
 
-/* Exit codes of bench (SPEC §1). */
-enum { AB_OK = 0, AB_BAD_INPUT = 1, AB_FLAGGED = 2, AB_REGRESSION = 3, AB_RUN_FAILED = 4 };
 
 #define AB_MAX_REPS 1000  /* --reps and --max-reps */
 #define AB_MAX_ALLOCS 64  /* allocators in one run */
@@ -36,7 +36,6 @@ struct ab_job {
         size_t npoints;            /* >= 1 */
 };
 
-enum ab_format { AB_FMT_TABLE, AB_FMT_JSON, AB_FMT_CSV };
 
 struct ab_opts {
         struct ab_alloc *allocs;
@@ -136,15 +135,11 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
                          json_t *host, json_t *calibration, bool interrupted);
 json_t *ab_job_params_json(const struct ab_job *j);
 json_t *ab_point_params_json(const struct ab_job *j, uint64_t value);
-int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
 
 /* host.c */
 json_t *ab_host_json(void);
 
 /* table.c */
-void ab_table_print(FILE *f, const struct ab_opts *o, struct ab_run_res *runs, size_t nruns);
-void ab_csv_print(FILE *f, json_t *doc);
-void ab_flags_print(FILE *f, json_t *doc);
 
 /* opts.c: 0, an exit code, or -1 after --help */
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
@@ -154,9 +149,6 @@ char *ab_default_output(void);
 int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err,
                     size_t errlen);
 
-/* Resolve a program name through PATH (names with a slash are taken as is).
- * Returns 0 and the path in out, or -ENOENT. */
-int ab_which(const char *name, char *out, size_t len);
 
 /* The directory of the shipped job files: workloads/ next to bench, or one
  * level up (bench built in build/). Returns 0 or -ENOENT. */
@@ -170,10 +162,13 @@ json_t *ab_calibration_get(const struct ab_opts *o, bool force, bool tell, char 
                            size_t errlen);
 int ab_cmd_calibrate(int argc, char **argv);
 
-/* plot.c, compare.c, history.c: the commands that read results files */
-int ab_cmd_plot(int argc, char **argv);
-int ab_cmd_compare(int argc, char **argv);
-int ab_cmd_history(int argc, char **argv);
+/* The calibration object's costs for a kernel's cost model (the object is
+ * borrowed by c). 0, or -ENOENT when it has no page-fault cost. */
+int ab_calibration_costs(json_t *cal, struct ab_costs *c);
+
+/* The calibrated cost of zeroing `size` bytes, or -1 without figures. */
+double ab_calib_memset_ns(json_t *cal, uint64_t size);
+
 
 /* account pass tools and their versions, for the results */
 struct ab_tools {

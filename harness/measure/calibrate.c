@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "measure/bench.h"
-#include "detect/detect.h"
+#include "core/fmt.h"
 #include "core/parse.h"
 #include "prim/prim.h"
 #include "core/prng.h"
@@ -174,6 +174,23 @@ json_t *ab_calibration_get(const struct ab_opts *o, bool force, bool tell, char 
         json_object_set_new(cal, "cached", json_false());
         json_decref(key);
         return cal;
+}
+
+static double cal_memset(const struct ab_costs *c, uint64_t size)
+{
+        return ab_calib_memset_ns((json_t *)c->priv, size);
+}
+
+int ab_calibration_costs(json_t *cal, struct ab_costs *c)
+{
+        json_t *f = json_object_get(cal, "page_fault_ns"), *m = json_object_get(cal, "mmap_ns");
+        if (!json_is_number(f) || !(json_number_value(f) > 0))
+                return -ENOENT;
+        c->page_fault_ns = json_number_value(f);
+        c->mmap_ns = json_is_number(m) ? json_number_value(m) : 0;
+        c->memset_ns = cal_memset;
+        c->priv = cal;
+        return 0;
 }
 
 double ab_calib_memset_ns(json_t *cal, uint64_t size)

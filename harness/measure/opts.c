@@ -126,26 +126,6 @@ static int add_alloc(struct ab_opts *o, const char *item)
         return 0;
 }
 
-int ab_which(const char *name, char *out, size_t len)
-{
-        const char *path = getenv("PATH");
-        if (!*name)
-                return -ENOENT;
-        if (strchr(name, '/')) {
-                snprintf(out, len, "%s", name);
-                return access(out, X_OK) == 0 ? 0 : -ENOENT;
-        }
-        if (!path || !*path)
-                path = "/usr/local/bin:/usr/bin:/bin";
-        while (*path) {
-                size_t n = strcspn(path, ":");
-                snprintf(out, len, "%.*s/%s", (int)(n ? n : 1), n ? path : ".", name);
-                if (access(out, X_OK) == 0)
-                        return 0;
-                path += n + (path[n] == ':');
-        }
-        return -ENOENT;
-}
 
 static bool is_file(const char *path)
 {

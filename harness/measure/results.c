@@ -23,41 +23,6 @@
 #define AB_GIT "unknown"
 #endif
 
-int ab_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
-{
-        char tmp[4096];
-        int fd, e = 0;
-        size_t off = 0;
-        snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                e = errno;
-                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
-                return -e;
-        }
-        while (off < len) {
-                ssize_t n = write(fd, data + off, len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        e = n < 0 ? errno : EIO;
-                        break;
-                }
-                off += (size_t)n;
-        }
-        if (!e && fsync(fd) != 0)
-                e = errno;
-        if (close(fd) != 0 && !e)
-                e = errno;
-        if (!e && rename(tmp, path) != 0)
-                e = errno;
-        if (e) {
-                unlink(tmp);
-                snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
-                return -e;
-        }
-        return 0;
-}
 
 /* A measured integer, or null when it could not be measured. */
 static json_t *jint(int64_t v)

@@ -22,7 +22,10 @@
 
 #include "measure/bench.h"
 #include "detect/detect.h"
+#include "doc/doc.h"
+#include "report/report.h"
 #include "measure/job.h"
+#include "core/fmt.h"
 #include "core/parse.h"
 #include "prim/prim.h"
 #include "measure/place.h"
@@ -503,11 +506,6 @@ static double quantize_faults(double f)
         return f < 1 ? 0 : exp2(round(log2(f)));
 }
 
-static double cal_memset(const struct ab_costs *c, uint64_t size)
-{
-        return ab_calib_memset_ns((json_t *)c->priv, size);
-}
-
 /* iterations=auto: one op count for every allocator at this point, so they
  * all run the same op stream (and op_hash). It comes from an upper bound of
  * an op's cost (the kernel's cost model over this machine's calibrated
@@ -521,7 +519,8 @@ static int resolve_auto(struct matrix *m, size_t job, size_t point, uint64_t *it
         const struct ab_job *j = run0->job;
         int ii = ab_param_index(j->w, "iterations"), bi = ab_param_index(j->w, "budget_ms");
         json_t *cal = m->cal;
-        double budget, fault_ns = ab_num(cal, "page_fault_ns"), f = 0, worst = 0;
+        struct ab_costs c;
+        double budget, f = 0, worst = 0;
         uint64_t max, v[AB_MAX_PARAMS];
         *iters = 0;
         if (ii < 0 || j->v[ii] != AB_AUTO)
@@ -531,8 +530,7 @@ static int resolve_auto(struct matrix *m, size_t job, size_t point, uint64_t *it
         memcpy(v, j->v, sizeof v);
         if (j->sweep >= 0)
                 v[j->sweep] = j->points[point];
-        if (j->w->op_cost_ns && cal && fault_ns > 0) {
-                struct ab_costs c = {fault_ns, ab_num(cal, "mmap_ns"), cal_memset, cal};
+        if (j->w->op_cost_ns && ab_calibration_costs(cal, &c) == 0) {
                 double page = (double)sysconf(_SC_PAGESIZE), size = 0;
                 int si = ab_param_index(j->w, "sizes");
                 uint64_t lo, hi;
@@ -777,12 +775,18 @@ static void finish_runs(struct matrix *m, size_t nruns)
         }
 }
 
-/* Build the document, decide the flags, write it, print the summary.
+/* Build the document, decide the flags, write it, print the summary from
+ * the document itself (its view), so the screen and the file agree.
  * *worst is the highest severity rank raised (-1 for none). */
 static int write_and_print(struct matrix *m, size_t nruns, json_t *cal,
                            const struct ab_tools *tools, int *worst)
 {
         json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), cal, m->interrupted);
+        struct ab_doc view;
+        char *text, err[512];
+        int r = 0;
+        if (!doc)
+                return -ENOMEM;
         json_object_set_new(doc, "accounting",
                             json_pack("{s:s?,s:s?,s:s?,s:s?}", "instructions",
                                       m->o->count == AB_COUNT_CALLGRIND ? "callgrind"
@@ -791,22 +795,17 @@ static int write_and_print(struct matrix *m, size_t nruns, json_t *cal,
                                       "valgrind", tools->valgrind[0] ? tools->valgrind : NULL,
                                       "syscalls", m->o->syscalls ? "strace" : NULL, "strace",
                                       tools->strace[0] ? tools->strace : NULL));
-        json_t *f;
-        char *text, err[512];
-        size_t i;
-        int r = 0;
-        if (!doc)
+        if (ab_detect_json(doc) < 0 || ab_doc_view(doc, &view, err, sizeof err)) {
+                json_decref(doc);
                 return -ENOMEM;
-        ab_detect_all(doc);
-        *worst = -1;
-        json_array_foreach(json_object_get(doc, "flags"), i, f)
-        {
-                int s = ab_severity_rank(json_string_value(json_object_get(f, "severity")));
-                if (s > *worst)
-                        *worst = s;
         }
+        *worst = -1;
+        for (size_t i = 0; i < view.nflags; i++)
+                if (view.flags[i].rank > *worst)
+                        *worst = view.flags[i].rank;
         text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         if (!text) {
+                ab_doc_free(&view);
                 json_decref(doc);
                 return -ENOMEM;
         }
@@ -820,16 +819,17 @@ static int write_and_print(struct matrix *m, size_t nruns, json_t *cal,
                 fputc('\n', stdout);
                 break;
         case AB_FMT_CSV:
-                ab_csv_print(stdout, doc);
+                ab_csv_print(stdout, &view);
                 break;
         default:
-                ab_table_print(stdout, m->o, m->runs, nruns);
-                ab_flags_print(stdout, doc);
+                ab_table_print(stdout, &view);
+                ab_flags_print(stdout, &view);
                 break;
         }
         if (!r)
                 fprintf(stderr, "results: %s\n", m->o->out);
         free(text);
+        ab_doc_free(&view);
         json_decref(doc);
         return r;
 }

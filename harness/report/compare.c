@@ -2,7 +2,7 @@
  * compare.c - `bench compare BASE NEW`: what changed between two results
  * files, point by point, and whether it is a regression.
  *
- * Points pair by allocator, workload and parameters (ab_point_key). For each
+ * Points pair by allocator, workload and parameters (ab_res_point_key). For each
  * pair the time per operation is judged from the per-repetition samples:
  * NEW/BASE is the ratio of the medians, its interval the distribution-free
  * one of the scale change (Hodges-Lehmann/Moses on log ns/op, mwu.h), and the
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "measure/bench.h"
+#include "report/report.h"
 #include "core/mwu.h"
 #include "doc/resfile.h"
 #include "core/stats.h"
@@ -307,7 +308,7 @@ static int side_load(struct side *s, const char *path, const char *which)
                 json_array_foreach(json_object_get(run, "points"), j, pt)
                 {
                         struct pref *r = &s->p[s->n];
-                        ab_point_key(run, pt, r->key, sizeof r->key);
+                        ab_res_point_key(run, pt, r->key, sizeof r->key);
                         if (json_object_get(s->points, r->key)) {
                                 fprintf(stderr,
                                         "bench compare: %s: point %s appears more than once; "

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "measure/bench.h"
+#include "report/report.h"
 #include "report/history.h"
 #include "doc/resfile.h"
 

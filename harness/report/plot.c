@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "measure/bench.h"
-#include "detect/detect.h"
+#include "report/report.h"
+#include "report/legacy_json.h"
+#include "core/fmt.h"
 #include "core/parse.h"
 #include "prim/prim.h"
 #include "doc/resfile.h"

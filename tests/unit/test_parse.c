@@ -14,6 +14,7 @@
 
 #include "measure/bench.h"
 #include "measure/job.h"
+#include "core/fmt.h"
 #include "core/parse.h"
 #include "workload.h"
 

@@ -1,0 +1,198 @@
+/*
+ * doc.h - the results document's contract, and the one way to read it.
+ *
+ * A results document (schema allocbench/results/1; harness/doc/schema.md
+ * describes every field) is what the measuring half of allocbench writes and
+ * everything after it reads: the detectors, the table, plot, compare, history.
+ * They all read it through this view: the document parsed once into plain,
+ * typed, read-only structs. A figure the file has as null, lacks, or has of
+ * the wrong type is NAN (numbers) or NULL (strings), never 0, so "not
+ * measured" cannot pass for a measurement. Nothing else in allocbench walks a
+ * parsed results document.
+ *
+ * Ownership: a struct ab_doc owns everything it points to, including one
+ * reference to the JSON tree (`json`); strings and the borrowed JSON values
+ * (a point's params, a flag's where and evidence) live as long as the view.
+ * ab_doc_free releases it all. Functions return 0 or -errno with a message in
+ * err that names the file, the problem and the accepted form.
+ */
+#ifndef AB_DOC_H
+#define AB_DOC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AB_RESULTS_SCHEMA "allocbench/results/1"
+
+/* The figures of a point (doc/metrics.def). */
+enum ab_metric {
+#define AB_METRIC(id, key, unit, agg, floor, tracked, help) AB_M_##id,
+#include "doc/metrics.def"
+#undef AB_METRIC
+        AB_M_COUNT
+};
+
+enum ab_agg { AB_AGG_MEDIAN, AB_AGG_MAX, AB_AGG_SUMMARY };
+
+struct ab_metric_def {
+        const char *key, *unit, *help;
+        enum ab_agg agg;
+        double floor;
+        bool tracked;
+};
+extern const struct ab_metric_def ab_metrics[AB_M_COUNT];
+
+/* The metric named `key`, or -1. */
+int ab_metric_find(const char *key);
+
+/* The memory system calls the --syscalls pass counts, in this order. */
+enum { AB_SC_MMAP, AB_SC_MUNMAP, AB_SC_MPROTECT, AB_SC_MADVISE, AB_SC_BRK, AB_SC_MREMAP, AB_SC_N };
+extern const char *const ab_syscall_names[AB_SC_N];
+
+/* A parameter or environment entry: its key and value. num is NAN unless the
+ * value is a number; str is NULL unless it is a string; a list (a swept
+ * parameter) has is_list and its items in `list`. text is the value as a
+ * person reads it ("4096", "none", "[4096,8192]"). */
+struct ab_kv {
+        const char *key;
+        double num;
+        const char *str;
+        bool is_list;
+        double *list;
+        size_t nlist;
+        char *text;
+};
+
+/* A summary of repetitions (ns_per_op, cpu_ns_per_op). */
+struct ab_vsum {
+        double median, min, max, ci95_lo, ci95_hi, coverage, halfwidth;
+};
+
+struct ab_vpoint {
+        json_t *params;      /* borrowed: the point's params object, for a flag's where */
+        struct ab_kv *kv;    /* the params, in the file's order */
+        size_t nkv;
+        double size;         /* params.size, or NAN */
+        char label[512];     /* "size=4096" ("-" without params); see ab_point_label */
+        const char *status;  /* "ok", "exited", "crashed", "timeout", "oom"; never NULL */
+        bool ok;             /* status is "ok" */
+        double exit_code, signal;
+        const char *error;
+        const char *op_hash;
+        double ops, reps;
+        double *samples; /* samples_ns_per_op, the finite ones */
+        size_t nsamples;
+        struct ab_vsum ns, cpu;
+        double m[AB_M_COUNT]; /* every metric (for SUMMARY ones, the median) */
+        int steady;           /* 1, 0, or -1 (null) */
+        double half_ns[2], half_minflt[2];
+        int precision_met; /* 1, 0, or -1 (null) */
+        const char *precision_note;
+        const char *warmup_end;
+        bool have_sc;                                 /* --syscalls pass ran */
+        double sc_per_op[AB_SC_N], sc_mapped_per_op;  /* per op of the pass */
+        double sc_unmapped_per_op, sc_advised_per_op;
+        double sc_ops;                               /* ops of the pass */
+        double sc_total[AB_SC_N];                    /* its exact counts */
+        const char *auto_method;                     /* iterations=auto: how, or NULL */
+};
+
+/* One round of a round-based workload, the median over repetitions. */
+struct ab_vround {
+        double index, ns, rss_kib, vsz_kib, pte_kib, live_bytes;
+        const struct ab_vpoint *point; /* set when rounds belong to a swept point */
+};
+
+struct ab_vrun {
+        const char *alloc;         /* allocator.name, never NULL */
+        const char *alloc_version; /* NULL when unknown */
+        const char *alloc_library;
+        const char *alloc_requested;
+        const char *workload; /* workload.name, never NULL */
+        const char *kernel;   /* workload.kernel (or the name), never NULL */
+        char workload_id[512]; /* the name, and for cmd the program: "cmd: python3 x.py" */
+        struct ab_kv *params;  /* workload.params */
+        size_t nparams;
+        struct ab_kv *env;
+        size_t nenv;
+        const char **program; /* cmd: its words, or NULL */
+        size_t nprogram;
+        const char *job_file, *wrap, *cpus, *numa;
+        const char *op_hash, *status;
+        double seed, runner_rss_kib, runner_vsz_kib;
+        struct ab_vpoint *points;
+        size_t npoints;
+        struct ab_vround *rounds;
+        size_t nrounds;
+        bool rounds_per_point; /* the rounds carry params (a sweep of round workloads) */
+        double (*timeline)[3]; /* [ms, rss_kib, vsz_kib] */
+        size_t ntimeline;
+};
+
+struct ab_vflag {
+        const char *kind, *severity, *allocator, *workload, *message, *hint;
+        int rank;         /* info 0, warn 1, high 2, -1 unknown */
+        json_t *where;    /* borrowed */
+        json_t *evidence; /* borrowed */
+};
+
+struct ab_vhost {
+        const char *hostname, *os, *kernel, *arch, *cpu_model, *libc, *thp, *platform;
+        double cores, cpus, numa_nodes, page_size;
+};
+
+struct ab_vcal {
+        double page_fault_ns, mmap_ns, measure_ms;
+        int cached; /* 1, 0, -1 */
+        double *memset_size, *memset_bpn; /* bytes per ns by size, sorted by size */
+        size_t nmemset;
+};
+
+struct ab_doc {
+        json_t *json; /* one reference, owned */
+        const char *path; /* the file, or "results" when viewed in memory */
+        const char *schema, *created, *tool_version, *tool_git;
+        bool interrupted;
+        double reps, sample_ms;           /* reps: NAN when adaptive */
+        const char *rep_mode;             /* "adaptive", "fixed", or NULL (older files) */
+        double precision, min_reps, max_reps;
+        const char *instructions, *valgrind, *syscalls, *strace; /* accounting */
+        struct ab_vhost host;
+        struct ab_vcal cal;
+        struct ab_vrun *runs;
+        size_t nruns;
+        struct ab_vflag *flags;
+        size_t nflags;
+};
+
+/* Read and check a results file (allocbench/results/1; runs with
+ * allocator.name, workload.name and points). Non-regular files (FIFOs,
+ * devices, directories) are refused without being opened for reading. */
+int ab_doc_load(const char *path, struct ab_doc *d, char *err, size_t errlen);
+
+/* The same over a document in memory (takes a reference to json): one bench
+ * just built, or a hand-made one; its schema is not checked, its shape is. */
+int ab_doc_view(json_t *json, struct ab_doc *d, char *err, size_t errlen);
+
+void ab_doc_free(struct ab_doc *d);
+
+/* The calibrated cost of zeroing `size` resident bytes: bandwidth at the
+ * nearest calibrated sizes, interpolated in log(size); -1 without figures. */
+double ab_doc_memset_ns(const struct ab_doc *d, uint64_t size);
+
+/* A parameter of the run by key: the entry, or NULL. */
+const struct ab_kv *ab_vrun_param(const struct ab_vrun *r, const char *key);
+/* Its number (NAN when absent or not a number) and string (NULL). */
+double ab_vrun_num(const struct ab_vrun *r, const char *key);
+const char *ab_vrun_str(const struct ab_vrun *r, const char *key);
+
+/* The identity of a point across files: "ALLOC|WORKLOAD_ID|LABEL". */
+const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, char *buf,
+                         size_t len);
+
+/* Severity rank: info 0, warn 1, high 2; -1 for anything else. */
+int ab_severity_rank(const char *s);
+
+#endif
