@@ -300,6 +300,8 @@ static int arena_churn_run(struct ab_kctx *k)
 }
 
 const struct ab_workload ab_wl_arena_churn = {
+        .abi = AB_WORKLOAD_ABI,
+        .kind = AB_WK_KERNEL,
         .name = "arena-churn",
         .help = "threads allocating and freeing small blocks: per-thread arenas, VSZ against RSS",
         .params = params,

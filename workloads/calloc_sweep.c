@@ -189,6 +189,8 @@ static double calloc_sweep_cost(const uint64_t *v, const struct ab_costs *c, dou
 }
 
 const struct ab_workload ab_wl_calloc_sweep = {
+        .abi = AB_WORKLOAD_ABI,
+        .kind = AB_WK_KERNEL,
         .name = "calloc-sweep",
         .help = "calloc/free loops across sizes: the cost of zeroing reused blocks",
         .params = params,

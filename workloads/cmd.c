@@ -7,9 +7,10 @@
 #include "workload.h"
 
 const struct ab_workload ab_wl_cmd = {
+        .abi = AB_WORKLOAD_ABI,
+        .kind = AB_WK_PROGRAM,
         .name = "cmd",
         .help = "the program after -- measured whole, with the allocator preloaded",
         .params = NULL,
         .nparams = 0,
-        .run = NULL,
 };

@@ -206,6 +206,8 @@ static int conn_leak_run(struct ab_kctx *k)
 }
 
 const struct ab_workload ab_wl_conn_leak = {
+        .abi = AB_WORKLOAD_ABI,
+        .kind = AB_WK_KERNEL,
         .name = "conn-leak",
         .help = "rounds of simulated connections; leak_every=N leaves a record behind",
         .params = params,

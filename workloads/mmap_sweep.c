@@ -108,6 +108,8 @@ static int mmap_sweep_run(struct ab_kctx *k)
 }
 
 const struct ab_workload ab_wl_mmap_sweep = {
+        .abi = AB_WORKLOAD_ABI,
+        .kind = AB_WK_KERNEL,
         .name = "mmap-sweep",
         .help = "reserve/commit/touch/release rounds: address-space and page-table growth",
         .params = params,

@@ -81,7 +81,17 @@ struct ab_costs {
         const void *priv;     /* the calibration data memset_ns reads */
 };
 
+/* The version of struct ab_workload: a descriptor built against another
+ * layout is refused by the registry's test (tests/unit/test_parse.c). */
+#define AB_WORKLOAD_ABI 2
+
+/* What a workload runs: a kernel in the runner, or the user's own program
+ * (cmd), which the harness starts and measures from outside. */
+enum ab_wkind { AB_WK_KERNEL, AB_WK_PROGRAM };
+
 struct ab_workload {
+        unsigned abi;       /* AB_WORKLOAD_ABI */
+        enum ab_wkind kind;
         const char *name;
         const char *help; /* one line */
         const struct ab_param *params;
@@ -89,9 +99,10 @@ struct ab_workload {
         /* Optional: checks that relate parameters to each other, on the
          * harness side before anything runs. 0 or -EINVAL with a message. */
         int (*check)(const uint64_t *v, char *err, size_t len);
-        /* Runs one point in the calling (fresh) process: warm-up, then exactly
-         * one measured region between ab_region_begin and ab_region_end.
-         * Returns 0 or -errno (-ENOMEM when an allocation failed). */
+        /* AB_WK_KERNEL: runs one point in the calling (fresh) process:
+         * warm-up, then exactly one measured region between ab_region_begin
+         * and ab_region_end. Returns 0 or -errno (-ENOMEM when an allocation
+         * failed). NULL for AB_WK_PROGRAM. */
         int (*run)(struct ab_kctx *k);
         /* Optional, for kernels with iterations=auto: an upper bound of one
          * op's cost in ns at the point v, from this machine's calibrated costs

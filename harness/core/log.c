@@ -3,6 +3,9 @@
 
 #include "core/log.h"
 
+int ab_argc;
+char **ab_argv;
+
 static void say(const char *who, const char *kind, const char *fmt, va_list ap)
 {
         fprintf(stderr, "bench%s%s: %s", who && *who ? " " : "", who ? who : "", kind);

@@ -19,4 +19,9 @@ __attribute__((format(printf, 2, 3))) void ab_err(const char *who, const char *f
 __attribute__((format(printf, 2, 3))) int ab_bad(const char *who, const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) void ab_note(const char *who, const char *fmt, ...);
 
+/* The command line bench was started with (set by main), for the results
+ * file and for finding files next to the executable. */
+extern int ab_argc;
+extern char **ab_argv;
+
 #endif

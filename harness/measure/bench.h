@@ -141,9 +141,6 @@ json_t *ab_host_json(void);
 
 /* table.c */
 
-/* opts.c: 0, an exit code, or -1 after --help */
-int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
-char *ab_default_output(void);
 
 /* jobfile.c: load a job file into j (named `name`). */
 int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err,
@@ -181,8 +178,5 @@ int ab_cmd_list(int argc, char **argv); /* list.c */
 const char *ab_runner_path(void);
 int ab_find_runner(const char *argv0);
 
-/* main.c: the command line as given, for the results file. */
-extern int ab_argc;
-extern char **ab_argv;
 
 #endif

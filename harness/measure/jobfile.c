@@ -50,7 +50,7 @@ static int handler(void *user, const char *section, const char *name, const char
         if (strcmp(section, "workload") == 0) {
                 if (strcmp(name, "kernel") == 0) {
                         const struct ab_workload *w = ab_workload_find(value);
-                        if (!w || !w->run)
+                        if (!w || w->kind != AB_WK_KERNEL)
                                 return fail(c, "unknown kernel '%s' (see bench list)", value);
                         if (c->have_kernel)
                                 return fail(c, "kernel is set twice");

@@ -1,316 +1,276 @@
 /*
- * opts.c - the options of `bench run`: parsed, validated and resolved into
- * struct ab_opts before anything runs, so bad input is refused with a
+ * opts.c - the options of `bench run`, as data: one table gives each
+ * option's name, kind, accepted range or choices and help, and drives the
+ * parsing, the checking of every value and the --help text alike, as
+ * struct ab_param does for a workload's parameters. Values that need the
+ * machine (allocators, job files, launchers) are resolved in resolve.c.
+ * Everything is checked before anything runs: bad input is refused with a
  * message naming the option and its accepted form, and nothing is written.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "measure/bench.h"
-#include "measure/job.h"
+#include "core/fmt.h"
 #include "core/parse.h"
+#include "measure/bench.h"
+#include "measure/opts.h"
 #include "measure/place.h"
 #include "prim/prim.h"
 
-#define MAX_REPS AB_MAX_REPS
+enum kind {
+        K_FLAG,     /* no value */
+        K_UINT,     /* a whole number from min to max */
+        K_SIZE,     /* a size from min to max (4096, 4k, 16MiB) */
+        K_FRACTION, /* 5% or 0.05, above 0 and below 1 */
+        K_CHOICE,   /* one of choices ("table|json|csv"): its index */
+        K_TEXT,     /* anything; the option's apply function checks it */
+};
 
-int ab_argc;
-char **ab_argv;
+struct val {
+        const char *text;
+        uint64_t n; /* K_UINT, K_SIZE, K_CHOICE */
+        double d;   /* K_FRACTION */
+};
 
-static void run_usage(FILE *f)
+struct opt_def {
+        const char *name; /* without the dashes */
+        char letter;      /* its short form, or 0 */
+        enum kind kind;
+        const char *metavar;
+        uint64_t min, max;
+        const char *choices;
+        int (*apply)(struct ab_cli *c, const struct val *v);
+        const char *help;
+};
+
+/* ---- what each option does ------------------------------------------------------ */
+
+#define OPTS(c) ((c)->o)
+
+static int set_alloc(struct ab_cli *c, const struct val *v)
 {
-        fprintf(f,
-                "usage: bench [run] --alloc=A[,B..] --workload=W[,X..] [options] [-- PROGRAM ARGS]\n"
-                "\n"
-                "Runs every workload against every allocator, one fresh process per\n"
-                "repetition, prints a summary and writes a JSON results file.\n"
-                "\n"
-                "  --alloc=LIST        glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a\n"
-                "                      malloc-replacing .so (default: glibc)\n"
-                "  --workload=LIST     workload names or job files (see `bench list`); cmd\n"
-                "                      measures the PROGRAM after --\n"
-                "  --set KEY=VALUE     override a workload parameter (repeatable); sizes take\n"
-                "                      4k, 16MiB, 1GiB; lists a,b,c or 4KiB..1GiB*2\n"
-                "  --reps N            fixed repetitions per point, 1..%d (default: adaptive,\n"
-                "                      see --precision)\n"
-                "  --precision P       repeat each allocator's point until the 95%% CI of its\n"
-                "                      median is within P of it (5%% or 0.05; default 5%%)\n"
-                "  --max-reps N        most repetitions per point when adaptive (default 30)\n"
-                "  --point-budget SEC  wall time each allocator may spend on a point beyond its\n"
-                "                      first 6 repetitions to reach --precision (default 1)\n"
-                "  --seed N            seed of the operation stream (default 1)\n"
-                "  --threads N         threads of threaded workloads (same as --set threads=N)\n"
-                "  --env KEY=VALUE     environment of the workload process only (repeatable)\n"
-                "  --wrap 'CMD ARGS'   run the workload process under a launcher (qemu-x86_64,\n"
-                "                      'valgrind --tool=none', 'taskset -c 1'); no shell\n"
-                "  --numa POLICY       memory policy of the workload process: local, node:N,\n"
-                "                      interleave\n"
-                "  --timeout SEC       kill a repetition after SEC seconds (status timeout)\n"
-                "  --mem-limit SIZE    address-space limit of the workload process (status oom)\n"
-                "  --cpus LIST         bind the workload process to these CPUs (0-3,5)\n"
-                "  --sample-ms N       RSS/VSZ timeline interval, 0 = off (default 10)\n"
-                "  -o, --output FILE   results file (default results/<UTC time>-<host>.json)\n"
-                "  --format FMT        stdout: table (default), json or csv\n"
-                "  --fail-on LEVEL     exit 2 when a flag of LEVEL (warn or high) or worse is raised\n"
-                "  --count WHAT        instructions per op: 'instructions' (hardware counter around\n"
-                "                      the region, where the machine has one) or 'callgrind' (exact,\n"
-                "                      a separate pass under valgrind; timings stay native)\n"
-                "  --syscalls          mmap/munmap/mprotect/madvise/brk/mremap per op, from a\n"
-                "                      separate pass under strace\n"
-                "  -q, --quiet         no progress line\n"
-                "  -h, --help          this text\n"
-                "\n"
-                "Exit: 0 ok, 1 bad input, 2 flags at --fail-on, 4 a run crashed, timed out or ran\n"
-                "out of memory, 130 interrupted.\n",
-                MAX_REPS);
+        c->allocs = v->text;
+        return 0;
 }
-
-__attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
+static int set_workload(struct ab_cli *c, const struct val *v)
 {
-        va_list ap;
-        fprintf(stderr, "bench: ");
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "\n(see bench run --help)\n");
-        return AB_BAD_INPUT;
+        c->workloads = v->text;
+        return 0;
 }
-
-static int add_alloc(struct ab_opts *o, const char *item)
+static int add_set(struct ab_cli *c, const struct val *v)
 {
-        char err[512];
-        struct ab_alloc a;
-        struct ab_alloc *n;
-        for (size_t i = 0; i < o->nallocs; i++)
-                if (strcmp(o->allocs[i].name, item) == 0)
-                        return 0; /* named twice: run once */
-        if (strcmp(item, "all") == 0) {
-                int found = 0;
-                for (size_t i = 0; i < ab_nbackends; i++) {
-                        char path[PATH_MAX];
-                        if (!ab_backend_locate(&ab_backends[i], path, sizeof path)) {
-                                fprintf(stderr,
-                                        "bench: note: --alloc=all skips %s (not installed; "
-                                        "apt-get install %s)\n",
-                                        ab_backends[i].name, ab_backends[i].package);
-                                continue;
-                        }
-                        if (add_alloc(o, ab_backends[i].name))
-                                return -1;
-                        found++;
-                }
-                return found ? 0 : -1;
-        }
-        if (ab_backend_resolve(item, &a, err, sizeof err)) {
-                fprintf(stderr, "bench: %s\n", err);
-                return -1;
-        }
-        if (o->nallocs >= AB_MAX_ALLOCS) {
-                fprintf(stderr, "bench: --alloc: more than %d allocators (accepted: up to %d)\n",
-                        AB_MAX_ALLOCS, AB_MAX_ALLOCS);
-                return -1;
-        }
-        n = realloc(o->allocs, (o->nallocs + 1) * sizeof *n);
-        if (!n)
-                return -1;
-        o->allocs = n;
-        o->allocs[o->nallocs++] = a;
+        c->sets[c->nsets++] = v->text;
+        return 0;
+}
+static int set_reps(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->reps = (unsigned)v->n;
+        OPTS(c)->adaptive = false;
+        return 0;
+}
+static int set_precision(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->precision = v->d;
+        return 0;
+}
+static int set_max_reps(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->max_reps = (unsigned)v->n;
+        return 0;
+}
+static int set_point_budget(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->point_budget_s = (double)v->n;
+        return 0;
+}
+static int set_seed(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->seed = v->n;
+        return 0;
+}
+static int set_threads(struct ab_cli *c, const struct val *v)
+{
+        c->threads = v->n;
+        return 0;
+}
+static int add_env(struct ab_cli *c, const struct val *v)
+{
+        const char *pv = ab_prim_preload_var();
+        if (!strchr(v->text, '=') || v->text[0] == '=')
+                return ab_bad("", "--env '%s': expected KEY=VALUE", v->text);
+        if (strncmp(v->text, pv, strlen(pv)) == 0 && v->text[strlen(pv)] == '=')
+                return ab_bad("", "--env '%s': the preload variable is set by --alloc", v->text);
+        OPTS(c)->env[OPTS(c)->nenv++] = (char *)v->text;
+        return 0;
+}
+static int set_wrap(struct ab_cli *c, const struct val *v)
+{
+        return ab_resolve_wrap(OPTS(c), v->text);
+}
+static int set_numa(struct ab_cli *c, const struct val *v)
+{
+        char err[256];
+        if (ab_place_numa_check(v->text, err, sizeof err))
+                return ab_bad("", "%s", err);
+        OPTS(c)->numa = v->text;
+        return 0;
+}
+static int set_timeout(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->timeout_ns = v->n * 1000000000ull;
+        return 0;
+}
+static int set_mem_limit(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->mem_limit = v->n;
+        return 0;
+}
+static int set_cpus(struct ab_cli *c, const struct val *v)
+{
+        char err[256];
+        if (ab_place_cpus_check(v->text, err, sizeof err))
+                return ab_bad("", "%s", err);
+        OPTS(c)->cpus = v->text;
+        return 0;
+}
+static int set_sample_ms(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->sample_ms = (unsigned)v->n;
+        return 0;
+}
+static int set_output(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->out = v->text;
+        return 0;
+}
+static int set_format(struct ab_cli *c, const struct val *v)
+{
+        static const enum ab_format f[] = {AB_FMT_TABLE, AB_FMT_JSON, AB_FMT_CSV};
+        OPTS(c)->format = f[v->n];
+        return 0;
+}
+static int set_fail_on(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->fail_on = (int)v->n + 1; /* warn 1, high 2: severity ranks */
+        return 0;
+}
+static int set_count(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->count = v->n == 0 ? AB_COUNT_HW : AB_COUNT_CALLGRIND;
+        return 0;
+}
+static int set_syscalls(struct ab_cli *c, const struct val *v)
+{
+        (void)v;
+        OPTS(c)->syscalls = true;
+        return 0;
+}
+static int set_quiet(struct ab_cli *c, const struct val *v)
+{
+        (void)v;
+        OPTS(c)->quiet = true;
         return 0;
 }
 
+/* The options of bench run, in the order --help lists them. */
+static const struct opt_def defs[] = {
+        {"alloc", 0, K_TEXT, "LIST", 0, 0, NULL, set_alloc,
+         "glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a malloc-replacing .so "
+         "(default: glibc)"},
+        {"workload", 0, K_TEXT, "LIST", 0, 0, NULL, set_workload,
+         "workload names or job files (see `bench list`); cmd measures the PROGRAM after --"},
+        {"set", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_set,
+         "override a workload parameter (repeatable); sizes take 4k, 16MiB, 1GiB; lists a,b,c "
+         "or 4KiB..1GiB*2"},
+        {"reps", 0, K_UINT, "N", 1, AB_MAX_REPS, NULL, set_reps,
+         "fixed repetitions per point (default: adaptive, see --precision)"},
+        {"precision", 0, K_FRACTION, "P", 0, 0, NULL, set_precision,
+         "repeat each allocator's point until the 95% CI of its median is within P of it (5% "
+         "or 0.05; default 5%)"},
+        {"max-reps", 0, K_UINT, "N", 6, AB_MAX_REPS, NULL, set_max_reps,
+         "most repetitions per point when adaptive (default 30)"},
+        {"point-budget", 0, K_UINT, "SEC", 0, 86400, NULL, set_point_budget,
+         "wall time each allocator may spend on a point beyond its first 6 repetitions to reach "
+         "--precision (default 1)"},
+        {"seed", 0, K_UINT, "N", 0, UINT64_MAX, NULL, set_seed,
+         "seed of the operation stream (default 1)"},
+        {"threads", 0, K_UINT, "N", 1, 1024, NULL, set_threads,
+         "threads of threaded workloads (same as --set threads=N)"},
+        {"env", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_env,
+         "environment of the workload process only (repeatable)"},
+        {"wrap", 0, K_TEXT, "'CMD ARGS'", 0, 0, NULL, set_wrap,
+         "run the workload process under a launcher (qemu-x86_64, 'valgrind --tool=none', "
+         "'taskset -c 1'); no shell"},
+        {"numa", 0, K_TEXT, "POLICY", 0, 0, NULL, set_numa,
+         "memory policy of the workload process: local, node:N, interleave"},
+        {"timeout", 0, K_UINT, "SEC", 1, 86400 * 7, NULL, set_timeout,
+         "kill a repetition after SEC seconds (status timeout)"},
+        {"mem-limit", 0, K_SIZE, "SIZE", 1u << 20, UINT64_MAX, NULL, set_mem_limit,
+         "address-space limit of the workload process (status oom)"},
+        {"cpus", 0, K_TEXT, "LIST", 0, 0, NULL, set_cpus,
+         "bind the workload process to these CPUs (0-3,5)"},
+        {"sample-ms", 0, K_UINT, "N", 0, 60000, NULL, set_sample_ms,
+         "RSS/VSZ timeline interval, 0 = off (default 10)"},
+        {"output", 'o', K_TEXT, "FILE", 0, 0, NULL, set_output,
+         "results file (default results/<UTC time>-<host>.json)"},
+        {"format", 0, K_CHOICE, "FMT", 0, 0, "table|json|csv", set_format,
+         "stdout: table (default), json or csv"},
+        {"fail-on", 0, K_CHOICE, "LEVEL", 0, 0, "warn|high", set_fail_on,
+         "exit 2 when a flag of LEVEL (warn or high) or worse is raised"},
+        {"count", 0, K_CHOICE, "WHAT", 0, 0, "instructions|callgrind", set_count,
+         "instructions per op: 'instructions' (hardware counter around the region, where the "
+         "machine has one) or 'callgrind' (exact, a separate pass under valgrind; timings stay "
+         "native)"},
+        {"syscalls", 0, K_FLAG, NULL, 0, 0, NULL, set_syscalls,
+         "mmap/munmap/mprotect/madvise/brk/mremap per op, from a separate pass under strace"},
+        {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},
+        {"help", 'h', K_FLAG, NULL, 0, 0, NULL, NULL, "this text"},
+};
+#define NDEFS (sizeof defs / sizeof defs[0])
 
-static bool is_file(const char *path)
-{
-        struct stat st;
-        return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
+/* ---- the accepted forms ------------------------------------------------------------ */
 
-int ab_jobdir(char *out, size_t len)
+/* "table, json or csv" from "table|json|csv". */
+static void choices_text(const char *choices, char *buf, size_t len)
 {
-        char dir[PATH_MAX - 64];
-        struct stat st;
-        if (ab_prim_exe_dir(ab_argv[0], dir, sizeof dir))
-                return -ENOENT;
-        /* ./bench in the source tree, or a bench built one level below it */
-        snprintf(out, len, "%s/workloads", dir);
-        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-                return 0;
-        snprintf(out, len, "%s/../workloads", dir);
-        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-                return 0;
-        return -ENOENT;
-}
-
-/* The names a user can give --workload, for messages. */
-static void workload_names(char *buf, size_t len)
-{
-        size_t off = 0;
+        size_t off = 0, n = 1, k = 0;
+        for (const char *c = choices; *c; c++)
+                n += *c == '|';
         buf[0] = '\0';
-        for (size_t i = 0; ab_workloads[i] && off < len; i++)
-                off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-                                        ab_workloads[i]->name);
-        if (off < len)
-                snprintf(buf + off, len - off, ", a job file in workloads/, or a path to a .ini");
+        for (const char *c = choices; *c && off < len; k++) {
+                size_t w = strcspn(c, "|");
+                off += (size_t)snprintf(buf + off, len - off, "%s%.*s",
+                                        k == 0 ? "" : k + 1 == n ? " or " : ", ", (int)w, c);
+                c += w + (c[w] == '|');
+        }
 }
 
-/* --workload=X: a path to a job file; else workloads/X.ini next to bench;
- * else the built-in kernel X with its defaults. */
-static int add_job(struct ab_opts *o, const char *name)
+static void form(const struct opt_def *d, char *buf, size_t len)
 {
-        char err[1024], path[PATH_MAX], dir[PATH_MAX - 64];
-        const struct ab_workload *w;
-        struct ab_job *n = realloc(o->jobs, (o->njobs + 1) * sizeof *n);
-        struct ab_job *j;
-        if (!n)
-                return -1;
-        o->jobs = n;
-        j = &o->jobs[o->njobs];
-        path[0] = '\0';
-        if (strchr(name, '/') || strstr(name, ".ini")) {
-                snprintf(path, sizeof path, "%s", name);
-                if (!is_file(path)) {
-                        fprintf(stderr, "bench: --workload: no job file %s\n", path);
-                        return -1;
-                }
-        } else if (ab_jobdir(dir, sizeof dir) == 0) {
-                snprintf(path, sizeof path, "%s/%s.ini", dir, name);
-                if (!is_file(path))
-                        path[0] = '\0';
+        char lo[32];
+        switch (d->kind) {
+        case K_UINT:
+                snprintf(buf, len, "a whole number from %llu to %llu", (unsigned long long)d->min,
+                         (unsigned long long)d->max);
+                break;
+        case K_SIZE:
+                ab_fmt_size(d->min, lo, sizeof lo);
+                snprintf(buf, len, "%s, at least %s", AB_SIZE_FORM, lo);
+                break;
+        case K_FRACTION:
+                snprintf(buf, len, "a relative width such as 5%% or 0.05, above 0 and below 100%%");
+                break;
+        case K_CHOICE:
+                choices_text(d->choices, buf, len);
+                break;
+        default:
+                snprintf(buf, len, "%s", d->metavar ? d->metavar : "no value");
         }
-        if (path[0]) {
-                const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-                size_t blen = strlen(base);
-                if (blen > 4 && strcmp(base + blen - 4, ".ini") == 0)
-                        blen -= 4;
-                snprintf(dir, sizeof dir, "%.*s", (int)blen, base);
-                if (ab_jobfile_load(path, dir, j, err, sizeof err)) {
-                        fprintf(stderr, "bench: --workload: %s\n", err);
-                        return -1;
-                }
-                o->njobs++;
-                return 0;
-        }
-        w = ab_workload_find(name);
-        if (!w) {
-                workload_names(err, sizeof err);
-                fprintf(stderr, "bench: --workload: unknown workload '%s' (accepted: %s)\n", name,
-                        err);
-                return -1;
-        }
-        if (ab_job_init(j, w, name, err, sizeof err)) {
-                fprintf(stderr, "bench: workload %s: %s\n", name, err);
-                return -1;
-        }
-        o->njobs++;
-        return 0;
-}
-
-/* --wrap 'CMD ARGS': words split on blanks (quotes group words), never a shell. */
-static int split_wrap(struct ab_opts *o, const char *text)
-{
-        size_t n = 0;
-        char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
-        const char *p = text;
-        char resolved[PATH_MAX];
-        if (!av)
-                return AB_BAD_INPUT;
-        while (*p) {
-                char word[4096];
-                size_t k = 0;
-                char q = 0;
-                while (*p == ' ' || *p == '\t')
-                        p++;
-                if (!*p)
-                        break;
-                while (*p && (q || (*p != ' ' && *p != '\t')) && k + 1 < sizeof word) {
-                        if (!q && (*p == '\'' || *p == '"'))
-                                q = *p;
-                        else if (q && *p == q)
-                                q = 0;
-                        else
-                                word[k++] = *p;
-                        p++;
-                }
-                if (q)
-                        return bad("--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', words "
-                                   "split on blanks, quotes group them)",
-                                   text);
-                word[k] = '\0';
-                av[n++] = strdup(word);
-        }
-        if (n == 0)
-                return bad("--wrap is empty (accepted: a launcher such as 'valgrind --tool=none' "
-                           "or qemu-x86_64)");
-        if (ab_which(av[0], resolved, sizeof resolved))
-                return bad("--wrap: %s not found in PATH (qemu-x86_64 is in the Debian package "
-                           "qemu-user, valgrind in valgrind)",
-                           av[0]);
-        free(av[0]);
-        av[0] = strdup(resolved);
-        o->wrap = (char *)text;
-        o->wrap_argv = av;
-        o->wrap_argc = n;
-        return 0;
-}
-
-/* Apply comma-separated items of a list option through fn. */
-static int each_item(struct ab_opts *o, const char *list, int (*fn)(struct ab_opts *, const char *))
-{
-        char *copy = strdup(list), *save = NULL;
-        int r = 0;
-        if (!copy)
-                return -1;
-        if (!*copy)
-                r = -1;
-        for (char *t = strtok_r(copy, ",", &save); t && !r; t = strtok_r(NULL, ",", &save))
-                r = fn(o, t);
-        free(copy);
-        return r;
-}
-
-static int apply_set(struct ab_opts *o, const char *kv)
-{
-        char err[512], key[128];
-        const char *eq = strchr(kv, '=');
-        bool used = false;
-        if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
-                return bad("--set '%s': expected KEY=VALUE", kv);
-        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
-        for (size_t i = 0; i < o->njobs; i++) {
-                int idx = ab_param_index(o->jobs[i].w, key);
-                if (idx < 0)
-                        continue;
-                used = true;
-                if (ab_job_set(&o->jobs[i], idx, eq + 1, err, sizeof err)) {
-                        fprintf(stderr, "bench: --set %s\n", err);
-                        return AB_BAD_INPUT;
-                }
-        }
-        if (!used)
-                return bad("--set/--threads: no selected workload has a parameter '%s' (see bench "
-                           "list)",
-                           key);
-        return 0;
-}
-
-static int parse_uint(const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-        int r = ab_parse_u64(s, out);
-        if (r || *out < lo || *out > hi) {
-                fprintf(stderr, "bench: %s '%s': %s (accepted: a whole number from %llu to %llu)\n",
-                        opt, s, r == -EINVAL ? "not a whole number" : "out of range",
-                        (unsigned long long)lo, (unsigned long long)hi);
-                return AB_BAD_INPUT;
-        }
-        return 0;
 }
 
 /* "5%" or "0.05": a fraction in (0, 1). */
@@ -332,302 +292,169 @@ static int parse_fraction(const char *s, double *out)
         return 0;
 }
 
-static int check_output(const char *path)
+static int choice_index(const char *choices, const char *text, uint64_t *out)
 {
-        char dir[PATH_MAX];
-        const char *slash = strrchr(path, '/');
-        struct stat st;
-        if (!*path || (slash && !slash[1]))
-                return bad("-o '%s': expected a file name", path);
-        if (!slash)
+        uint64_t i = 0;
+        size_t n = strlen(text);
+        for (const char *c = choices; *c; i++) {
+                size_t w = strcspn(c, "|");
+                if (w == n && strncmp(c, text, n) == 0) {
+                        *out = i;
+                        return 0;
+                }
+                c += w + (c[w] == '|');
+        }
+        return -EINVAL;
+}
+
+/* Check a value against its option's kind: 0 or an exit code (message said). */
+static int check_value(const struct opt_def *d, const char *text, struct val *v)
+{
+        char f[160];
+        int r = 0;
+        v->text = text;
+        switch (d->kind) {
+        case K_UINT:
+                r = ab_parse_u64(text, &v->n);
+                if (!r && (v->n < d->min || v->n > d->max))
+                        r = -ERANGE;
+                break;
+        case K_SIZE:
+                r = ab_parse_size(text, &v->n);
+                if (!r && (v->n < d->min || v->n > d->max))
+                        r = -ERANGE;
+                break;
+        case K_FRACTION:
+                r = parse_fraction(text, &v->d);
+                break;
+        case K_CHOICE:
+                r = choice_index(d->choices, text, &v->n);
+                break;
+        default:
+                break;
+        }
+        if (!r)
                 return 0;
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-                return bad("-o '%s': directory %s does not exist", path, dir);
-        return 0;
+        form(d, f, sizeof f);
+        return ab_bad("", "--%s '%s': %s (accepted: %s)", d->name, text,
+                      r == -ERANGE                            ? "out of range"
+                      : d->kind == K_UINT                     ? "not a whole number"
+                      : d->kind == K_CHOICE                   ? "not one of the choices"
+                                                              : "malformed",
+                      f);
 }
 
-char *ab_default_output(void)
+/* ---- --help ----------------------------------------------------------------------- */
+
+/* Words of text, wrapped at `width` columns, continuation lines indented by
+ * `indent` (the first line is already there). */
+static void wrapped(FILE *f, const char *text, int indent, int width)
 {
-        char host[256] = "host", stamp[32];
-        static char path[PATH_MAX];
-        time_t now = time(NULL);
-        struct tm tm;
-        gethostname(host, sizeof host - 1);
-        gmtime_r(&now, &tm);
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        mkdir("results", 0777);
-        snprintf(path, sizeof path, "results/%s-%s.json", stamp, host);
-        return path;
+        int col = indent;
+        while (*text) {
+                int w = (int)strcspn(text, " ");
+                if (col > indent && col + 1 + w > width) {
+                        fprintf(f, "\n%*s", indent, "");
+                        col = indent;
+                } else if (col > indent) {
+                        fputc(' ', f);
+                        col++;
+                }
+                fprintf(f, "%.*s", w, text);
+                col += w;
+                text += w;
+                while (*text == ' ')
+                        text++;
+        }
+        fputc('\n', f);
 }
 
-enum {
-        OPT_ALLOC = 256,
-        OPT_WORKLOAD,
-        OPT_SET,
-        OPT_REPS,
-        OPT_SEED,
-        OPT_ENV,
-        OPT_TIMEOUT,
-        OPT_MEMLIMIT,
-        OPT_CPUS,
-        OPT_SAMPLE,
-        OPT_FORMAT,
-        OPT_THREADS,
-        OPT_WRAP,
-        OPT_NUMA,
-        OPT_FAILON,
-        OPT_COUNT,
-        OPT_SYSCALLS,
-        OPT_PRECISION,
-        OPT_MAXREPS,
-        OPT_POINTBUDGET,
-};
-
-static const struct option longopts[] = {
-        {"alloc", required_argument, NULL, OPT_ALLOC},
-        {"workload", required_argument, NULL, OPT_WORKLOAD},
-        {"set", required_argument, NULL, OPT_SET},
-        {"reps", required_argument, NULL, OPT_REPS},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"env", required_argument, NULL, OPT_ENV},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"mem-limit", required_argument, NULL, OPT_MEMLIMIT},
-        {"cpus", required_argument, NULL, OPT_CPUS},
-        {"sample-ms", required_argument, NULL, OPT_SAMPLE},
-        {"output", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"wrap", required_argument, NULL, OPT_WRAP},
-        {"numa", required_argument, NULL, OPT_NUMA},
-        {"fail-on", required_argument, NULL, OPT_FAILON},
-        {"count", required_argument, NULL, OPT_COUNT},
-        {"syscalls", no_argument, NULL, OPT_SYSCALLS},
-        {"precision", required_argument, NULL, OPT_PRECISION},
-        {"max-reps", required_argument, NULL, OPT_MAXREPS},
-        {"point-budget", required_argument, NULL, OPT_POINTBUDGET},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-};
-
-/* Parse the command line into o. Returns 0, or an exit code (help: -1). */
-int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
+void ab_opts_usage(FILE *f)
 {
-        const char *allocs = "glibc", *workloads = NULL, *threads = NULL;
-        char **sets = calloc((size_t)argc + 1, sizeof *sets);
-        size_t nsets = 0;
-        uint64_t u;
-        int c, r;
-        char err[512];
+        fprintf(f, "usage: bench [run] --alloc=A[,B..] --workload=W[,X..] [options] [-- PROGRAM "
+                   "ARGS]\n\n"
+                   "Runs every workload against every allocator, one fresh process per\n"
+                   "repetition, prints a summary and writes a JSON results file.\n\n");
+        for (size_t i = 0; i < NDEFS; i++) {
+                const struct opt_def *d = &defs[i];
+                char head[64];
+                int n = d->letter ? snprintf(head, sizeof head, "  -%c, --%s", d->letter, d->name)
+                                  : snprintf(head, sizeof head, "  --%s", d->name);
+                if (d->metavar)
+                        n += snprintf(head + n, sizeof head - (size_t)n, " %s", d->metavar);
+                if (n > 21)
+                        fprintf(f, "%s\n%22s", head, "");
+                else
+                        fprintf(f, "%-22s", head);
+                wrapped(f, d->help, 22, 80);
+        }
+        fprintf(f, "\nExit: 0 ok, 1 bad input, 2 flags at --fail-on, 4 a run crashed, timed out or "
+                   "ran\nout of memory, 130 interrupted.\n");
+}
 
-        if (!sets)
-                return AB_BAD_INPUT;
-        o->env = calloc((size_t)argc + 1, sizeof *o->env);
-        if (!o->env)
-                return AB_BAD_INPUT;
-        o->reps = 6;
-        o->adaptive = true;
-        o->precision = 0.05;
-        o->max_reps = 30;
-        o->point_budget_s = 1;
-        o->fail_on = -1;
-        o->seed = 1;
-        o->sample_ms = 10;
+/* ---- parsing ---------------------------------------------------------------------- */
+
+/* The option an unknown or valueless argument looks like, for the message. */
+static const struct opt_def *def_named(const char *arg)
+{
+        for (size_t i = 0; i < NDEFS; i++) {
+                size_t n = strlen(defs[i].name);
+                if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, defs[i].name, n) == 0 &&
+                    (arg[2 + n] == '\0' || arg[2 + n] == '='))
+                        return &defs[i];
+                if (defs[i].letter && arg[0] == '-' && arg[1] == defs[i].letter && !arg[2])
+                        return &defs[i];
+        }
+        return NULL;
+}
+
+int ab_opts_scan(int argc, char **argv, struct ab_cli *c)
+{
+        struct option lo[NDEFS + 1];
+        char shorts[2 * NDEFS + 4] = "+:";
+        size_t ns = 2;
+        int ch, idx;
+        for (size_t i = 0; i < NDEFS; i++) {
+                lo[i] = (struct option){defs[i].name,
+                                        defs[i].kind == K_FLAG ? no_argument : required_argument,
+                                        NULL, 1000 + (int)i};
+                if (defs[i].letter) {
+                        shorts[ns++] = defs[i].letter;
+                        if (defs[i].kind != K_FLAG)
+                                shorts[ns++] = ':';
+                }
+        }
+        lo[NDEFS] = (struct option){NULL, 0, NULL, 0};
+        shorts[ns] = '\0';
         opterr = 0;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
-                switch (c) {
-                case OPT_ALLOC:
-                        allocs = optarg;
-                        break;
-                case OPT_WORKLOAD:
-                        workloads = optarg;
-                        break;
-                case OPT_SET:
-                        sets[nsets++] = optarg;
-                        break;
-                case OPT_REPS:
-                        if ((r = parse_uint("--reps", optarg, 1, MAX_REPS, &u)))
-                                return r;
-                        o->reps = (unsigned)u;
-                        o->adaptive = false;
-                        break;
-                case OPT_PRECISION:
-                        if (parse_fraction(optarg, &o->precision))
-                                return bad("--precision '%s': expected a relative width such as "
-                                           "5%% or 0.05, above 0 and below 100%%",
-                                           optarg);
-                        break;
-                case OPT_MAXREPS:
-                        if ((r = parse_uint("--max-reps", optarg, 6, MAX_REPS, &u)))
-                                return r;
-                        o->max_reps = (unsigned)u;
-                        break;
-                case OPT_POINTBUDGET:
-                        if ((r = parse_uint("--point-budget", optarg, 0, 86400, &u)))
-                                return r;
-                        o->point_budget_s = (double)u;
-                        break;
-                case OPT_SEED:
-                        if ((r = parse_uint("--seed", optarg, 0, UINT64_MAX, &u)))
-                                return r;
-                        o->seed = u;
-                        break;
-                case OPT_ENV:
-                        if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return bad("--env '%s': expected KEY=VALUE", optarg);
-                        if (strncmp(optarg, ab_prim_preload_var(), strlen(ab_prim_preload_var())) == 0)
-                                return bad("--env '%s': the preload variable is set by --alloc",
-                                           optarg);
-                        o->env[o->nenv++] = optarg;
-                        break;
-                case OPT_TIMEOUT:
-                        if ((r = parse_uint("--timeout", optarg, 1, 86400 * 7, &u)))
-                                return r;
-                        o->timeout_ns = u * 1000000000ull;
-                        break;
-                case OPT_MEMLIMIT:
-                        if (ab_parse_size(optarg, &u) || u < (1u << 20))
-                                return bad("--mem-limit '%s': expected %s, at least 1MiB", optarg,
-                                           AB_SIZE_FORM);
-                        o->mem_limit = u;
-                        break;
-                case OPT_CPUS:
-                        if (ab_place_cpus_check(optarg, err, sizeof err)) {
-                                fprintf(stderr, "bench: %s\n", err);
-                                return AB_BAD_INPUT;
-                        }
-                        o->cpus = optarg;
-                        break;
-                case OPT_SAMPLE:
-                        if ((r = parse_uint("--sample-ms", optarg, 0, 60000, &u)))
-                                return r;
-                        o->sample_ms = (unsigned)u;
-                        break;
-                case 'o':
-                        o->out = optarg;
-                        break;
-                case OPT_FAILON:
-                        if (strcmp(optarg, "warn") == 0)
-                                o->fail_on = 1;
-                        else if (strcmp(optarg, "high") == 0)
-                                o->fail_on = 2;
-                        else
-                                return bad("--fail-on '%s': expected warn or high", optarg);
-                        break;
-                case OPT_COUNT:
-                        if (strcmp(optarg, "instructions") == 0)
-                                o->count = AB_COUNT_HW;
-                        else if (strcmp(optarg, "callgrind") == 0)
-                                o->count = AB_COUNT_CALLGRIND;
-                        else
-                                return bad("--count '%s': expected instructions or callgrind",
-                                           optarg);
-                        break;
-                case OPT_SYSCALLS:
-                        o->syscalls = true;
-                        break;
-                case OPT_THREADS:
-                        threads = optarg;
-                        break;
-                case OPT_WRAP:
-                        if ((r = split_wrap(o, optarg)))
-                                return r;
-                        break;
-                case OPT_NUMA:
-                        if (ab_place_numa_check(optarg, err, sizeof err)) {
-                                fprintf(stderr, "bench: %s\n", err);
-                                return AB_BAD_INPUT;
-                        }
-                        o->numa = optarg;
-                        break;
-                case OPT_FORMAT:
-                        if (strcmp(optarg, "table") == 0)
-                                o->format = AB_FMT_TABLE;
-                        else if (strcmp(optarg, "json") == 0)
-                                o->format = AB_FMT_JSON;
-                        else if (strcmp(optarg, "csv") == 0)
-                                o->format = AB_FMT_CSV;
-                        else
-                                return bad("--format '%s': expected table, json or csv", optarg);
-                        break;
-                case 'q':
-                        o->quiet = true;
-                        break;
-                case 'h':
-                        run_usage(stdout);
+        while ((ch = getopt_long(argc, argv, shorts, lo, &idx)) != -1) {
+                const struct opt_def *d = NULL;
+                struct val v = {0};
+                int r;
+                if (ch >= 1000)
+                        d = &defs[ch - 1000];
+                for (size_t i = 0; !d && i < NDEFS; i++)
+                        if (defs[i].letter && defs[i].letter == ch)
+                                d = &defs[i];
+                if (ch == ':') {
+                        const struct opt_def *m = def_named(argv[optind - 1]);
+                        char f[160] = "";
+                        if (m)
+                                form(m, f, sizeof f);
+                        return ab_bad("", "option %s needs a value%s%s%s", argv[optind - 1],
+                                      m ? " (accepted: " : "", f, m ? ")" : "");
+                }
+                if (!d)
+                        return ab_bad("", "unknown option '%s'", argv[optind - 1]);
+                if (!d->apply) { /* --help */
+                        ab_opts_usage(stdout);
                         return -1;
-                case ':':
-                        return bad("option %s needs a value", argv[optind - 1]);
-                default:
-                        return bad("unknown option '%s'", argv[optind - 1]);
                 }
-        }
-        if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-                return bad("unexpected argument '%s' (a program to measure goes after --, with "
-                           "--workload=cmd)",
-                           argv[optind]);
-        if (optind < argc) {
-                o->cmd_argv = argv + optind;
-                o->cmd_argc = argc - optind;
-        }
-        if (!workloads)
-                return bad("--workload is required (e.g. --workload=calloc-sweep; bench list shows them)");
-        if (each_item(o, allocs, add_alloc) || o->nallocs == 0) {
-                if (!*allocs)
-                        fprintf(stderr, "bench: --alloc is empty\n");
-                return AB_BAD_INPUT;
-        }
-        if (each_item(o, workloads, add_job) || o->njobs == 0) {
-                if (!*workloads)
-                        fprintf(stderr, "bench: --workload is empty\n");
-                return AB_BAD_INPUT;
-        }
-        if (o->count == AB_COUNT_CALLGRIND && o->wrap)
-                return bad("--count callgrind runs its pass under valgrind itself; it cannot be "
-                           "combined with --wrap");
-        if (threads) {
-                char kv[64];
-                if ((r = parse_uint("--threads", threads, 1, 1024, &u)))
+                if (d->kind != K_FLAG && (r = check_value(d, optarg, &v)))
                         return r;
-                snprintf(kv, sizeof kv, "threads=%llu", (unsigned long long)u);
-                sets[nsets++] = strdup(kv);
-        }
-        for (size_t i = 0; i < nsets; i++)
-                if ((r = apply_set(o, sets[i])))
+                if ((r = d->apply(c, &v)))
                         return r;
-        free(sets);
-        for (size_t i = 0; i < o->njobs; i++) {
-                bool is_cmd = o->jobs[i].w->run == NULL;
-                char prog[PATH_MAX];
-                if (is_cmd && !o->cmd_argv)
-                        return bad("--workload=cmd needs a program after -- (e.g. bench "
-                                   "--alloc=jemalloc --workload=cmd -- python3 -c 'pass')");
-                if (is_cmd && ab_which(o->cmd_argv[0], prog, sizeof prog))
-                        return bad("--workload=cmd: program %s not found (accepted: a path or a "
-                                   "name in PATH)",
-                                   o->cmd_argv[0]);
-                if (is_cmd)
-                        o->cmd_argv[0] = strdup(prog);
         }
-        if (o->cmd_argv) {
-                bool any = false;
-                for (size_t i = 0; i < o->njobs; i++)
-                        any |= o->jobs[i].w->run == NULL;
-                if (!any)
-                        return bad("a program after -- is measured only with --workload=cmd");
-        }
-
-        for (size_t i = 0; i < o->njobs; i++) {
-                const struct ab_job *j = &o->jobs[i];
-                if (j->w->check && j->w->check(j->v, err, sizeof err)) {
-                        fprintf(stderr, "bench: workload %s: %s\n", j->name, err);
-                        return AB_BAD_INPUT;
-                }
-        }
-        if (o->out && (r = check_output(o->out)))
-                return r;
         return 0;
 }
-

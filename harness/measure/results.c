@@ -248,7 +248,7 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         {
                 char hash[20];
                 snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
-                json_object_set_new(o, "op_hash", p->nreps && run->job->w->run ? json_string(hash)
+                json_object_set_new(o, "op_hash", p->nreps && run->job->w->kind == AB_WK_KERNEL ? json_string(hash)
                                                                                 : json_null());
         }
         if (auto_json(p))
@@ -269,7 +269,7 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
                 for (size_t i = 0; i < p->nreps; i++)
                         if (p->reps[i].live_peak > live)
                                 live = p->reps[i].live_peak;
-                json_object_set_new(o, "live_peak_bytes", p->nreps && run->job->w->run
+                json_object_set_new(o, "live_peak_bytes", p->nreps && run->job->w->kind == AB_WK_KERNEL
                                                                   ? json_integer((json_int_t)live)
                                                                   : json_null());
         }
@@ -330,7 +330,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "wrap", opt->wrap ? json_string(opt->wrap) : json_null());
         json_object_set_new(o, "placement",
                             json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
-        if (!run->job->w->run) {
+        if (run->job->w->kind == AB_WK_PROGRAM) {
                 json_t *cmd = json_array();
                 for (int i = 0; i < opt->cmd_argc; i++)
                         json_array_append_new(cmd, json_string(opt->cmd_argv[i]));

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "measure/bench.h"
+#include "measure/opts.h"
 #include "detect/detect.h"
 #include "doc/doc.h"
 #include "report/report.h"
@@ -170,7 +171,7 @@ static char **child_argv(const struct matrix *m, const struct ab_run_res *run, c
                 push(&a, "-E");
                 push(&a, "%s=%s", ab_prim_preload_var(), run->alloc->library);
         }
-        if (!w->run && strcmp(mode, "run") == 0) {
+        if (w->kind == AB_WK_PROGRAM && strcmp(mode, "run") == 0) {
                 for (int i = 0; i < o->cmd_argc; i++)
                         push(&a, "%s", o->cmd_argv[i]);
                 goto out;
@@ -233,7 +234,7 @@ static int spawn_child(struct matrix *m, size_t ri, const char *mode, size_t poi
         s.mem_limit = m->o->mem_limit;
         s.cpus = m->o->cpus;
         s.numa = m->o->numa ? &m->numa : NULL;
-        s.records = run->job->w->run || strcmp(mode, "run") != 0;
+        s.records = run->job->w->kind == AB_WK_KERNEL || strcmp(mode, "run") != 0;
         r = ab_spawn_run(&s, out);
         free_argv(av);
         if (r) {
@@ -265,7 +266,7 @@ static int account_point(struct matrix *m, size_t job, size_t point, uint64_t it
                         struct ab_point_res *p = &m->runs[ri].points[point];
                         struct ab_outcome out;
                         char file[PATH_MAX];
-                        if (p->status != AB_ST_OK || !m->runs[ri].job->w->run)
+                        if (p->status != AB_ST_OK || m->runs[ri].job->w->kind != AB_WK_KERNEL)
                                 continue;
                         snprintf(file, sizeof file, "%s/%s.%zu.%zu", m->tmpdir,
                                  pass == PASS_CALLGRIND ? "callgrind" : "strace", ri, point);
@@ -644,7 +645,7 @@ static int one_rep(struct matrix *m, size_t ri, size_t point, uint64_t iters, ui
         take_timeline(m, run, &out);
         if (out.have_point && out.point.count_err)
                 m->count_err = out.point.count_err;
-        if (out.status == AB_ST_OK && !run->job->w->run) {
+        if (out.status == AB_ST_OK && run->job->w->kind == AB_WK_PROGRAM) {
                 take_external(p, &out);
         } else if (out.status == AB_ST_OK && out.have_point) {
                 take_rep(p, &out);

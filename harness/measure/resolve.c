@@ -1,0 +1,367 @@
+/*
+ * resolve.c - what `bench run`'s command line names, made real on this
+ * machine: the allocators (built-in names, all, or a library path), the
+ * workloads (job files or kernels, with --set applied), the launcher of
+ * --wrap, the program of cmd, the results file. Options were read and their
+ * values checked by opts.c; here their meaning is checked.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/parse.h"
+#include "measure/bench.h"
+#include "measure/job.h"
+#include "measure/opts.h"
+#include "prim/prim.h"
+
+static int add_alloc(struct ab_opts *o, const char *item)
+{
+        char err[512];
+        struct ab_alloc a;
+        struct ab_alloc *n;
+        for (size_t i = 0; i < o->nallocs; i++)
+                if (strcmp(o->allocs[i].name, item) == 0)
+                        return 0; /* named twice: run once */
+        if (strcmp(item, "all") == 0) {
+                int found = 0;
+                for (size_t i = 0; i < ab_nbackends; i++) {
+                        char path[PATH_MAX];
+                        if (!ab_backend_locate(&ab_backends[i], path, sizeof path)) {
+                                fprintf(stderr,
+                                        "bench: note: --alloc=all skips %s (not installed; "
+                                        "apt-get install %s)\n",
+                                        ab_backends[i].name, ab_backends[i].package);
+                                continue;
+                        }
+                        if (add_alloc(o, ab_backends[i].name))
+                                return -1;
+                        found++;
+                }
+                return found ? 0 : -1;
+        }
+        if (ab_backend_resolve(item, &a, err, sizeof err)) {
+                fprintf(stderr, "bench: %s\n", err);
+                return -1;
+        }
+        if (o->nallocs >= AB_MAX_ALLOCS) {
+                fprintf(stderr, "bench: --alloc: more than %d allocators (accepted: up to %d)\n",
+                        AB_MAX_ALLOCS, AB_MAX_ALLOCS);
+                return -1;
+        }
+        n = realloc(o->allocs, (o->nallocs + 1) * sizeof *n);
+        if (!n)
+                return -1;
+        o->allocs = n;
+        o->allocs[o->nallocs++] = a;
+        return 0;
+}
+
+
+int ab_jobdir(char *out, size_t len)
+{
+        char dir[PATH_MAX - 64];
+        struct stat st;
+        if (ab_prim_exe_dir(ab_argv[0], dir, sizeof dir))
+                return -ENOENT;
+        /* ./bench in the source tree, or a bench built one level below it */
+        snprintf(out, len, "%s/workloads", dir);
+        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        snprintf(out, len, "%s/../workloads", dir);
+        if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+                return 0;
+        return -ENOENT;
+}
+
+/* The names a user can give --workload, for messages. */
+static void workload_names(char *buf, size_t len)
+{
+        size_t off = 0;
+        buf[0] = '\0';
+        for (size_t i = 0; ab_workloads[i] && off < len; i++)
+                off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+                                        ab_workloads[i]->name);
+        if (off < len)
+                snprintf(buf + off, len - off, ", a job file in workloads/, or a path to a .ini");
+}
+
+/* --workload=X: a path to a job file; else workloads/X.ini next to bench;
+ * else the built-in kernel X with its defaults. */
+static int add_job(struct ab_opts *o, const char *name)
+{
+        char err[1024], path[PATH_MAX], dir[PATH_MAX - 64];
+        const struct ab_workload *w;
+        struct ab_job *n = realloc(o->jobs, (o->njobs + 1) * sizeof *n);
+        struct ab_job *j;
+        if (!n)
+                return -1;
+        o->jobs = n;
+        j = &o->jobs[o->njobs];
+        path[0] = '\0';
+        if (strchr(name, '/') || strstr(name, ".ini")) {
+                snprintf(path, sizeof path, "%s", name);
+                if (!ab_is_regular(path)) {
+                        fprintf(stderr, "bench: --workload: no job file %s\n", path);
+                        return -1;
+                }
+        } else if (ab_jobdir(dir, sizeof dir) == 0) {
+                snprintf(path, sizeof path, "%s/%s.ini", dir, name);
+                if (!ab_is_regular(path))
+                        path[0] = '\0';
+        }
+        if (path[0]) {
+                const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+                size_t blen = strlen(base);
+                if (blen > 4 && strcmp(base + blen - 4, ".ini") == 0)
+                        blen -= 4;
+                snprintf(dir, sizeof dir, "%.*s", (int)blen, base);
+                if (ab_jobfile_load(path, dir, j, err, sizeof err)) {
+                        fprintf(stderr, "bench: --workload: %s\n", err);
+                        return -1;
+                }
+                o->njobs++;
+                return 0;
+        }
+        w = ab_workload_find(name);
+        if (!w) {
+                workload_names(err, sizeof err);
+                fprintf(stderr, "bench: --workload: unknown workload '%s' (accepted: %s)\n", name,
+                        err);
+                return -1;
+        }
+        if (ab_job_init(j, w, name, err, sizeof err)) {
+                fprintf(stderr, "bench: workload %s: %s\n", name, err);
+                return -1;
+        }
+        o->njobs++;
+        return 0;
+}
+
+/* --wrap 'CMD ARGS': words split on blanks (quotes group words), never a shell. */
+int ab_resolve_wrap(struct ab_opts *o, const char *text)
+{
+        size_t n = 0;
+        char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
+        const char *p = text;
+        char resolved[PATH_MAX];
+        if (!av)
+                return AB_BAD_INPUT;
+        while (*p) {
+                char word[4096];
+                size_t k = 0;
+                char q = 0;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (!*p)
+                        break;
+                while (*p && (q || (*p != ' ' && *p != '\t')) && k + 1 < sizeof word) {
+                        if (!q && (*p == '\'' || *p == '"'))
+                                q = *p;
+                        else if (q && *p == q)
+                                q = 0;
+                        else
+                                word[k++] = *p;
+                        p++;
+                }
+                if (q)
+                        return ab_bad("", "--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', words "
+                                   "split on blanks, quotes group them)",
+                                   text);
+                word[k] = '\0';
+                av[n++] = strdup(word);
+        }
+        if (n == 0)
+                return ab_bad("", "--wrap is empty (accepted: a launcher such as 'valgrind --tool=none' "
+                           "or qemu-x86_64)");
+        if (ab_which(av[0], resolved, sizeof resolved))
+                return ab_bad("", "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian package "
+                           "qemu-user, valgrind in valgrind)",
+                           av[0]);
+        free(av[0]);
+        av[0] = strdup(resolved);
+        o->wrap = (char *)text;
+        o->wrap_argv = av;
+        o->wrap_argc = n;
+        return 0;
+}
+
+/* Apply comma-separated items of a list option through fn. */
+static int each_item(struct ab_opts *o, const char *list, int (*fn)(struct ab_opts *, const char *))
+{
+        char *copy = strdup(list), *save = NULL;
+        int r = 0;
+        if (!copy)
+                return -1;
+        if (!*copy)
+                r = -1;
+        for (char *t = strtok_r(copy, ",", &save); t && !r; t = strtok_r(NULL, ",", &save))
+                r = fn(o, t);
+        free(copy);
+        return r;
+}
+
+static int apply_set(struct ab_opts *o, const char *kv)
+{
+        char err[512], key[128];
+        const char *eq = strchr(kv, '=');
+        bool used = false;
+        if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key)
+                return ab_bad("", "--set '%s': expected KEY=VALUE", kv);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+        for (size_t i = 0; i < o->njobs; i++) {
+                int idx = ab_param_index(o->jobs[i].w, key);
+                if (idx < 0)
+                        continue;
+                used = true;
+                if (ab_job_set(&o->jobs[i], idx, eq + 1, err, sizeof err)) {
+                        fprintf(stderr, "bench: --set %s\n", err);
+                        return AB_BAD_INPUT;
+                }
+        }
+        if (!used)
+                return ab_bad("", "--set/--threads: no selected workload has a parameter '%s' (see bench "
+                           "list)",
+                           key);
+        return 0;
+}
+
+static int check_output(const char *path)
+{
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        struct stat st;
+        if (!*path || (slash && !slash[1]))
+                return ab_bad("", "-o '%s': expected a file name", path);
+        if (!slash)
+                return 0;
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
+                return ab_bad("", "-o '%s': directory %s does not exist", path, dir);
+        return 0;
+}
+
+char *ab_default_output(void)
+{
+        char host[256] = "host", stamp[32];
+        static char path[PATH_MAX];
+        time_t now = time(NULL);
+        struct tm tm;
+        gethostname(host, sizeof host - 1);
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        mkdir("results", 0777);
+        snprintf(path, sizeof path, "results/%s-%s.json", stamp, host);
+        return path;
+}
+
+/* Every item of a comma list through fn; a list with no item (",,", "") is
+ * refused by name. */
+static int each_named(struct ab_opts *o, const char *opt, const char *list,
+                      int (*fn)(struct ab_opts *, const char *))
+{
+        bool any = false;
+        for (const char *p = list; *p; p++)
+                any |= *p != ',';
+        if (!any)
+                return ab_bad("", "--%s '%s': names nothing (accepted: a comma-separated list "
+                                  "of names)",
+                              opt, list);
+        return each_item(o, list, fn) ? AB_BAD_INPUT : 0;
+}
+
+/* cmd's program: found in PATH, and measured only by cmd. */
+static int resolve_program(struct ab_opts *o)
+{
+        char prog[PATH_MAX];
+        bool any = false;
+        for (size_t i = 0; i < o->njobs; i++) {
+                bool is_cmd = o->jobs[i].w->kind == AB_WK_PROGRAM;
+                any |= is_cmd;
+                if (is_cmd && !o->cmd_argv)
+                        return ab_bad("", "--workload=cmd needs a program after -- (e.g. bench "
+                                          "--alloc=jemalloc --workload=cmd -- python3 -c 'pass')");
+        }
+        if (o->cmd_argv && !any)
+                return ab_bad("", "a program after -- is measured only with --workload=cmd");
+        if (!any)
+                return 0;
+        if (ab_which(o->cmd_argv[0], prog, sizeof prog))
+                return ab_bad("", "--workload=cmd: program %s not found (accepted: a path or a "
+                                  "name in PATH)",
+                              o->cmd_argv[0]);
+        o->cmd_argv[0] = strdup(prog);
+        return 0;
+}
+
+static void defaults(struct ab_opts *o)
+{
+        o->reps = 6;
+        o->adaptive = true;
+        o->precision = 0.05;
+        o->max_reps = 30;
+        o->point_budget_s = 1;
+        o->fail_on = -1;
+        o->seed = 1;
+        o->sample_ms = 10;
+}
+
+int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
+{
+        struct ab_cli c = {.o = o, .allocs = "glibc"};
+        char err[512];
+        int r;
+
+        c.sets = calloc((size_t)argc + 2, sizeof *c.sets);
+        o->env = calloc((size_t)argc + 1, sizeof *o->env);
+        if (!c.sets || !o->env)
+                return AB_BAD_INPUT;
+        defaults(o);
+        if ((r = ab_opts_scan(argc, argv, &c)))
+                return r;
+        if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+                return ab_bad("", "unexpected argument '%s' (a program to measure goes after --, "
+                                  "with --workload=cmd)",
+                              argv[optind]);
+        if (optind < argc) {
+                o->cmd_argv = argv + optind;
+                o->cmd_argc = argc - optind;
+        }
+        if (!c.workloads)
+                return ab_bad("", "--workload is required (e.g. --workload=calloc-sweep; bench "
+                                  "list shows them)");
+        if ((r = each_named(o, "alloc", c.allocs, add_alloc)) || o->nallocs == 0)
+                return r ? r : AB_BAD_INPUT;
+        if ((r = each_named(o, "workload", c.workloads, add_job)) || o->njobs == 0)
+                return r ? r : AB_BAD_INPUT;
+        if (o->count == AB_COUNT_CALLGRIND && o->wrap)
+                return ab_bad("", "--count callgrind runs its pass under valgrind itself; it "
+                                  "cannot be combined with --wrap");
+        if (c.threads) {
+                char kv[64];
+                snprintf(kv, sizeof kv, "threads=%llu", (unsigned long long)c.threads);
+                c.sets[c.nsets++] = strdup(kv);
+        }
+        for (size_t i = 0; i < c.nsets; i++)
+                if ((r = apply_set(o, c.sets[i])))
+                        return r;
+        free(c.sets);
+        if ((r = resolve_program(o)))
+                return r;
+        for (size_t i = 0; i < o->njobs; i++) {
+                const struct ab_job *j = &o->jobs[i];
+                if (j->w->check && j->w->check(j->v, err, sizeof err)) {
+                        ab_err("", "workload %s: %s", j->name, err);
+                        return AB_BAD_INPUT;
+                }
+        }
+        if (o->out && (r = check_output(o->out)))
+                return r;
+        return 0;
+}
