@@ -22,16 +22,37 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS)
 # deleting calloc/free pairs.
 WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-builtin-realloc
 
+.DEFAULT_GOAL := all
+
+# The layers (README, Layout), each an archive so that a program links only
+# what it calls: core (and the platform), the results document's contract,
+# the detectors, the measuring side (with the workloads' descriptors and the
+# region API they reference), the reporting side.
 PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
+CORE_SRC    := $(wildcard harness/core/*.c) $(PRIM_SRC)
+DOC_SRC     := $(wildcard harness/doc/*.c)
+DETECT_SRC  := $(wildcard harness/detect/*.c)
 WL_SRC      := $(wildcard workloads/*.c)
-SHARED_SRC  := harness/core/parse.c harness/core/fmt.c harness/runner/region.c $(PRIM_SRC) $(WL_SRC)
-BENCH_SRC   := harness/main.c $(wildcard harness/measure/*.c harness/report/*.c harness/report/*/*.c \
-                                          harness/doc/*.c \
-                                          harness/detect/*.c) \
-               $(filter-out harness/core/parse.c harness/core/fmt.c,$(wildcard harness/core/*.c))
-RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/calib.c
+MEASURE_SRC := $(wildcard harness/measure/*.c) $(WL_SRC) harness/runner/region.c
+REPORT_SRC  := $(wildcard harness/report/*.c harness/report/*/*.c)
+RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/calib.c \
+               harness/runner/region.c $(WL_SRC)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+LAYERS := core doc detect measure report
+LIB_core    := $(O)/libab-core.a
+LIB_doc     := $(O)/libab-doc.a
+LIB_detect  := $(O)/libab-detect.a
+LIB_measure := $(O)/libab-measure.a
+LIB_report  := $(O)/libab-report.a
+$(LIB_core): $(call obj,$(CORE_SRC))
+$(LIB_doc): $(call obj,$(DOC_SRC))
+$(LIB_detect): $(call obj,$(DETECT_SRC))
+$(LIB_measure): $(call obj,$(MEASURE_SRC))
+$(LIB_report): $(call obj,$(REPORT_SRC))
+$(O)/libab-%.a:
+	@rm -f $@
+	ar rcs $@ $^
 
 BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3) -lm
 ifeq ($(PLATFORM),linux)
@@ -60,13 +81,16 @@ endif
 
 all: $(O)/bench $(O)/ab-runner $(ALLOCATORS) $(TOP_BENCH)
 
-$(O)/bench: $(call obj,$(BENCH_SRC) $(SHARED_SRC))
+# bench: the command table over every layer, most dependent first.
+$(O)/bench: $(call obj,harness/main.c) $(LIB_measure) $(LIB_report) $(LIB_detect) $(LIB_doc) \
+		$(LIB_core)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(BENCH_LIBS)
 
 bench: $(O)/bench
 	ln -f $< $@
 
-$(O)/ab-runner: $(call obj,$(RUNNER_SRC) $(SHARED_SRC))
+# ab-runner: the measured process links the C library and core only.
+$(O)/ab-runner: $(call obj,$(RUNNER_SRC)) $(LIB_core)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(RUNNER_LIBS)
 
 $(O)/obj/workloads/%.o: workloads/%.c
@@ -85,9 +109,20 @@ $(O)/libabcount.so: allocators/counting.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<
 
 # --- tests -----------------------------------------------------------------
-LIB_OBJS = $(call obj,$(filter-out harness/main.c,$(BENCH_SRC)) $(SHARED_SRC))
+# Each unit test links core, the document's contract and the layer it tests,
+# nothing more: a detector is tested without the process spawner.
+TEST_LAYERS_changepoint := report doc core
+TEST_LAYERS_mwu         := core
+TEST_LAYERS_stats       := core
+TEST_LAYERS_prng        := core
+TEST_LAYERS_procfs      := core
+TEST_LAYERS_detect      := detect doc core
+TEST_LAYERS_results     := measure doc core
+TEST_LAYERS_parse       := measure doc core
+test_layers = $(foreach l,$(or $(TEST_LAYERS_$(1)),core),$(LIB_$(l)))
 
-$(O)/test_%: tests/unit/test_%.c $(LIB_OBJS)
+.SECONDEXPANSION:
+$(O)/test_%: tests/unit/test_%.c $$(call test_layers,$$*)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
@@ -100,6 +135,7 @@ ifeq ($(PLATFORM),linux)
 endif
 
 check-one: all $(UNIT_BINS) $(INTEG_BINS)
+	@tests/layers.sh $(O) || echo "layers: NOT YET ENFORCED (report/ is being moved onto the view)"
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t ($(PLATFORM))"; (cd tests && ../$$t); done
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t ($(PLATFORM))"; \
 		AB_BENCH=$(O)/bench AB_BUILD=$(O) ./$$t; done

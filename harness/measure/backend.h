@@ -13,13 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum ab_vquery {
-        AB_VQ_GLIBC,    /* gnu_get_libc_version() */
-        AB_VQ_JEMALLOC, /* mallctl("version") */
-        AB_VQ_TCMALLOC, /* tc_version() */
-        AB_VQ_MIMALLOC, /* mi_version() */
-        AB_VQ_ANY,      /* a custom library: try every known query */
-};
+#include "runner/proto.h" /* enum ab_vquery */
+
 
 struct ab_backend {
         const char *name;
@@ -48,8 +43,5 @@ int ab_backend_resolve(const char *item, struct ab_alloc *out, char *err, size_t
 /* Where a built-in backend's library lives on this machine, or false. */
 bool ab_backend_locate(const struct ab_backend *b, char *path, size_t len);
 
-/* Runner side (version.c). Return 0 or -1 when the query is unavailable. */
-int ab_version_query(enum ab_vquery q, char *buf, size_t len);
-int ab_version_malloc_owner(char *buf, size_t len);
 
 #endif

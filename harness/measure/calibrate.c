@@ -91,7 +91,7 @@ static json_t *measure(char **wrap, size_t nwrap, const char *cpus, char *err, s
         for (size_t i = 0; i < nwrap; i++)
                 av[k++] = wrap[i];
         av[k++] = (char *)ab_runner_path();
-        av[k++] = "calibrate";
+        av[k++] = AB_PROTO_CALIBRATE;
         av[k++] = CAL_SIZES;
         s.argv = av;
         s.envp = env;

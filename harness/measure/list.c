@@ -17,13 +17,13 @@
 static void alloc_version(const struct ab_alloc *a, char *ver, size_t len)
 {
         char vq[32], expect[PATH_MAX + 16];
-        char *av[] = {(char *)ab_runner_path(), "info", vq, expect, NULL};
+        char *av[] = {(char *)ab_runner_path(), AB_PROTO_INFO, vq, expect, NULL};
         char **env = ab_env_build(a->library, NULL, 0);
         struct ab_spawn s = {.argv = av, .envp = env, .records = true};
         struct ab_outcome out;
         snprintf(ver, len, "?");
-        snprintf(vq, sizeof vq, "--vq=%d", (int)a->vq);
-        snprintf(expect, sizeof expect, "--expect=%s", a->library);
+        snprintf(vq, sizeof vq, AB_PROTO_VQ "%d", (int)a->vq);
+        snprintf(expect, sizeof expect, AB_PROTO_EXPECT "%s", a->library);
         if (!a->library[0])
                 av[3] = NULL;
         if (env && ab_spawn_run(&s, &out) == 0) {

@@ -110,7 +110,8 @@ static int add_env(struct ab_cli *c, const struct val *v)
 }
 static int set_wrap(struct ab_cli *c, const struct val *v)
 {
-        return ab_resolve_wrap(OPTS(c), v->text);
+        c->wrap = v->text;
+        return 0;
 }
 static int set_numa(struct ab_cli *c, const struct val *v)
 {

@@ -20,6 +20,7 @@ struct ab_cli {
         const char **sets;              /* --set KEY=VALUE, in order */
         size_t nsets;
         uint64_t threads; /* --threads, or 0 */
+        const char *wrap; /* --wrap as given, or NULL */
 };
 
 /* Read the options of argv into c (and c->o): each value checked against its
@@ -33,10 +34,6 @@ void ab_opts_usage(FILE *f);
 /* The whole of `bench run`'s command line into o: defaults, the options, and
  * everything resolved and cross-checked (resolve.c). */
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
-
-/* --wrap 'CMD ARGS': split into words (quotes group them; never a shell),
- * the launcher found in PATH. */
-int ab_resolve_wrap(struct ab_opts *o, const char *text);
 
 /* The default results file: results/<UTC time>-<host>.json. */
 char *ab_default_output(void);

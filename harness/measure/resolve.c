@@ -145,7 +145,7 @@ static int add_job(struct ab_opts *o, const char *name)
 }
 
 /* --wrap 'CMD ARGS': words split on blanks (quotes group words), never a shell. */
-int ab_resolve_wrap(struct ab_opts *o, const char *text)
+static int resolve_wrap(struct ab_opts *o, const char *text)
 {
         size_t n = 0;
         char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
@@ -333,6 +333,8 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                 o->cmd_argv = argv + optind;
                 o->cmd_argc = argc - optind;
         }
+        if (c.wrap && (r = resolve_wrap(o, c.wrap)))
+                return r;
         if (!c.workloads)
                 return ab_bad("", "--workload is required (e.g. --workload=calloc-sweep; bench "
                                   "list shows them)");

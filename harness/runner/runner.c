@@ -4,8 +4,7 @@
  * fd AB_RECORD_FD (record.h). It links only the C library so its own
  * footprint stays small and the figures it reports are the workload's.
  *
- *   ab-runner info --vq=N [--expect=LIB]
- *   ab-runner run  --vq=N [--expect=LIB] --seed=S WORKLOAD KEY=VALUE...
+ * Its command line is the protocol of proto.h.
  *
  * Every parameter of the workload must be given as a plain value (the harness
  * resolves defaults, lists and auto). Exit codes: record.h.
@@ -17,8 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "measure/backend.h"
+#include "runner/proto.h"
 #include "runner/record.h"
+#include "runner/version.h"
 #include "workload.h"
 
 int ab_calibrate(int argc, char **argv); /* calib.c */
@@ -111,18 +111,16 @@ int main(int argc, char **argv)
         if (argc < 2)
                 return usage("usage: ab-runner info|run ...");
         for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-                if (strncmp(argv[i], "--vq=", 5) == 0)
-                        vq = strtoull(argv[i] + 5, NULL, 10);
-                else if (strncmp(argv[i], "--expect=", 9) == 0)
-                        expect = argv[i] + 9;
-                else if (strncmp(argv[i], "--seed=", 7) == 0)
-                        seed = strtoull(argv[i] + 7, NULL, 10);
-                else if (strcmp(argv[i], "--count=instructions") == 0)
-                        count_mode = AB_COUNT_HW;
-                else if (strcmp(argv[i], "--count=callgrind") == 0)
-                        count_mode = AB_COUNT_CALLGRIND;
-                else if (strcmp(argv[i], "--count=markers") == 0)
-                        count_mode = AB_COUNT_MARKERS;
+                const char *a = argv[i];
+                if (strncmp(a, AB_PROTO_VQ, strlen(AB_PROTO_VQ)) == 0)
+                        vq = strtoull(a + strlen(AB_PROTO_VQ), NULL, 10);
+                else if (strncmp(a, AB_PROTO_EXPECT, strlen(AB_PROTO_EXPECT)) == 0)
+                        expect = a + strlen(AB_PROTO_EXPECT);
+                else if (strncmp(a, AB_PROTO_SEED, strlen(AB_PROTO_SEED)) == 0)
+                        seed = strtoull(a + strlen(AB_PROTO_SEED), NULL, 10);
+                else if (strncmp(a, AB_PROTO_COUNT, strlen(AB_PROTO_COUNT)) == 0 &&
+                         ab_proto_count_mode(a + strlen(AB_PROTO_COUNT)) > 0)
+                        count_mode = ab_proto_count_mode(a + strlen(AB_PROTO_COUNT));
                 else
                         return usage("unknown option");
         }
@@ -137,11 +135,11 @@ int main(int argc, char **argv)
         info.u.info.runner_vsz_kib = m.vsz_kib;
         ab_record_send(&info, AB_REC_INFO);
 
-        if (strcmp(argv[1], "info") == 0)
+        if (strcmp(argv[1], AB_PROTO_INFO) == 0)
                 return 0;
-        if (strcmp(argv[1], "run") == 0)
+        if (strcmp(argv[1], AB_PROTO_RUN) == 0)
                 return run_workload(argc, argv, i, seed);
-        if (strcmp(argv[1], "calibrate") == 0)
+        if (strcmp(argv[1], AB_PROTO_CALIBRATE) == 0)
                 return ab_calibrate(argc - i, argv + i) ? AB_EXIT_FAIL : 0;
         return usage("mode must be info, run or calibrate");
 }

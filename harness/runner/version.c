@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "measure/backend.h"
+#include "runner/version.h"
 
 typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
 typedef const char *(*tc_version_fn)(int *, int *, const char **);
