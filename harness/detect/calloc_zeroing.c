@@ -37,39 +37,53 @@ static const char *hint_for(const char *alloc)
                "the buffer instead of freeing it, or use malloc where zeroes are not needed";
 }
 
-static void emit(json_t *flags, const struct ab_vrun *run, json_t *ev, double first, double last,
-                 bool faults)
+/* The evidence of one flag: neighbouring flagged sizes, a list per figure. */
+struct group {
+        json_t *ev, *sizes, *ns, *memset, *ratio, *minflt, *pages;
+        double first, last, last_ratio;
+        size_t n;
+        bool faults;
+};
+
+static void emit(struct ab_flags *flags, const struct ab_vrun *run, struct group *g)
 {
         char a[32], b[32], how[128];
-        size_t n = json_array_size(json_object_get(ev, "sizes"));
-        json_t *ratio = json_array_get(json_object_get(ev, "ratio_to_memset"), n - 1);
+        if (!g->ev)
+                return;
         /* say only what was measured: without calibration there is no ratio */
-        if (json_is_number(ratio))
-                snprintf(how, sizeof how, " (%.1fx a memset of that size here%s)",
-                         json_number_value(ratio), faults ? ", and it faults in every page" : "");
+        if (!isnan(g->last_ratio))
+                snprintf(how, sizeof how, " (%.1fx a memset of that size here%s)", g->last_ratio,
+                         g->faults ? ", and it faults in every page" : "");
         else
-                snprintf(how, sizeof how, "%s", faults ? " (it faults in every page)" : "");
-        ab_flag_add(flags, run, "calloc-zeroing", faults || last >= 32.0 * 1024 * 1024 ? "high" : "warn",
-                    json_pack("{s:I}", "size", (json_int_t)first), ev,
+                snprintf(how, sizeof how, "%s", g->faults ? " (it faults in every page)" : "");
+        ab_flag_add(flags, run, "calloc-zeroing",
+                    g->faults || g->last >= 32.0 * 1024 * 1024 ? "high" : "warn",
+                    json_pack("{s:I}", "size", (json_int_t)g->first), g->ev,
                     "calloc of a reused %s%s%s block costs what zeroing it costs%s instead of O(1)",
-                    ab_size_str(first, a, sizeof a), n > 1 ? " to " : "",
-                    n > 1 ? ab_size_str(last, b, sizeof b) : "", how);
+                    ab_size_str(g->first, a, sizeof a), g->n > 1 ? " to " : "",
+                    g->n > 1 ? ab_size_str(g->last, b, sizeof b) : "", how);
         ab_flag_hint(flags, "%s", hint_for(run->alloc));
+        g->ev = NULL;
 }
 
-static void append(json_t *ev, const char *key, json_t *v)
+static void start(struct group *g, double size, const char *which)
 {
-        json_array_append_new(json_object_get(ev, key), v);
+        g->ev = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "sizes", g->sizes = json_array(),
+                          "ns_per_op", g->ns = json_array(), "memset_ns", g->memset = json_array(),
+                          "ratio_to_memset", g->ratio = json_array(), "minflt_per_op",
+                          g->minflt = json_array(), "pages", g->pages = json_array(), "cost", which);
+        g->first = size;
+        g->faults = false;
+        g->n = 0;
 }
 
 AB_DETECTOR(calloc_zeroing)
 {
         const char *touch = ab_vrun_str(run, "touch") ? ab_vrun_str(run, "touch") : "";
         const char *mode = ab_vrun_str(run, "mode") ? ab_vrun_str(run, "mode") : "";
-        double page = doc->host.page_size, first = 0, last = 0;
+        double page = doc->host.page_size;
         double fault_ns = doc->cal.page_fault_ns;
-        bool any_faults = false;
-        json_t *ev = NULL;
+        struct group g = {0};
 
         if (strcmp(run->kernel, "calloc-sweep") != 0 || strcmp(mode, "reuse") != 0 ||
             strcmp(touch, "all") == 0)
@@ -88,27 +102,21 @@ AB_DETECTOR(calloc_zeroing)
                 bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
                                zero_ns >= 4 * fault_ns;
                 if (!(size >= ZERO_MIN) || !(by_faults || by_time) || isnan(ns)) {
-                        if (ev)
-                                emit(flags, run, ev, first, last, any_faults);
-                        ev = NULL;
+                        emit(flags, run, &g);
                         continue;
                 }
-                if (!ev) {
-                        ev = json_pack("{s:[],s:[],s:[],s:[],s:[],s:[]}", "sizes", "ns_per_op",
-                                       "memset_ns", "ratio_to_memset", "minflt_per_op", "pages");
-                        json_object_set_new(ev, "cost", json_string(which));
-                        first = size;
-                        any_faults = false;
-                }
-                last = size;
-                any_faults |= by_faults;
-                append(ev, "sizes", json_integer((json_int_t)size));
-                append(ev, "ns_per_op", json_real(ns));
-                append(ev, "memset_ns", zero_ns > 0 ? json_real(zero_ns) : json_null());
-                append(ev, "ratio_to_memset", zero_ns > 0 ? json_real(ns / zero_ns) : json_null());
-                append(ev, "minflt_per_op", isnan(flt) ? json_null() : json_real(flt));
-                append(ev, "pages", json_integer((json_int_t)pages));
+                if (!g.ev)
+                        start(&g, size, which);
+                g.last = size;
+                g.faults |= by_faults;
+                g.last_ratio = zero_ns > 0 ? ns / zero_ns : NAN;
+                g.n++;
+                json_array_append_new(g.sizes, json_integer((json_int_t)size));
+                json_array_append_new(g.ns, json_real(ns));
+                json_array_append_new(g.memset, zero_ns > 0 ? json_real(zero_ns) : json_null());
+                json_array_append_new(g.ratio, ab_jreal(g.last_ratio));
+                json_array_append_new(g.minflt, ab_jreal(flt));
+                json_array_append_new(g.pages, json_integer((json_int_t)pages));
         }
-        if (ev)
-                emit(flags, run, ev, first, last, any_faults);
+        emit(flags, run, &g);
 }

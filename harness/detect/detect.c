@@ -13,50 +13,30 @@ static const ab_detector_fn detectors[] = {
 };
 #undef AB_DETECTOR_DEF
 
-/* Most severe first; the detectors' order within a severity. */
-struct ordered {
-        json_t *flag;
-        int rank;
-        size_t order;
-};
-
-static int by_severity(const void *a, const void *b)
+/* Most severe first; the detectors' order within a severity (a stable
+ * sort: ties keep their order). */
+static void sort_by_severity(struct ab_flags *fl)
 {
-        const struct ordered *x = a, *y = b;
-        if (x->rank != y->rank)
-                return y->rank - x->rank;
-        return (x->order > y->order) - (x->order < y->order);
+        for (size_t i = 1; i < fl->n; i++) {
+                struct ab_flag_entry e = fl->v[i];
+                size_t j = i;
+                for (; j > 0 && fl->v[j - 1].rank < e.rank; j--)
+                        fl->v[j] = fl->v[j - 1];
+                fl->v[j] = e;
+        }
 }
 
 json_t *ab_detect_all(const struct ab_doc *d)
 {
-        json_t *flags = json_array(), *sorted = json_array();
-        struct ordered *v;
-        size_t n;
-        if (!flags || !sorted)
-                goto fail;
+        struct ab_flags fl = {0};
+        json_t *out;
         for (size_t i = 0; i < d->nruns; i++)
                 for (size_t k = 0; k < sizeof detectors / sizeof detectors[0]; k++)
-                        detectors[k](d, &d->runs[i], flags);
-        n = json_array_size(flags);
-        v = calloc(n ? n : 1, sizeof *v);
-        if (!v)
-                goto fail;
-        for (size_t i = 0; i < n; i++) {
-                v[i].flag = json_array_get(flags, i);
-                v[i].rank = ab_severity_rank(json_string_value(json_object_get(v[i].flag, "severity")));
-                v[i].order = i;
-        }
-        qsort(v, n, sizeof *v, by_severity);
-        for (size_t i = 0; i < n; i++)
-                json_array_append(sorted, v[i].flag);
-        free(v);
-        json_decref(flags);
-        return sorted;
-fail:
-        json_decref(flags);
-        json_decref(sorted);
-        return NULL;
+                        detectors[k](d, &d->runs[i], &fl);
+        sort_by_severity(&fl);
+        out = ab_flags_json(&fl);
+        ab_flags_free(&fl);
+        return out;
 }
 
 long ab_detect_json(json_t *doc)

@@ -18,9 +18,24 @@
 
 #include "doc/doc.h"
 
+/* The flags detectors raise, in the order they raise them: each a JSON
+ * object of SPEC §4 and its severity rank. */
+struct ab_flags {
+        struct ab_flag_entry {
+                json_t *flag; /* owned */
+                int rank;
+        } *v;
+        size_t n, cap;
+};
+
+/* The flags as a JSON array (the references stay with fl), and fl's end. */
+json_t *ab_flags_json(const struct ab_flags *fl);
+void ab_flags_free(struct ab_flags *fl);
+
 /* A detector: reads one run of the document (and its host and calibration)
- * and appends flags (JSON objects, SPEC §4) to `flags`. */
-typedef void (*ab_detector_fn)(const struct ab_doc *d, const struct ab_vrun *run, json_t *flags);
+ * and appends flags to `flags`. */
+typedef void (*ab_detector_fn)(const struct ab_doc *d, const struct ab_vrun *run,
+                               struct ab_flags *flags);
 
 /* Every detector over every run of d: a new array of flags, most severe
  * first (the detectors' order within a severity), or NULL when out of memory. */
@@ -33,10 +48,11 @@ long ab_detect_json(json_t *doc);
 
 /* Build and append one flag (SPEC §4 fields). where and evidence are stolen. */
 __attribute__((format(printf, 7, 8))) void
-ab_flag_add(json_t *flags, const struct ab_vrun *run, const char *kind, const char *severity,
-            json_t *where, json_t *evidence, const char *fmt, ...);
+ab_flag_add(struct ab_flags *flags, const struct ab_vrun *run, const char *kind,
+            const char *severity, json_t *where, json_t *evidence, const char *fmt, ...);
 /* The hint of the flag just added. */
-__attribute__((format(printf, 2, 3))) void ab_flag_hint(json_t *flags, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void ab_flag_hint(struct ab_flags *flags, const char *fmt,
+                                                        ...);
 
 /* Least-squares trend of y[skip..n) against its index. significant: the
  * slope is above zero with p < 0.01 (one-sided t test), or every point lies on
@@ -68,7 +84,8 @@ const char *ab_size_str(double bytes, char *buf, size_t len);
 
 /* A detector's definition: AB_DETECTOR(name) { ... } */
 #define AB_DETECTOR(name)                                                                          \
-        void ab_detect_##name(const struct ab_doc *doc, const struct ab_vrun *run, json_t *flags)
+        void ab_detect_##name(const struct ab_doc *doc, const struct ab_vrun *run,                 \
+                              struct ab_flags *flags)
 #define AB_DETECTOR_DEF(name) AB_DETECTOR(name);
 #include "detect/detectors.def"
 #undef AB_DETECTOR_DEF

@@ -12,30 +12,60 @@
 #include "core/fmt.h"
 #include "detect/detect.h"
 
-void ab_flag_add(json_t *flags, const struct ab_vrun *run, const char *kind, const char *severity,
-                 json_t *where, json_t *evidence, const char *fmt, ...)
+json_t *ab_flags_json(const struct ab_flags *fl)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < fl->n; i++)
+                json_array_append(a, fl->v[i].flag);
+        return a;
+}
+
+void ab_flags_free(struct ab_flags *fl)
+{
+        for (size_t i = 0; i < fl->n; i++)
+                json_decref(fl->v[i].flag);
+        free(fl->v);
+        memset(fl, 0, sizeof *fl);
+}
+
+void ab_flag_add(struct ab_flags *flags, const struct ab_vrun *run, const char *kind,
+                 const char *severity, json_t *where, json_t *evidence, const char *fmt, ...)
 {
         char msg[1024];
         va_list ap;
+        json_t *f;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        json_array_append_new(
-                flags, json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "severity",
-                                 severity, "allocator", run->alloc, "workload", run->workload,
-                                 "where", where ? where : json_object(), "evidence",
-                                 evidence ? evidence : json_object(), "message", msg, "hint", ""));
+        f = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:s,s:s}", "kind", kind, "severity", severity,
+                      "allocator", run->alloc, "workload", run->workload, "where",
+                      where ? where : json_object(), "evidence", evidence ? evidence : json_object(),
+                      "message", msg, "hint", "");
+        if (!f)
+                return;
+        if (flags->n == flags->cap) {
+                size_t cap = flags->cap ? 2 * flags->cap : 16;
+                struct ab_flag_entry *v = realloc(flags->v, cap * sizeof *v);
+                if (!v) {
+                        json_decref(f);
+                        return;
+                }
+                flags->v = v;
+                flags->cap = cap;
+        }
+        flags->v[flags->n++] = (struct ab_flag_entry){f, ab_severity_rank(severity)};
 }
 
-void ab_flag_hint(json_t *flags, const char *fmt, ...)
+void ab_flag_hint(struct ab_flags *flags, const char *fmt, ...)
 {
         char hint[1024];
         va_list ap;
-        json_t *f = json_array_get(flags, json_array_size(flags) - 1);
+        if (!flags->n)
+                return;
         va_start(ap, fmt);
         vsnprintf(hint, sizeof hint, fmt, ap);
         va_end(ap);
-        json_object_set_new(f, "hint", json_string(hint));
+        json_object_set_new(flags->v[flags->n - 1].flag, "hint", json_string(hint));
 }
 
 size_t ab_trend_warmup(size_t n)

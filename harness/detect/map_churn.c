@@ -11,7 +11,7 @@
 
 #include "detect/detect.h"
 
-static void hint(json_t *flags, const char *alloc, bool maps)
+static void hint(struct ab_flags *flags, const char *alloc, bool maps)
 {
         if (maps && strcmp(alloc, "glibc") == 0)
                 ab_flag_hint(flags, "blocks above glibc's mmap threshold are mapped and unmapped "
@@ -29,20 +29,20 @@ static void hint(json_t *flags, const char *alloc, bool maps)
 }
 
 struct group {
-        json_t *where, *ev;
+        json_t *where, *ev, *points, *calls;
+        size_t n;
         bool maps;
         double max_map, max_adv;
 };
 
-static void emit(json_t *flags, const struct ab_vrun *run, struct group *g)
+static void emit(struct ab_flags *flags, const struct ab_vrun *run, struct group *g)
 {
         if (!g->ev)
                 return;
         ab_flag_add(flags, run, "map-churn", g->maps ? "warn" : "info", g->where, g->ev,
                     "every op asks the kernel for memory: up to %.2g map/unmap and %.2g madvise "
                     "calls per op (%zu point%s)",
-                    g->max_map, g->max_adv, json_array_size(json_object_get(g->ev, "points")),
-                    json_array_size(json_object_get(g->ev, "points")) > 1 ? "s" : "");
+                    g->max_map, g->max_adv, g->n, g->n > 1 ? "s" : "");
         hint(flags, run->alloc, g->maps);
         g->where = g->ev = NULL;
 }
@@ -81,13 +81,16 @@ AB_DETECTOR(map_churn)
                         emit(flags, run, &g);
                 if (!g.ev) {
                         g.where = ab_where_point(p);
-                        g.ev = json_pack("{s:[],s:[],s:o}", "points", "syscalls_per_op", "mmap_ns",
+                        g.ev = json_pack("{s:o,s:o,s:o}", "points", g.points = json_array(),
+                                         "syscalls_per_op", g.calls = json_array(), "mmap_ns",
                                          ab_jreal(doc->cal.mmap_ns));
                         g.maps = maps;
+                        g.n = 0;
                         g.max_map = g.max_adv = 0;
                 }
-                json_array_append_new(json_object_get(g.ev, "points"), ab_where_point(p));
-                json_array_append_new(json_object_get(g.ev, "syscalls_per_op"), per_op(p));
+                json_array_append_new(g.points, ab_where_point(p));
+                json_array_append_new(g.calls, per_op(p));
+                g.n++;
                 g.max_map = fmax(g.max_map, map);
                 g.max_adv = fmax(g.max_adv, adv);
         }

@@ -34,12 +34,12 @@ static const char *hint_for(const char *alloc)
 }
 
 struct group {
-        json_t *where, *ev;
+        json_t *where, *ev, *points, *rss, *peak, *kept;
         double max_kept, base, last_peak;
         size_t n;
 };
 
-static void emit(json_t *flags, const struct ab_vrun *run, struct group *g)
+static void emit(struct ab_flags *flags, const struct ab_vrun *run, struct group *g)
 {
         char a[32], b[32], c[32];
         if (!g->ev)
@@ -77,16 +77,18 @@ AB_DETECTOR(rss_retention)
                 }
                 if (!g.ev) {
                         g.where = ab_where_point(p);
-                        g.ev = json_pack("{s:f,s:f,s:[],s:[],s:[],s:[]}", "runner_rss_kib",
+                        g.ev = json_pack("{s:f,s:f,s:o,s:o,s:o,s:o}", "runner_rss_kib",
                                          base / 1024, "live_bytes_at_end", still, "points",
-                                         "rss_kib", "live_peak_bytes", "retained_kib");
+                                         g.points = json_array(), "rss_kib", g.rss = json_array(),
+                                         "live_peak_bytes", g.peak = json_array(), "retained_kib",
+                                         g.kept = json_array());
                         g.max_kept = 0;
                         g.n = 0;
                 }
-                json_array_append_new(json_object_get(g.ev, "points"), ab_where_point(p));
-                json_array_append_new(json_object_get(g.ev, "rss_kib"), json_real(rss / 1024));
-                json_array_append_new(json_object_get(g.ev, "live_peak_bytes"), json_real(peak));
-                json_array_append_new(json_object_get(g.ev, "retained_kib"), json_real(kept / 1024));
+                json_array_append_new(g.points, ab_where_point(p));
+                json_array_append_new(g.rss, json_real(rss / 1024));
+                json_array_append_new(g.peak, json_real(peak));
+                json_array_append_new(g.kept, json_real(kept / 1024));
                 if (kept > g.max_kept)
                         g.max_kept = kept;
                 g.last_peak = peak;

@@ -13,7 +13,7 @@
 
 #define MIB (1024.0 * 1024)
 
-static void hint(json_t *flags, const char *alloc, double per_thread, double threads)
+static void hint(struct ab_flags *flags, const char *alloc, double per_thread, double threads)
 {
         if (strcmp(alloc, "glibc") == 0 && threads > 1 && per_thread >= 32 * MIB)
                 ab_flag_hint(flags, "glibc gives threads their own arenas and reserves 64 MiB "

@@ -119,6 +119,27 @@ struct ab_run_res {
         size_t ntimeline;
 };
 
+/* The figures of a point over its repetitions (summary.c): what the results
+ * writer writes, computed once. NAN or AB_UNKNOWN where not measured. */
+struct ab_point_sum {
+        size_t n;                /* repetitions */
+        bool have_ns, have_cpu;
+        struct ab_summary ns, cpu; /* wall and CPU time per op */
+        double halfwidth;        /* of ns, relative to its median */
+        bool precision_met;
+        const char *precision_note; /* why not met, or NULL */
+        double user, sys, minflt, majflt; /* per op, medians */
+        int64_t rss_kib, vsz_kib, pte_kib, peak_kib; /* AB_UNKNOWN when a repetition lacks it */
+        double instructions;     /* per op: the callgrind pass, else the counter; NAN */
+        int steady;              /* 1, 0, or -1 when not checked (one op per repetition) */
+        double half_ns[2], half_minflt[2];
+        double first_ns, first_minflt, warmup_ops; /* NAN when the cold op was not timed */
+        const char *warmup_end;  /* "steady", "time cap", "most ops", or NULL */
+};
+
+/* Summarise p's repetitions against the wanted precision. */
+void ab_point_summarise(const struct ab_point_res *p, double precision, struct ab_point_sum *s);
+
 /* One round, summarised over the repetitions (median of each figure). */
 struct ab_round_sum {
         uint64_t index;

@@ -88,93 +88,6 @@ json_t *ab_point_params_json(const struct ab_job *j, uint64_t value)
         return o;
 }
 
-static double median_of(const struct ab_point_res *p, size_t off, double *tmp)
-{
-        for (size_t i = 0; i < p->nreps; i++)
-                tmp[i] = *(const double *)((const char *)&p->reps[i] + off);
-        return ab_stats_median(tmp, p->nreps);
-}
-
-/* Median of a memory figure, null when any repetition could not measure it. */
-static json_t *median_mem(const struct ab_point_res *p, size_t off, double *tmp)
-{
-        for (size_t i = 0; i < p->nreps; i++) {
-                int64_t v = *(const int64_t *)((const char *)&p->reps[i] + off);
-                if (v == AB_UNKNOWN)
-                        return json_null();
-                tmp[i] = (double)v;
-        }
-        return json_integer((json_int_t)ab_stats_median(tmp, p->nreps));
-}
-
-/* The halves of a repetition agree on faults per op: within 10%, or within
- * one fault per op (a block of thousands of pages that faults once more now
- * and then is steady; one whose first op faults it all in is not). */
-static bool halves_agree(const struct ab_rep *r)
-{
-        double a = r->half_minflt_per_op[0], b = r->half_minflt_per_op[1];
-        return fabs(a - b) <= fmax(0.1 * fmax(a, b), 1.0);
-}
-
-/* How the repetitions' warm-ups ended: "steady" when every one reached
- * agreeing faults, else the first other reason. */
-static const char *warmup_end(const struct ab_point_res *p)
-{
-        static const char *const name[] = {"none", "steady", "time cap", "most ops"};
-        uint32_t e = AB_WARMUP_STEADY;
-        for (size_t i = 0; i < p->nreps; i++)
-                if (p->reps[i].warmup_end != AB_WARMUP_STEADY && p->reps[i].warmup_end < 4) {
-                        e = p->reps[i].warmup_end;
-                        break;
-                }
-        return name[e];
-}
-
-/* steady, the halves and the cold op: what the warm-up reached. */
-static void steady_json(json_t *o, const struct ab_point_res *p, double *tmp)
-{
-        size_t nh = 0, nf = 0;
-        bool steady = true;
-        for (size_t i = 0; i < p->nreps; i++) {
-                if (p->reps[i].have_halves) {
-                        nh++;
-                        steady &= halves_agree(&p->reps[i]);
-                }
-                nf += !isnan(p->reps[i].first_ns);
-        }
-        json_object_set_new(o, "steady", nh && nh == p->nreps ? json_boolean(steady) : json_null());
-        if (nh && nh == p->nreps) {
-                json_t *h = json_object(), *ns = json_array(), *fl = json_array();
-                for (int k = 0; k < 2; k++) {
-                        for (size_t i = 0; i < p->nreps; i++)
-                                tmp[i] = p->reps[i].half_ns_per_op[k];
-                        json_array_append_new(ns, json_real(ab_stats_median(tmp, p->nreps)));
-                        for (size_t i = 0; i < p->nreps; i++)
-                                tmp[i] = p->reps[i].half_minflt_per_op[k];
-                        json_array_append_new(fl, json_real(ab_stats_median(tmp, p->nreps)));
-                }
-                json_object_set_new(h, "ns_per_op", ns);
-                json_object_set_new(h, "minflt_per_op", fl);
-                json_object_set_new(o, "halves", h);
-        }
-        if (nf && nf == p->nreps) {
-                for (size_t i = 0; i < p->nreps; i++)
-                        tmp[i] = p->reps[i].first_ns;
-                json_object_set_new(o, "first_op_ns", json_real(ab_stats_median(tmp, p->nreps)));
-                for (size_t i = 0; i < p->nreps; i++)
-                        tmp[i] = p->reps[i].first_minflt;
-                json_object_set_new(o, "first_op_minflt",
-                                    json_real(ab_stats_median(tmp, p->nreps)));
-                for (size_t i = 0; i < p->nreps; i++)
-                        tmp[i] = (double)p->reps[i].warmup_ops;
-                json_object_set_new(o, "warmup_ops", json_real(ab_stats_median(tmp, p->nreps)));
-                json_object_set_new(o, "warmup_end", json_string(warmup_end(p)));
-        } else {
-                json_object_set_new(o, "first_op_ns", json_null());
-                json_object_set_new(o, "first_op_minflt", json_null());
-        }
-}
-
 /* How iterations=auto chose this point's op count. */
 static json_t *auto_json(const struct ab_point_res *p)
 {
@@ -186,26 +99,77 @@ static json_t *auto_json(const struct ab_point_res *p)
                          isnan(p->auto_minflt) ? json_null() : json_real(p->auto_minflt));
 }
 
-static json_t *summary_json(double *x, size_t n)
+static json_t *summary_json(bool have, const struct ab_summary *s)
 {
-        struct ab_summary s;
-        if (!n || ab_stats_summary(x, n, &s))
+        if (!have)
                 return json_null();
-        return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s.median, "min", s.min, "max",
-                         s.max, "ci95_lo", s.ci95_lo, "ci95_hi", s.ci95_hi, "ci_coverage",
-                         s.coverage, "halfwidth",
-                         s.median > 0 ? fmax(s.ci95_hi - s.median, s.median - s.ci95_lo) / s.median
-                                      : 0.0);
+        return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s->median, "min", s->min, "max",
+                         s->max, "ci95_lo", s->ci95_lo, "ci95_hi", s->ci95_hi, "ci_coverage",
+                         s->coverage, "halfwidth",
+                         s->median > 0 ? fmax(s->ci95_hi - s->median, s->median - s->ci95_lo) /
+                                                 s->median
+                                       : 0.0);
+}
+
+static json_t *jreal(double v)
+{
+        return isnan(v) ? json_null() : json_real(v);
+}
+
+/* steady, the halves, the cold op and the warm-up. */
+static void warm_json(json_t *o, const struct ab_point_sum *s)
+{
+        json_object_set_new(o, "steady", s->steady < 0 ? json_null() : json_boolean(s->steady));
+        if (s->steady >= 0)
+                json_object_set_new(o, "halves",
+                                    json_pack("{s:[f,f],s:[f,f]}", "ns_per_op", s->half_ns[0],
+                                              s->half_ns[1], "minflt_per_op", s->half_minflt[0],
+                                              s->half_minflt[1]));
+        json_object_set_new(o, "first_op_ns", jreal(s->first_ns));
+        json_object_set_new(o, "first_op_minflt", jreal(s->first_minflt));
+        if (s->warmup_end) {
+                json_object_set_new(o, "warmup_ops", jreal(s->warmup_ops));
+                json_object_set_new(o, "warmup_end", json_string(s->warmup_end));
+        }
+}
+
+/* The strace pass: per op, and its exact counts over its `ops` ops. */
+static void syscalls_json(json_t *o, const struct ab_point_res *p)
+{
+        json_t *per = json_object(), *tot = json_object();
+        double ops = (double)p->sc_ops;
+        if (!p->have_syscalls || !p->sc_ops) {
+                json_decref(per);
+                json_decref(tot);
+                json_object_set_new(o, "syscalls_per_op", json_null());
+                return;
+        }
+        for (int i = 0; i < AB_SC_N; i++) {
+                json_object_set_new(per, ab_syscall_names[i], json_real((double)p->sc.n[i] / ops));
+                json_object_set_new(tot, ab_syscall_names[i], json_integer((json_int_t)p->sc.n[i]));
+        }
+        json_object_set_new(per, "mapped_bytes", json_real((double)p->sc.mapped_bytes / ops));
+        json_object_set_new(per, "unmapped_bytes", json_real((double)p->sc.unmapped_bytes / ops));
+        json_object_set_new(per, "advised_bytes", json_real((double)p->sc.advised_bytes / ops));
+        json_object_set_new(per, "ops", json_integer((json_int_t)p->sc_ops));
+        json_object_set_new(tot, "mapped_bytes", json_integer((json_int_t)p->sc.mapped_bytes));
+        json_object_set_new(tot, "unmapped_bytes", json_integer((json_int_t)p->sc.unmapped_bytes));
+        json_object_set_new(tot, "advised_bytes", json_integer((json_int_t)p->sc.advised_bytes));
+        json_object_set_new(tot, "ops", json_integer((json_int_t)p->sc_ops));
+        json_object_set_new(o, "syscalls_per_op", per);
+        json_object_set_new(o, "syscalls", tot);
 }
 
 static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *run,
                           const struct ab_point_res *p)
 {
-        json_t *o = json_object(), *samples = json_array(), *ns;
-        double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
-        int64_t peak = AB_UNKNOWN;
-        bool instr_known = p->nreps > 0, peak_known = p->nreps > 0;
+        json_t *o = json_object(), *samples = json_array();
+        bool kernel = run->job->w->kind == AB_WK_KERNEL;
+        struct ab_point_sum s;
+        char hash[20];
+        uint64_t live = 0;
 
+        ab_point_summarise(p, opt->precision, &s);
         json_object_set_new(o, "params", ab_point_params_json(run->job, p->value));
         json_object_set_new(o, "status", json_string(ab_status_name(p->status)));
         if (p->status != AB_ST_OK) {
@@ -218,98 +182,32 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "reps", json_integer((json_int_t)p->nreps));
         for (size_t i = 0; i < p->nreps; i++) {
                 json_array_append_new(samples, json_real(p->reps[i].ns_per_op));
-                tmp[i] = p->reps[i].ns_per_op;
-                if (p->reps[i].hwm_kib == AB_UNKNOWN)
-                        peak_known = false;
-                if (p->reps[i].hwm_kib > peak)
-                        peak = p->reps[i].hwm_kib;
-                if (p->reps[i].instructions == AB_UNKNOWN)
-                        instr_known = false;
+                if (p->reps[i].live_peak > live)
+                        live = p->reps[i].live_peak;
         }
         json_object_set_new(o, "samples_ns_per_op", samples);
-        ns = summary_json(tmp, p->nreps);
-        json_object_set_new(o, "ns_per_op", ns);
-        if (p->nreps) {
-                bool met = json_is_object(ns) && p->nreps >= 6 &&
-                           json_real_value(json_object_get(ns, "halfwidth")) <= opt->precision;
-                json_object_set_new(o, "precision_met", json_boolean(met));
-                if (!met)
-                        json_object_set_new(o, "precision_note",
-                                            json_string(p->nreps < 6 ? "fewer than 6 repetitions: "
-                                                                       "no 95% interval"
-                                                        : p->precision_note ? p->precision_note
-                                                                            : "not reached"));
-        } else {
-                json_object_set_new(o, "precision_met", json_null());
-        }
-        for (size_t i = 0; i < p->nreps; i++)
-                tmp[i] = p->reps[i].cpu_ns_per_op;
-        json_object_set_new(o, "cpu_ns_per_op", summary_json(tmp, p->nreps));
-        {
-                char hash[20];
-                snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
-                json_object_set_new(o, "op_hash", p->nreps && run->job->w->kind == AB_WK_KERNEL ? json_string(hash)
-                                                                                : json_null());
-        }
+        json_object_set_new(o, "ns_per_op", summary_json(s.have_ns, &s.ns));
+        json_object_set_new(o, "precision_met", p->nreps ? json_boolean(s.precision_met) : json_null());
+        if (p->nreps && s.precision_note)
+                json_object_set_new(o, "precision_note", json_string(s.precision_note));
+        json_object_set_new(o, "cpu_ns_per_op", summary_json(s.have_cpu, &s.cpu));
+        snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
+        json_object_set_new(o, "op_hash", p->nreps && kernel ? json_string(hash) : json_null());
         if (auto_json(p))
                 json_object_set_new(o, "iterations_auto", auto_json(p));
-        steady_json(o, p, tmp);
-#define MED(field) (p->nreps ? json_real(median_of(p, offsetof(struct ab_rep, field), tmp)) : json_null())
-#define MEM(field) (p->nreps ? median_mem(p, offsetof(struct ab_rep, field), tmp) : json_null())
-        json_object_set_new(o, "user_ns_per_op", MED(user_ns_per_op));
-        json_object_set_new(o, "sys_ns_per_op", MED(sys_ns_per_op));
-        json_object_set_new(o, "minflt_per_op", MED(minflt_per_op));
-        json_object_set_new(o, "majflt_per_op", MED(majflt_per_op));
-        json_object_set_new(o, "rss_kib", MEM(rss_kib));
-        json_object_set_new(o, "vsz_kib", MEM(vsz_kib));
-        json_object_set_new(o, "pte_kib", MEM(pte_kib));
-        json_object_set_new(o, "peak_rss_kib", jint(peak_known ? peak : AB_UNKNOWN));
-        {
-                uint64_t live = 0;
-                for (size_t i = 0; i < p->nreps; i++)
-                        if (p->reps[i].live_peak > live)
-                                live = p->reps[i].live_peak;
-                json_object_set_new(o, "live_peak_bytes", p->nreps && run->job->w->kind == AB_WK_KERNEL
-                                                                  ? json_integer((json_int_t)live)
-                                                                  : json_null());
-        }
-        if (!isnan(p->callgrind_per_op) && p->callgrind_per_op > 0) {
-                json_object_set_new(o, "instructions_per_op", json_real(p->callgrind_per_op));
-        } else if (instr_known) {
-                for (size_t i = 0; i < p->nreps; i++)
-                        tmp[i] = (double)p->reps[i].instructions / (double)(p->ops ? p->ops : 1);
-                json_object_set_new(o, "instructions_per_op",
-                                    json_real(ab_stats_median(tmp, p->nreps)));
-        } else {
-                json_object_set_new(o, "instructions_per_op", json_null());
-        }
-        if (p->have_syscalls && p->sc_ops) {
-                json_t *sc = json_object();
-                double ops = (double)p->sc_ops;
-                for (int i = 0; i < AB_SC_N; i++)
-                        json_object_set_new(sc, ab_syscall_names[i], json_real((double)p->sc.n[i] / ops));
-                json_object_set_new(sc, "mapped_bytes", json_real((double)p->sc.mapped_bytes / ops));
-                json_object_set_new(sc, "unmapped_bytes",
-                                    json_real((double)p->sc.unmapped_bytes / ops));
-                json_object_set_new(sc, "advised_bytes", json_real((double)p->sc.advised_bytes / ops));
-                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
-                json_object_set_new(o, "syscalls_per_op", sc);
-                /* the exact counts of the strace pass, over its `ops` ops */
-                sc = json_object();
-                for (int i = 0; i < AB_SC_N; i++)
-                        json_object_set_new(sc, ab_syscall_names[i], json_integer((json_int_t)p->sc.n[i]));
-                json_object_set_new(sc, "mapped_bytes", json_integer((json_int_t)p->sc.mapped_bytes));
-                json_object_set_new(sc, "unmapped_bytes",
-                                    json_integer((json_int_t)p->sc.unmapped_bytes));
-                json_object_set_new(sc, "advised_bytes", json_integer((json_int_t)p->sc.advised_bytes));
-                json_object_set_new(sc, "ops", json_integer((json_int_t)p->sc_ops));
-                json_object_set_new(o, "syscalls", sc);
-        } else {
-                json_object_set_new(o, "syscalls_per_op", json_null());
-        }
-#undef MED
-#undef MEM
-        free(tmp);
+        warm_json(o, &s);
+        json_object_set_new(o, "user_ns_per_op", jreal(s.user));
+        json_object_set_new(o, "sys_ns_per_op", jreal(s.sys));
+        json_object_set_new(o, "minflt_per_op", jreal(s.minflt));
+        json_object_set_new(o, "majflt_per_op", jreal(s.majflt));
+        json_object_set_new(o, "rss_kib", jint(s.rss_kib));
+        json_object_set_new(o, "vsz_kib", jint(s.vsz_kib));
+        json_object_set_new(o, "pte_kib", jint(s.pte_kib));
+        json_object_set_new(o, "peak_rss_kib", jint(s.peak_kib));
+        json_object_set_new(o, "live_peak_bytes",
+                            p->nreps && kernel ? json_integer((json_int_t)live) : json_null());
+        json_object_set_new(o, "instructions_per_op", jreal(s.instructions));
+        syscalls_json(o, p);
         return o;
 }
 

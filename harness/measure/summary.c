@@ -3,9 +3,12 @@
  * results writer asks here, and nothing downstream recomputes them (the
  * table and the detectors read the document).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/stats.h"
 #include "measure/bench.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -63,4 +66,134 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
         }
         free(tmp);
         return n;
+}
+
+/* The median over repetitions of a per-repetition figure. */
+#define MEDIAN_OF(p, tmp, expr)                                                                    \
+        ({                                                                                         \
+                for (size_t i_ = 0; i_ < (p)->nreps; i_++) {                                       \
+                        const struct ab_rep *r = &(p)->reps[i_];                                   \
+                        (tmp)[i_] = (double)(expr);                                                \
+                }                                                                                  \
+                ab_stats_median((tmp), (p)->nreps);                                                \
+        })
+
+/* A memory figure's median, AB_UNKNOWN when a repetition could not measure it. */
+static int64_t median_mem(const struct ab_point_res *p, size_t off, double *tmp)
+{
+        for (size_t i = 0; i < p->nreps; i++) {
+                int64_t v = *(const int64_t *)((const char *)&p->reps[i] + off);
+                if (v == AB_UNKNOWN)
+                        return AB_UNKNOWN;
+                tmp[i] = (double)v;
+        }
+        return (int64_t)ab_stats_median(tmp, p->nreps);
+}
+
+/* The halves of a repetition agree on faults per op: within 10%, or within
+ * one fault per op (a block of thousands of pages that faults once more now
+ * and then is steady; one whose first op faults it all in is not). */
+static bool halves_agree(const struct ab_rep *r)
+{
+        double a = r->half_minflt_per_op[0], b = r->half_minflt_per_op[1];
+        return fabs(a - b) <= fmax(0.1 * fmax(a, b), 1.0);
+}
+
+/* How the repetitions' warm-ups ended: "steady" when every one reached
+ * agreeing faults, else the first other reason. */
+static const char *warmup_end(const struct ab_point_res *p)
+{
+        static const char *const name[] = {"none", "steady", "time cap", "most ops"};
+        uint32_t e = AB_WARMUP_STEADY;
+        for (size_t i = 0; i < p->nreps; i++)
+                if (p->reps[i].warmup_end != AB_WARMUP_STEADY && p->reps[i].warmup_end < 4) {
+                        e = p->reps[i].warmup_end;
+                        break;
+                }
+        return name[e];
+}
+
+/* steady, the halves, the cold op and the warm-up. */
+static void warm(const struct ab_point_res *p, double *tmp, struct ab_point_sum *s)
+{
+        size_t nh = 0, nf = 0;
+        bool steady = true;
+        for (size_t i = 0; i < p->nreps; i++) {
+                if (p->reps[i].have_halves) {
+                        nh++;
+                        steady &= halves_agree(&p->reps[i]);
+                }
+                nf += !isnan(p->reps[i].first_ns);
+        }
+        s->steady = nh && nh == p->nreps ? steady : -1;
+        for (int k = 0; k < 2; k++) {
+                s->half_ns[k] = s->steady >= 0 ? MEDIAN_OF(p, tmp, r->half_ns_per_op[k]) : NAN;
+                s->half_minflt[k] = s->steady >= 0 ? MEDIAN_OF(p, tmp, r->half_minflt_per_op[k]) : NAN;
+        }
+        s->first_ns = s->first_minflt = s->warmup_ops = NAN;
+        s->warmup_end = NULL;
+        if (nf && nf == p->nreps) {
+                s->first_ns = MEDIAN_OF(p, tmp, r->first_ns);
+                s->first_minflt = MEDIAN_OF(p, tmp, r->first_minflt);
+                s->warmup_ops = MEDIAN_OF(p, tmp, r->warmup_ops);
+                s->warmup_end = warmup_end(p);
+        }
+}
+
+static double instructions(const struct ab_point_res *p, double *tmp)
+{
+        if (!isnan(p->callgrind_per_op) && p->callgrind_per_op > 0)
+                return p->callgrind_per_op;
+        for (size_t i = 0; i < p->nreps; i++)
+                if (p->reps[i].instructions == AB_UNKNOWN)
+                        return NAN;
+        return p->nreps ? MEDIAN_OF(p, tmp, (double)r->instructions / (double)(p->ops ? p->ops : 1))
+                        : NAN;
+}
+
+void ab_point_summarise(const struct ab_point_res *p, double precision, struct ab_point_sum *s)
+{
+        double *tmp = calloc(p->nreps ? p->nreps : 1, sizeof *tmp);
+        memset(s, 0, sizeof *s);
+        s->n = p->nreps;
+        s->rss_kib = s->vsz_kib = s->pte_kib = s->peak_kib = AB_UNKNOWN;
+        s->user = s->sys = s->minflt = s->majflt = s->instructions = s->halfwidth = NAN;
+        s->steady = -1;
+        if (!tmp || p->nreps == 0) {
+                free(tmp);
+                return;
+        }
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = p->reps[i].ns_per_op;
+        s->have_ns = ab_stats_summary(tmp, p->nreps, &s->ns) == 0;
+        for (size_t i = 0; i < p->nreps; i++)
+                tmp[i] = p->reps[i].cpu_ns_per_op;
+        s->have_cpu = ab_stats_summary(tmp, p->nreps, &s->cpu) == 0;
+        s->halfwidth = s->have_ns && s->ns.median > 0
+                               ? fmax(s->ns.ci95_hi - s->ns.median, s->ns.median - s->ns.ci95_lo) /
+                                         s->ns.median
+                               : 0;
+        s->precision_met = s->have_ns && p->nreps >= 6 && s->halfwidth <= precision;
+        if (!s->precision_met)
+                s->precision_note = p->nreps < 6         ? "fewer than 6 repetitions: no 95% interval"
+                                    : p->precision_note ? p->precision_note
+                                                        : "not reached";
+        s->user = MEDIAN_OF(p, tmp, r->user_ns_per_op);
+        s->sys = MEDIAN_OF(p, tmp, r->sys_ns_per_op);
+        s->minflt = MEDIAN_OF(p, tmp, r->minflt_per_op);
+        s->majflt = MEDIAN_OF(p, tmp, r->majflt_per_op);
+        s->rss_kib = median_mem(p, offsetof(struct ab_rep, rss_kib), tmp);
+        s->vsz_kib = median_mem(p, offsetof(struct ab_rep, vsz_kib), tmp);
+        s->pte_kib = median_mem(p, offsetof(struct ab_rep, pte_kib), tmp);
+        for (size_t i = 0; i < p->nreps; i++) {
+                if (p->reps[i].hwm_kib == AB_UNKNOWN) {
+                        s->peak_kib = AB_UNKNOWN;
+                        break;
+                }
+                if (p->reps[i].hwm_kib > s->peak_kib)
+                        s->peak_kib = p->reps[i].hwm_kib;
+        }
+        s->instructions = instructions(p, tmp);
+        warm(p, tmp, s);
+        free(tmp);
 }

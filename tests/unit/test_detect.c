@@ -211,13 +211,16 @@ static void add_round(json_t *run, double rss_kib, double vsz_kib, double pte_ki
  * as bench does; the new flags array. */
 static json_t *run_detector(ab_detector_fn fn, json_t *doc, json_t *run)
 {
-        json_t *flags = json_array(), *r;
+        struct ab_flags fl = {0};
         struct ab_doc view;
+        json_t *flags, *r;
         char err[256];
         size_t i;
         assert_int_equal(ab_doc_view(doc, &view, err, sizeof err), 0);
-        json_array_foreach(get(doc, "runs"), i, r) if (r == run) fn(&view, &view.runs[i], flags);
+        json_array_foreach(get(doc, "runs"), i, r) if (r == run) fn(&view, &view.runs[i], &fl);
         ab_doc_free(&view);
+        flags = ab_flags_json(&fl);
+        ab_flags_free(&fl);
         return flags;
 }
 
