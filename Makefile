@@ -28,7 +28,7 @@ WL_CFLAGS := -fno-builtin-malloc -fno-builtin-calloc -fno-builtin-free -fno-buil
 # what it calls: core (and the platform), the results document's contract,
 # the detectors, the measuring side (with the workloads' descriptors and the
 # region API they reference), the reporting side.
-PRIM_SRC    := harness/prim/$(PLATFORM)/prim.c
+PRIM_SRC    := $(wildcard harness/prim/$(PLATFORM)/*.c)
 CORE_SRC    := $(wildcard harness/core/*.c) $(PRIM_SRC)
 DOC_SRC     := $(wildcard harness/doc/*.c)
 DETECT_SRC  := $(wildcard harness/detect/*.c)
@@ -79,7 +79,8 @@ ifeq ($(O),build)
 TOP_BENCH := bench
 endif
 
-all: $(O)/bench $(O)/ab-runner $(ALLOCATORS) $(TOP_BENCH)
+all: $(O)/bench $(O)/ab-runner $(O)/libabmark.so $(O)/include/allocbench.h $(ALLOCATORS) \
+     $(TOP_BENCH)
 
 # bench: the command table over every layer, most dependent first.
 $(O)/bench: $(call obj,harness/main.c) $(LIB_measure) $(LIB_report) $(LIB_detect) $(LIB_doc) \
@@ -104,6 +105,15 @@ $(O)/obj/%.o: %.c
 $(O)/lib%.so: allocators/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<
+# The marks agent preloaded into cmd's programs, and the header programs
+# include (installed by make: build/include/allocbench.h).
+$(O)/libabmark.so: harness/agent/mark.c harness/agent/mark.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl -lpthread
+$(O)/include/allocbench.h: harness/agent/allocbench.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 $(O)/libabcount.so: allocators/counting.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<

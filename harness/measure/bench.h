@@ -143,8 +143,10 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
 /* One round, summarised over the repetitions (median of each figure). */
 struct ab_round_sum {
         uint64_t index;
-        double ns, live_bytes;
+        double ns, live_bytes; /* live_bytes NAN when unknown (a program's rounds) */
         int64_t rss_kib, vsz_kib, pte_kib; /* AB_UNKNOWN when unmeasured */
+        int64_t anon_kib, anon_vsz_kib, threads, procs;
+        char phase[40]; /* the first repetition's ("" when none) */
 };
 
 /* Rounds of a point: out[i] for the round indices every repetition reached.

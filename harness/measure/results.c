@@ -211,6 +211,45 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         return o;
 }
 
+/* One round's figures: a kernel's (with its own count of live bytes), or a
+ * program's (the process tree from outside: anonymous memory, threads,
+ * processes, the phase it last named). */
+static json_t *round_json(const struct ab_round_sum *rs, bool program)
+{
+        json_t *r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:o}", "index", (json_int_t)rs->index, "ns",
+                              rs->ns, "rss_kib", jint(rs->rss_kib), "vsz_kib", jint(rs->vsz_kib),
+                              "pte_kib", jint(rs->pte_kib), "live_bytes", jreal(rs->live_bytes));
+        if (program) {
+                json_object_set_new(r, "anon_kib", jint(rs->anon_kib));
+                json_object_set_new(r, "anon_vsz_kib", jint(rs->anon_vsz_kib));
+                json_object_set_new(r, "threads", jint(rs->threads));
+                json_object_set_new(r, "procs", jint(rs->procs));
+                if (rs->phase[0])
+                        json_object_set_new(r, "phase", json_string(rs->phase));
+        }
+        return r;
+}
+
+static json_t *rounds_json(const struct ab_run_res *run)
+{
+        json_t *rounds = json_array();
+        bool program = run->job->w->kind == AB_WK_PROGRAM;
+        for (size_t p = 0; p < run->job->npoints; p++) {
+                struct ab_round_sum *rs;
+                size_t n = ab_rounds_summary(&run->points[p], &rs);
+                for (size_t i = 0; i < n; i++) {
+                        json_t *r = round_json(&rs[i], program);
+                        if (run->job->sweep >= 0)
+                                json_object_set_new(r, "params",
+                                                    ab_point_params_json(run->job,
+                                                                         run->points[p].value));
+                        json_array_append_new(rounds, r);
+                }
+                free(rs);
+        }
+        return rounds;
+}
+
 static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
 {
         json_t *o = json_object(), *env = json_object(), *points = json_array();
@@ -253,29 +292,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         for (size_t p = 0; p < run->job->npoints; p++)
                 json_array_append_new(points, point_json(opt, run, &run->points[p]));
         json_object_set_new(o, "points", points);
-        {
-                json_t *rounds = json_array();
-                for (size_t p = 0; p < run->job->npoints; p++) {
-                        struct ab_round_sum *rs;
-                        size_t n = ab_rounds_summary(&run->points[p], &rs);
-                        for (size_t i = 0; i < n; i++) {
-                                json_t *r = json_pack("{s:I,s:f,s:o,s:o,s:o,s:f}", "index",
-                                                      (json_int_t)rs[i].index, "ns", rs[i].ns,
-                                                      "rss_kib", jint(rs[i].rss_kib), "vsz_kib",
-                                                      jint(rs[i].vsz_kib), "pte_kib",
-                                                      jint(rs[i].pte_kib), "live_bytes",
-                                                      rs[i].live_bytes);
-                                if (run->job->sweep >= 0)
-                                        json_object_set_new(
-                                                r, "params",
-                                                ab_point_params_json(run->job,
-                                                                     run->points[p].value));
-                                json_array_append_new(rounds, r);
-                        }
-                        free(rs);
-                }
-                json_object_set_new(o, "rounds", rounds);
-        }
+        json_object_set_new(o, "rounds", rounds_json(run));
         for (size_t i = 0; i < run->ntimeline; i++) {
                 const struct ab_sample *s = &run->timeline[i];
                 json_array_append_new(timeline, json_pack("[f,o,o]", (double)s->t_ns / 1e6,

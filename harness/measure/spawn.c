@@ -10,6 +10,7 @@
 
 #include "prim/prim.h"
 #include "measure/spawn.h"
+#include "measure/watch.h"
 
 extern char **environ;
 
@@ -18,7 +19,7 @@ static volatile sig_atomic_t got_interrupt;
 
 const char *ab_status_name(enum ab_status s)
 {
-        static const char *const n[] = {"ok", "crashed", "timeout", "oom"};
+        static const char *const n[] = {"ok", "crashed", "timeout", "oom", "exited"};
         return n[s];
 }
 
@@ -140,19 +141,6 @@ static bool drain_records(int fd, struct ab_outcome *o, char *buf, size_t *have)
         }
 }
 
-static void sample(pid_t pid, struct ab_outcome *o, uint64_t now)
-{
-        struct ab_mem m;
-        struct ab_sample *n;
-        if (ab_prim_mem_pid(pid, &m) != 0 || m.vsz_kib == 0)
-                return; /* gone, or a zombie not yet reaped: it has no memory left */
-        n = realloc(o->samples, (o->nsamples + 1) * sizeof *o->samples);
-        if (!n)
-                return;
-        o->samples = n;
-        o->samples[o->nsamples++] = (struct ab_sample){now - o->start_ns, m.rss_kib, m.vsz_kib};
-}
-
 /* Between fork and exec: async-signal-safe calls only. */
 static void child(const struct ab_spawn *s, int rec_w, int err_w)
 {
@@ -164,6 +152,16 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
         sigaction(SIGCHLD, &dfl, NULL);
         sigaction(SIGINT, &dfl, NULL);
         sigaction(SIGTERM, &dfl, NULL);
+        for (int k = 0; k < 2; k++) {
+                const char *path = k ? s->err_path : s->out_path;
+                int fd;
+                if (!path)
+                        continue;
+                fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                if (fd < 0 || dup2(fd, k ? 2 : 1) < 0)
+                        goto fail;
+                close(fd);
+        }
         if (s->records) {
                 if (rec_w == AB_RECORD_FD) {
                         fcntl(rec_w, F_SETFD, 0);
@@ -194,6 +192,36 @@ fail:
         _exit(127);
 }
 
+/* The largest virtual size the timeline saw, in bytes. */
+static uint64_t vsz_seen(const struct ab_outcome *o)
+{
+        int64_t max = 0;
+        for (size_t i = 0; i < o->nsamples; i++)
+                if (o->samples[i].vsz_kib > max)
+                        max = o->samples[i].vsz_kib;
+        if (o->have_peak && o->peak.vsz_kib > max)
+                max = o->peak.vsz_kib;
+        return (uint64_t)max * 1024;
+}
+
+/* A program's end (cmd): a non-zero exit is `exited`; running out of
+ * memory (an exit or an abort once its address space reached nine tenths of
+ * --mem-limit) is `oom`; a signal is `crashed`. */
+static void classify_program(const struct ab_spawn *s, struct ab_outcome *o)
+{
+        bool near_limit = s->mem_limit && vsz_seen(o) >= s->mem_limit / 10 * 9;
+        if (o->exit_code == 0)
+                o->status = AB_ST_OK;
+        else if (near_limit && (o->exit_code > 0 || o->signal == SIGABRT || o->signal == SIGSEGV))
+                o->status = AB_ST_OOM;
+        else if (o->signal == SIGKILL && !o->killed_by_us)
+                o->status = AB_ST_OOM; /* the kernel's OOM killer sends SIGKILL */
+        else if (o->exit_code > 0)
+                o->status = AB_ST_EXITED;
+        else
+                o->status = AB_ST_CRASHED;
+}
+
 static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, bool timed_out)
 {
         o->exit_code = -1;
@@ -204,6 +232,8 @@ static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, boo
                 o->signal = WTERMSIG(st);
         if (timed_out)
                 o->status = AB_ST_TIMEOUT;
+        else if (s->tree)
+                classify_program(s, o);
         else if (o->exit_code == 0)
                 o->status = AB_ST_OK;
         else if (o->exit_code == AB_EXIT_OOM || (o->have_error && o->error.err == ENOMEM))
@@ -215,21 +245,87 @@ static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, boo
                 o->status = AB_ST_CRASHED;
 }
 
+/* Wait for the child, watching it: its records, its timeline, a program's
+ * marks and time windows, the timeout, Ctrl-C. */
+static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_watch *w,
+                      pid_t pid, int rec_fd, bool *timed_out)
+{
+        char buf[sizeof(struct ab_rec) * 8];
+        size_t have = 0;
+        uint64_t next_sample = o->start_ns + (uint64_t)s->sample_ms * 1000000u, deadline = 0;
+        bool rec_open = rec_fd >= 0;
+        int st = 0;
+        if (s->timeout_ns)
+                deadline = o->start_ns + s->timeout_ns;
+        for (;;) {
+                struct pollfd pf[2 + AB_MARKS_CONNS + 1] = {{wake_pipe[0], POLLIN, 0},
+                                                            {rec_fd, POLLIN, 0}};
+                uint64_t now = ab_prim_now_ns(), until = ab_watch_due(w);
+                size_t nw = ab_watch_fds(w, pf + 2, AB_MARKS_CONNS + 1);
+                int timeout_ms;
+                char junk[64];
+                pid_t r;
+
+                if (s->sample_ms && next_sample < until)
+                        until = next_sample;
+                if (deadline && deadline < until)
+                        until = deadline;
+                timeout_ms = until == UINT64_MAX ? -1
+                             : until <= now     ? 0
+                                                : (int)((until - now + 999999) / 1000000);
+                if (!rec_open)
+                        pf[1].fd = -1; /* poll ignores it */
+                poll(pf, 2 + nw, timeout_ms);
+                while (read(wake_pipe[0], junk, sizeof junk) > 0)
+                        ;
+                if (rec_open && (pf[1].revents & (POLLIN | POLLHUP)))
+                        rec_open = drain_records(rec_fd, o, buf, &have);
+                ab_watch_poll(w, pf + 2, nw);
+
+                r = wait4(pid, &st, WNOHANG, &o->ru);
+                if (r == pid)
+                        break;
+                now = ab_prim_now_ns();
+                ab_watch_tick(w, now);
+                if (s->sample_ms && now >= next_sample) {
+                        ab_watch_sample(w, now);
+                        while (next_sample <= now)
+                                next_sample += (uint64_t)s->sample_ms * 1000000u;
+                }
+                if (!*timed_out && deadline && now >= deadline) {
+                        *timed_out = o->killed_by_us = true;
+                        kill(-pid, SIGKILL);
+                }
+                if (got_interrupt && !o->interrupted) {
+                        o->interrupted = o->killed_by_us = true;
+                        kill(-pid, SIGKILL);
+                }
+        }
+        if (rec_open)
+                drain_records(rec_fd, o, buf, &have);
+        return st;
+}
+
 int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
 {
         int rec[2] = {-1, -1}, err[2] = {-1, -1};
-        char buf[sizeof(struct ab_rec) * 8];
-        size_t have = 0;
-        uint64_t next_sample, deadline = 0;
-        bool timed_out = false, rec_open = s->records;
+        struct ab_watch w;
+        bool timed_out = false;
         pid_t pid;
         int st = 0, e = 0, r = 0;
 
         memset(o, 0, sizeof *o);
         if ((r = ab_spawn_init()))
                 return r;
-        if (s->records && pipe_flags(rec, FD_CLOEXEC, 0) != 0)
-                return -errno;
+        if ((r = ab_watch_start(&w, s, o))) {
+                snprintf(o->exec_error, sizeof o->exec_error, "cannot listen for marks at %s: %s",
+                         s->mark_path, strerror(-r));
+                return r;
+        }
+        if (s->records && pipe_flags(rec, FD_CLOEXEC, 0) != 0) {
+                r = -errno;
+                goto out;
+        }
         if (pipe_flags(err, FD_CLOEXEC, 0) != 0) {
                 r = -errno;
                 goto out;
@@ -258,53 +354,12 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 r = -e;
                 goto out;
         }
-        next_sample = o->start_ns + (uint64_t)s->sample_ms * 1000000u;
-        if (s->timeout_ns)
-                deadline = o->start_ns + s->timeout_ns;
-
-        for (;;) {
-                struct pollfd pf[2] = {{wake_pipe[0], POLLIN, 0}, {rec[0], POLLIN, 0}};
-                uint64_t now = ab_prim_now_ns(), until = UINT64_MAX;
-                int timeout_ms;
-                char junk[64];
-                pid_t w;
-
-                if (s->sample_ms)
-                        until = next_sample;
-                if (deadline && deadline < until)
-                        until = deadline;
-                timeout_ms = until == UINT64_MAX ? -1
-                             : until <= now     ? 0
-                                                : (int)((until - now + 999999) / 1000000);
-                poll(pf, rec_open ? 2 : 1, timeout_ms);
-                while (read(wake_pipe[0], junk, sizeof junk) > 0)
-                        ;
-                if (rec_open && (pf[1].revents & (POLLIN | POLLHUP)))
-                        rec_open = drain_records(rec[0], o, buf, &have);
-
-                w = wait4(pid, &st, WNOHANG, &o->ru);
-                if (w == pid)
-                        break;
-                now = ab_prim_now_ns();
-                if (s->sample_ms && now >= next_sample) {
-                        sample(pid, o, now);
-                        while (next_sample <= now)
-                                next_sample += (uint64_t)s->sample_ms * 1000000u;
-                }
-                if (!timed_out && deadline && now >= deadline) {
-                        timed_out = true;
-                        kill(-pid, SIGKILL);
-                }
-                if (got_interrupt && !o->interrupted) {
-                        o->interrupted = true;
-                        kill(-pid, SIGKILL);
-                }
-        }
+        ab_watch_child(&w, pid);
+        st = wait_child(s, o, &w, pid, rec[0], &timed_out);
         o->wall_ns = ab_prim_now_ns() - o->start_ns;
-        if (rec_open)
-                drain_records(rec[0], o, buf, &have);
         classify(s, o, st, timed_out);
 out:
+        ab_watch_end(&w);
         for (int i = 0; i < 2; i++) {
                 if (rec[i] >= 0)
                         close(rec[i]);

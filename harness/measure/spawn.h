@@ -17,9 +17,10 @@
 #include <sys/types.h>
 
 #include "measure/place.h"
+#include "prim/prim.h"
 #include "runner/record.h"
 
-enum ab_status { AB_ST_OK, AB_ST_CRASHED, AB_ST_TIMEOUT, AB_ST_OOM };
+enum ab_status { AB_ST_OK, AB_ST_CRASHED, AB_ST_TIMEOUT, AB_ST_OOM, AB_ST_EXITED };
 const char *ab_status_name(enum ab_status s);
 
 struct ab_spawn {
@@ -31,6 +32,12 @@ struct ab_spawn {
         const char *cpus;     /* CPU list to bind to, or NULL */
         const struct ab_numa *numa; /* memory policy, or NULL */
         bool records;         /* hand the child a record pipe on fd 3 */
+        /* a program (cmd), watched from outside: */
+        bool tree;            /* timeline and rounds sum the whole process tree */
+        const char *mark_path; /* listen here for the agent's marks (agent/mark.h), or NULL */
+        unsigned round_ms;    /* also end a round every round_ms; 0: none */
+        const char *out_path, *err_path; /* append the child's stdout/stderr here;
+                                            NULL: inherit bench's */
 };
 
 struct ab_sample {
@@ -56,6 +63,16 @@ struct ab_outcome {
         struct ab_rec_calib *calib;  /* malloc'd: calibration figures */
         size_t ncalib;
         char exec_error[256]; /* non-empty when the program could not be started */
+        /* a program watched from outside (tree): */
+        struct ab_tree peak;  /* the tree when its virtual size was largest */
+        bool have_peak;
+        char phase[40];       /* the phase the program last named */
+        struct ab_hello {     /* who served malloc in each process that started the agent */
+                int pid;
+                char owner[240];
+        } hello[16];
+        size_t nhello;
+        bool killed_by_us;    /* SIGKILL came from the timeout or Ctrl-C */
 };
 
 /* Install the SIGCHLD/SIGINT/SIGTERM handling once, before the first spawn. */

@@ -5,29 +5,40 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/stats.h"
 #include "measure/bench.h"
 
-static int cmp_u64(const void *a, const void *b)
+static int cmp_i64(const void *a, const void *b)
 {
-        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
         return (x > y) - (x < y);
 }
 
-/* Median of n values (sorted in place), as a double. */
-static double med_u64(uint64_t *x, size_t n)
+/* The median of n figures (sorted in place); NAN when any is unknown. */
+static double med_i64(int64_t *x, size_t n)
 {
-        qsort(x, n, sizeof *x, cmp_u64);
+        for (size_t i = 0; i < n; i++)
+                if (x[i] == AB_UNKNOWN)
+                        return NAN;
+        qsort(x, n, sizeof *x, cmp_i64);
         return n % 2 ? (double)x[n / 2] : ((double)x[n / 2 - 1] + (double)x[n / 2]) / 2;
 }
 
+static int64_t kib(double median)
+{
+        return isnan(median) ? AB_UNKNOWN : (int64_t)median;
+}
+
+/* Rounds of a point: out[i] for the round indices every repetition reached,
+ * each figure the median over repetitions. */
 size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out)
 {
         size_t n = SIZE_MAX;
-        uint64_t *tmp;
+        int64_t *tmp;
         *out = NULL;
         for (size_t r = 0; r < p->nreps; r++)
                 if (p->reps[r].nrounds < n)
@@ -44,25 +55,25 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
         }
         for (size_t i = 0; i < n; i++) {
                 struct ab_round_sum *s = &(*out)[i];
-                int64_t *mem[] = {&s->rss_kib, &s->vsz_kib, &s->pte_kib};
-                s->index = p->reps[0].rounds[i].index;
-#define COLLECT(expr)                                      \
-        for (size_t r = 0; r < p->nreps; r++) {            \
-                const struct ab_rec_round *q = &p->reps[r].rounds[i]; \
-                tmp[r] = (uint64_t)(expr);                 \
-        }
-                COLLECT(q->ns);
-                s->ns = med_u64(tmp, p->nreps);
-                COLLECT(q->live_bytes);
-                s->live_bytes = med_u64(tmp, p->nreps);
-                for (int m = 0; m < 3; m++) {
-                        bool unknown = false;
-                        COLLECT(m == 0 ? q->rss_kib : m == 1 ? q->vsz_kib : q->pte_kib);
-                        for (size_t r = 0; r < p->nreps; r++)
-                                unknown |= (int64_t)tmp[r] == AB_UNKNOWN;
-                        *mem[m] = unknown ? AB_UNKNOWN : (int64_t)med_u64(tmp, p->nreps);
-                }
-#undef COLLECT
+                const struct ab_rec_round *first = &p->reps[0].rounds[i];
+#define MEDIAN(field)                                                                              \
+        ({                                                                                         \
+                for (size_t r = 0; r < p->nreps; r++)                                              \
+                        tmp[r] = (int64_t)p->reps[r].rounds[i].field;                              \
+                med_i64(tmp, p->nreps);                                                            \
+        })
+                s->index = first->index;
+                s->ns = MEDIAN(ns);
+                s->live_bytes = MEDIAN(live_bytes);
+                s->rss_kib = kib(MEDIAN(rss_kib));
+                s->vsz_kib = kib(MEDIAN(vsz_kib));
+                s->pte_kib = kib(MEDIAN(pte_kib));
+                s->anon_kib = kib(MEDIAN(anon_kib));
+                s->anon_vsz_kib = kib(MEDIAN(anon_vsz_kib));
+                s->threads = kib(MEDIAN(threads));
+                s->procs = kib(MEDIAN(procs));
+#undef MEDIAN
+                snprintf(s->phase, sizeof s->phase, "%s", first->phase);
         }
         free(tmp);
         return n;

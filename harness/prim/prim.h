@@ -50,6 +50,28 @@ int ab_prim_mem_self(struct ab_mem *m);
  * (-ESRCH once the process is gone). No malloc. */
 int ab_prim_mem_pid(pid_t pid, struct ab_mem *m);
 
+/* A process and every process below it (children of any of its threads,
+ * recursively), summed: what a program that starts others (a shell, a
+ * Python script that runs a pipeline) really holds. Fields that could not
+ * be read are AB_UNKNOWN. */
+struct ab_tree {
+        int64_t rss_kib, vsz_kib, pte_kib; /* VmRSS, VmSize, VmPTE */
+        int64_t anon_kib;     /* RssAnon: resident anonymous memory (not file mappings) */
+        int64_t anon_vsz_kib; /* anonymous address space (mappings without a file,
+                                 PROT_NONE reservations included); AB_UNKNOWN unless asked */
+        int64_t threads, procs;
+};
+#define AB_TREE_MAX 4096 /* processes followed below one root */
+
+/* Sample root's tree. with_maps also sums anon_vsz_kib (it reads every
+ * /proc/PID/maps: costlier, for round ends). Parent side (it may allocate).
+ * Returns 0, -ESRCH when root is gone, -ENOSYS where unsupported. */
+int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t);
+
+/* Whether process pid has the file `path` mapped (its maps name it):
+ * 1, 0, or -errno (-ENOSYS where unsupported). Parent side. */
+int ab_prim_maps_has(pid_t pid, const char *path);
+
 /* Parse the text of a /proc/PID/status-style file (VmRSS:, VmSize:, VmPTE:,
  * VmHWM: lines in kB). Fields not present stay AB_UNKNOWN. Exposed for tests
  * on saved fixtures; on platforms without such a file it returns -ENOSYS. */

@@ -62,9 +62,16 @@ struct ab_rec_point {
         uint32_t warmup_end; /* how the warm-up ended (AB_WARMUP_* of workload.h) */
 };
 
+/* A round's end. The runner reports a kernel's rounds (live_bytes is the
+ * kernel's own count); the parent records a program's rounds from outside
+ * (live_bytes AB_UNKNOWN, the whole process tree summed, with its anonymous
+ * memory, threads and processes, and the phase the program last named). */
 struct ab_rec_round {
-        uint64_t index, ns, live_bytes;
+        uint64_t index, ns;
+        int64_t live_bytes;
         int64_t rss_kib, vsz_kib, pte_kib;
+        int64_t anon_kib, anon_vsz_kib, threads, procs;
+        char phase[40];
 };
 
 enum ab_calib_what { AB_CAL_MEMSET = 1, AB_CAL_PAGEFAULT = 2, AB_CAL_MMAP = 3 };

@@ -216,10 +216,12 @@ void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_
         memset(&r, 0, sizeof r);
         r.u.round.index = index;
         r.u.round.ns = ns;
-        r.u.round.live_bytes = live_bytes;
+        r.u.round.live_bytes = (int64_t)live_bytes;
         r.u.round.rss_kib = m.rss_kib;
         r.u.round.vsz_kib = m.vsz_kib;
         r.u.round.pte_kib = m.pte_kib;
+        r.u.round.anon_kib = r.u.round.anon_vsz_kib = AB_UNKNOWN;
+        r.u.round.threads = r.u.round.procs = AB_UNKNOWN;
         ab_record_send(&r, AB_REC_ROUND);
         k->paused_ns += ab_prim_now_ns() - t0;
 }

@@ -116,3 +116,19 @@ int ab_prim_bind_cpus(const char *cpus)
         (void)cpus;
         return -ENOSYS;
 }
+
+int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t)
+{
+        (void)root;
+        (void)with_maps;
+        t->rss_kib = t->vsz_kib = t->pte_kib = t->anon_kib = t->threads = AB_UNKNOWN;
+        t->anon_vsz_kib = t->procs = AB_UNKNOWN;
+        return -ENOSYS;
+}
+
+int ab_prim_maps_has(pid_t pid, const char *path)
+{
+        (void)pid;
+        (void)path;
+        return -ENOSYS;
+}
