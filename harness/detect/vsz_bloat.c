@@ -5,6 +5,13 @@
  * a guard page, and the most bytes the workload itself held. Flagged when the
  * excess is at least 64 MiB, doubles the legitimate size, and is 4x the
  * resident set; the excess is attributed per thread where threads are used.
+ *
+ * A program (cmd) is judged on its process tree at its largest: its
+ * anonymous address space (mappings without a file, PROT_NONE reservations
+ * included: libraries do not count) against what it may map: its resident
+ * anonymous memory, a stack for each thread beyond each process's first (of
+ * the run's recorded thread stack size, 8 MiB when unknown), and 16 MiB per
+ * process for the rest (the heap's slack, small mappings).
  */
 #include <math.h>
 #include <string.h>
@@ -38,8 +45,53 @@ static void hint(struct ab_flags *flags, const char *alloc, double per_thread, d
                              threads > 1 ? " (per thread, by the numbers)" : "");
 }
 
+static void flag(struct ab_flags *flags, const struct ab_vrun *run, const struct ab_vpoint *p,
+                 double vsz, double rss, double excess, double threads, json_t *ev,
+                 const char *what)
+{
+        char a[32], b[32], c[32];
+        double per = threads > 1 ? excess / threads : excess;
+        json_object_set_new(ev, "excess_kib", json_real(excess / 1024));
+        json_object_set_new(ev, "excess_per_thread_kib", json_real(per / 1024));
+        ab_flag_add(flags, run, "vsz-bloat", excess >= 256 * MIB ? "high" : "warn",
+                    ab_where_point(p), ev,
+                    "%s %s is %.0fx the resident %s and %s beyond what the run maps%s", what,
+                    ab_size_str(vsz, a, sizeof a), vsz / rss, ab_size_str(rss, b, sizeof b),
+                    ab_size_str(excess, c, sizeof c),
+                    threads > 1 ? " (per thread: see evidence)" : "");
+        hint(flags, run->alloc, per, threads);
+}
+
+/* cmd: the anonymous address space of the program's tree at its largest. */
+static void program(struct ab_flags *flags, const struct ab_vrun *run)
+{
+        double stack = ab_vrun_num(run, "stack");
+        if (isnan(stack) || !(stack > 0))
+                stack = 8 * MIB;
+        for (size_t i = 0; i < run->npoints; i++) {
+                const struct ab_vpoint *p = &run->points[i];
+                double vsz = p->m[AB_M_ANON_VSZ] * 1024, rss = p->m[AB_M_ANON] * 1024;
+                double threads = p->m[AB_M_THREADS], procs = p->m[AB_M_PROCS], legit, excess;
+                if (isnan(vsz) || isnan(rss) || isnan(threads) || isnan(procs) || procs < 1)
+                        continue;
+                legit = rss + (threads - procs) * (stack + 4096) + procs * 16 * MIB;
+                excess = vsz - legit;
+                if (!(excess >= 64 * MIB && vsz >= 2 * legit && vsz >= 4 * rss))
+                        continue;
+                flag(flags, run, p, vsz, rss, excess, threads,
+                     json_pack("{s:f,s:f,s:f,s:f,s:f}", "anon_vsz_kib", vsz / 1024, "anon_kib",
+                               rss / 1024, "threads", threads, "processes", procs,
+                               "thread_stack_bytes", stack),
+                     "anonymous address space");
+        }
+}
+
 AB_DETECTOR(vsz_bloat)
 {
+        if (run->program) {
+                program(flags, run);
+                return;
+        }
         double base = run->runner_vsz_kib * 1024;
         double threads = ab_vrun_num(run, "threads"), stack = ab_vrun_num(run, "stack");
         (void)doc;

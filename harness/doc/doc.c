@@ -318,6 +318,7 @@ static int run_view(json_t *run, struct ab_vrun *r)
         }
         workload_id(r);
         r->job_file = str(run, "job_file");
+        r->preload_verified = tristate(run, "preload_verified");
         r->wrap = str(run, "wrap");
         r->cpus = str(json_object_get(run, "placement"), "cpus");
         r->numa = str(json_object_get(run, "placement"), "numa");

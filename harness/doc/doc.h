@@ -120,6 +120,7 @@ struct ab_vrun {
         const char **program; /* cmd: its words, or NULL */
         size_t nprogram;
         const char *job_file, *wrap, *cpus, *numa;
+        int preload_verified; /* cmd: 1, 0, or -1 (unknown) */
         const char *op_hash, *status;
         double seed, runner_rss_kib, runner_vsz_kib;
         struct ab_vpoint *points;

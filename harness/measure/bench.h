@@ -66,6 +66,11 @@ struct ab_opts {
         size_t wrap_argc;
         char **cmd_argv;    /* after --: the program of the cmd workload */
         int cmd_argc;
+        /* cmd: rounds in the user's program, and where its output goes */
+        unsigned round_ms;  /* --round-ms: a round every N ms; 0: none */
+        int round_signal;   /* --round-signal: the program's signal that ends a round; 0: none */
+        const char *program_output; /* --program-output: "inherit", "null", a FILE, or NULL:
+                                       files beside the results */
         int argc; /* the whole command line, for the results file */
         char **argv;
 };
@@ -75,6 +80,8 @@ struct ab_rep {
         uint64_t ops, op_hash;
         double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;
+        /* a program's tree at its largest (cmd); AB_UNKNOWN for kernels */
+        int64_t anon_kib, anon_vsz_kib, threads, procs;
         uint64_t live_peak;
         double cpu_ns_per_op;             /* user + sys */
         double first_ns, first_minflt;    /* the cold op; NAN when not timed */
@@ -117,6 +124,14 @@ struct ab_run_res {
         struct ab_point_res *points; /* job->npoints */
         struct ab_sample *timeline;  /* t_ns since the matrix started */
         size_t ntimeline;
+        /* cmd: which files served malloc in the program's processes (from
+         * the marks agent's hello), and in how many processes each */
+        struct {
+                char owner[240];
+                unsigned procs;
+        } malloc_owner[8];
+        size_t nowners;
+        const char *program_out[2]; /* cmd: where stdout and stderr went (NULL: inherited) */
 };
 
 /* The figures of a point over its repetitions (summary.c): what the results
@@ -130,6 +145,7 @@ struct ab_point_sum {
         const char *precision_note; /* why not met, or NULL */
         double user, sys, minflt, majflt; /* per op, medians */
         int64_t rss_kib, vsz_kib, pte_kib, peak_kib; /* AB_UNKNOWN when a repetition lacks it */
+        int64_t anon_kib, anon_vsz_kib, threads, procs; /* cmd: the tree at its largest */
         double instructions;     /* per op: the callgrind pass, else the counter; NAN */
         int steady;              /* 1, 0, or -1 when not checked (one op per repetition) */
         double half_ns[2], half_minflt[2];

@@ -17,7 +17,15 @@
 #include "measure/matrix.h"
 #include "prim/prim.h"
 
-static char runner_path[PATH_MAX];
+static char runner_path[PATH_MAX], agent_path[PATH_MAX];
+
+const char *ab_agent_path(void)
+{
+        const char *slash = strrchr(runner_path, '/');
+        snprintf(agent_path, sizeof agent_path, "%.*s/libabmark.so",
+                 slash ? (int)(slash - runner_path) : 1, slash ? runner_path : ".");
+        return agent_path;
+}
 
 const char *ab_runner_path(void)
 {
@@ -104,6 +112,9 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
         const struct ab_workload *w = j->w;
         struct argv a = {0};
         bool preload_arg = ab_wrap_is_qemu(o);
+        bool program = w->kind == AB_WK_PROGRAM && strcmp(mode, AB_PROTO_RUN) == 0;
+        const char *preload =
+                program ? m->ppreload[(size_t)(run - m->runs) % o->nallocs] : run->alloc->library;
 
         if (pass == PASS_CALLGRIND) {
                 push(&a, "%s", m->valgrind);
@@ -126,11 +137,11 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
                 for (size_t i = 0; i < o->wrap_argc; i++)
                         push(&a, "%s", o->wrap_argv[i]);
         }
-        if (preload_arg && run->alloc->library[0]) { /* the traced program's environment */
+        if (preload_arg && preload[0]) { /* the traced program's environment */
                 push(&a, "-E");
-                push(&a, "%s=%s", ab_prim_preload_var(), run->alloc->library);
+                push(&a, "%s=%s", ab_prim_preload_var(), preload);
         }
-        if (w->kind == AB_WK_PROGRAM && strcmp(mode, AB_PROTO_RUN) == 0) {
+        if (program) {
                 for (int i = 0; i < o->cmd_argc; i++)
                         push(&a, "%s", o->cmd_argv[i]);
                 goto out;
@@ -194,6 +205,14 @@ int ab_child_spawn(struct ab_matrix *m, size_t ri, const char *mode, size_t poin
         s.cpus = m->o->cpus;
         s.numa = m->o->numa ? &m->numa : NULL;
         s.records = run->job->w->kind == AB_WK_KERNEL || strcmp(mode, AB_PROTO_RUN) != 0;
+        if (!s.records) { /* cmd's program, watched from outside */
+                s.envp = m->penvs[ai];
+                s.tree = true;
+                s.mark_path = m->mark_path;
+                s.round_ms = m->o->round_ms;
+                s.out_path = m->pout[ai][0];
+                s.err_path = m->pout[ai][1];
+        }
         r = ab_spawn_run(&s, out);
         free_argv(av);
         if (r) {

@@ -83,6 +83,8 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
         ab_take_timeline(m, run, &out);
         if (out.have_point && out.point.count_err)
                 m->count_err = out.point.count_err;
+        if (run->job->w->kind == AB_WK_PROGRAM)
+                ab_take_owners(run, &out);
         if (out.status == AB_ST_OK && run->job->w->kind == AB_WK_PROGRAM) {
                 ab_take_external(p, &out);
         } else if (out.status == AB_ST_OK && out.have_point) {

@@ -23,6 +23,14 @@ struct ab_matrix {
         struct ab_opts *o;
         struct ab_run_res *runs; /* nallocs * njobs, job-major */
         char ***envs;            /* per allocator */
+        /* cmd: per allocator, the program's environment (the allocator and
+         * the marks agent preloaded, the marks socket named), the preload
+         * for a launcher's -E, and where its stdout and stderr go (NULL:
+         * inherited) */
+        char ***penvs;
+        char **ppreload;
+        char *(*pout)[2];
+        char mark_path[128];
         uint64_t start_ns;
         size_t total;        /* points of the matrix */
         struct ab_progress prog;
@@ -41,6 +49,8 @@ enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE };
 
 /* child.c */
 bool ab_wrap_is_qemu(const struct ab_opts *o);
+/* The marks agent (libabmark.so) next to the runner. */
+const char *ab_agent_path(void);
 /* Start one child for (run ri, point) in `mode` (info or run) and wait for
  * it: 0 with the outcome filled, or -errno when it could not be started
  * (said on stderr). iters replaces iterations=auto; outfile is the pass's. */
@@ -60,6 +70,8 @@ void ab_take_timeline(struct ab_matrix *m, struct ab_run_res *run, const struct 
 void ab_take_rep(struct ab_point_res *p, const struct ab_outcome *out);
 void ab_take_external(struct ab_point_res *p, const struct ab_outcome *out);
 void ab_take_failure(struct ab_point_res *p, const struct ab_outcome *out);
+/* cmd: the files that served malloc in the program's processes, counted. */
+void ab_take_owners(struct ab_run_res *run, const struct ab_outcome *out);
 
 /* matrix.c */
 /* Every repetition of one point (and its accounting passes). 0, or -1 when a

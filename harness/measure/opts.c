@@ -171,6 +171,26 @@ static int set_syscalls(struct ab_cli *c, const struct val *v)
         OPTS(c)->syscalls = true;
         return 0;
 }
+static int set_round_ms(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->round_ms = (unsigned)v->n;
+        return 0;
+}
+static int set_round_signal(struct ab_cli *c, const struct val *v)
+{
+        int sig = ab_prim_signal_number(v->text);
+        if (sig <= 0)
+                return ab_bad("", "--round-signal '%s': not a signal a program can catch "
+                                  "(accepted: USR1, USR2, SIGUSR2, or a number such as 12)",
+                              v->text);
+        OPTS(c)->round_signal = sig;
+        return 0;
+}
+static int set_program_output(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->program_output = v->text;
+        return 0;
+}
 static int set_quiet(struct ab_cli *c, const struct val *v)
 {
         (void)v;
@@ -227,6 +247,13 @@ static const struct opt_def defs[] = {
          "instructions per op: 'instructions' (hardware counter around the region, where the "
          "machine has one) or 'callgrind' (exact, a separate pass under valgrind; timings stay "
          "native)"},
+        {"round-ms", 0, K_UINT, "N", 1, 3600000, NULL, set_round_ms,
+         "cmd: end a round of the program every N ms (when it cannot mark its rounds)"},
+        {"round-signal", 0, K_TEXT, "SIG", 0, 0, NULL, set_round_signal,
+         "cmd: the signal (USR2) the program or a script sends it to end a round"},
+        {"program-output", 0, K_TEXT, "WHERE", 0, 0, NULL, set_program_output,
+         "cmd: the program's stdout and stderr: files beside the results (default), inherit, "
+         "null, or a FILE"},
         {"syscalls", 0, K_FLAG, NULL, 0, 0, NULL, set_syscalls,
          "mmap/munmap/mprotect/madvise/brk/mremap per op, from a separate pass under strace"},
         {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},

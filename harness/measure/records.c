@@ -68,6 +68,7 @@ void ab_take_rep(struct ab_point_res *p, const struct ab_outcome *out)
         rep->cpu_ns_per_op = (double)(r->user_ns + r->sys_ns) / ops;
         rep->minflt_per_op = (double)r->minflt / ops;
         rep->majflt_per_op = (double)r->majflt / ops;
+        rep->anon_kib = rep->anon_vsz_kib = rep->threads = rep->procs = AB_UNKNOWN;
         rep->rss_kib = r->rss_kib;
         rep->vsz_kib = r->vsz_kib;
         rep->pte_kib = r->pte_kib;
@@ -105,13 +106,55 @@ void ab_take_external(struct ab_point_res *p, const struct ab_outcome *out)
         rep->sys_ns_per_op = (double)out->ru.ru_stime.tv_sec * 1e9 + out->ru.ru_stime.tv_usec * 1e3;
         rep->minflt_per_op = (double)out->ru.ru_minflt;
         rep->majflt_per_op = (double)out->ru.ru_majflt;
-        /* the process is gone: its size "after the region" is unknown; the
-         * timeline holds it while it ran */
+        /* there is no region: its figures are the process tree's at its
+         * largest (the timeline holds the rest) */
         rep->rss_kib = rep->vsz_kib = rep->pte_kib = AB_UNKNOWN;
+        rep->anon_kib = rep->anon_vsz_kib = rep->threads = rep->procs = AB_UNKNOWN;
+        if (out->have_peak) {
+                rep->rss_kib = out->peak.rss_kib;
+                rep->vsz_kib = out->peak.vsz_kib;
+                rep->pte_kib = out->peak.pte_kib;
+                rep->anon_kib = out->peak.anon_kib;
+                rep->anon_vsz_kib = out->peak.anon_vsz_kib;
+                rep->threads = out->peak.threads;
+                rep->procs = out->peak.procs;
+        }
+        /* the peak: the largest process (wait4), or the whole tree at once
+         * when the timeline saw more */
         rep->hwm_kib = ab_prim_maxrss_kib(&out->ru);
+        for (size_t i = 0; i < out->nsamples; i++)
+                if (out->samples[i].rss_kib > rep->hwm_kib)
+                        rep->hwm_kib = out->samples[i].rss_kib;
+        if (out->have_peak && out->peak.rss_kib > rep->hwm_kib)
+                rep->hwm_kib = out->peak.rss_kib;
+        if (out->nrounds) {
+                rep->rounds = malloc(out->nrounds * sizeof *rep->rounds);
+                if (rep->rounds) {
+                        memcpy(rep->rounds, out->rounds, out->nrounds * sizeof *rep->rounds);
+                        rep->nrounds = out->nrounds;
+                }
+        }
         rep->instructions = AB_UNKNOWN;
         rep->cpu_ns_per_op = rep->user_ns_per_op + rep->sys_ns_per_op;
         rep->first_ns = rep->first_minflt = NAN;
         p->ops = 1;
 }
 
+
+void ab_take_owners(struct ab_run_res *run, const struct ab_outcome *out)
+{
+        for (size_t i = 0; i < out->nhello; i++) {
+                size_t k;
+                for (k = 0; k < run->nowners; k++)
+                        if (strcmp(run->malloc_owner[k].owner, out->hello[i].owner) == 0)
+                                break;
+                if (k == run->nowners) {
+                        if (k == sizeof run->malloc_owner / sizeof run->malloc_owner[0])
+                                continue;
+                        snprintf(run->malloc_owner[k].owner, sizeof run->malloc_owner[k].owner,
+                                 "%s", out->hello[i].owner);
+                        run->nowners++;
+                }
+                run->malloc_owner[k].procs++;
+        }
+}

@@ -3,6 +3,7 @@
  * the atomic file write every output of allocbench goes through.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -207,6 +208,12 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "live_peak_bytes",
                             p->nreps && kernel ? json_integer((json_int_t)live) : json_null());
         json_object_set_new(o, "instructions_per_op", jreal(s.instructions));
+        if (!kernel) { /* a program: its process tree at its largest */
+                json_object_set_new(o, "anon_kib", jint(s.anon_kib));
+                json_object_set_new(o, "anon_vsz_kib", jint(s.anon_vsz_kib));
+                json_object_set_new(o, "threads", jint(s.threads));
+                json_object_set_new(o, "procs", jint(s.procs));
+        }
         syscalls_json(o, p);
         return o;
 }
@@ -250,6 +257,46 @@ static json_t *rounds_json(const struct ab_run_res *run)
         return rounds;
 }
 
+/* Was the program served by the allocator asked for? Every process that
+ * started the marks agent named the file serving its malloc: true when each
+ * is the requested library (glibc: the C library), false when one is not,
+ * null when none said (the program exited first, or is static). */
+static json_t *preload_verified(const struct ab_run_res *run)
+{
+        char want[PATH_MAX], got[PATH_MAX];
+        if (!run->nowners)
+                return json_null();
+        for (size_t i = 0; i < run->nowners; i++) {
+                const char *owner = run->malloc_owner[i].owner;
+                if (run->alloc->library[0]) {
+                        if (!realpath(run->alloc->library, want) || !realpath(owner, got) ||
+                            strcmp(want, got) != 0)
+                                return json_false();
+                } else if (!strstr(owner, "/libc.so") && !strstr(owner, "/libc-")) {
+                        return json_false();
+                }
+        }
+        return json_true();
+}
+
+/* cmd: the program, where its output went, and who served its malloc. */
+static void program_json(json_t *o, const struct ab_opts *opt, const struct ab_run_res *run)
+{
+        json_t *cmd = json_array(), *served = json_array();
+        for (int i = 0; i < opt->cmd_argc; i++)
+                json_array_append_new(cmd, json_string(opt->cmd_argv[i]));
+        json_object_set_new(o, "program", cmd);
+        json_object_set_new(o, "program_output",
+                            json_pack("{s:s?,s:s?}", "stdout", run->program_out[0], "stderr",
+                                      run->program_out[1]));
+        for (size_t i = 0; i < run->nowners; i++)
+                json_array_append_new(served, json_pack("{s:s,s:i}", "library",
+                                                        run->malloc_owner[i].owner, "processes",
+                                                        (int)run->malloc_owner[i].procs));
+        json_object_set_new(o, "malloc_served_by", served);
+        json_object_set_new(o, "preload_verified", preload_verified(run));
+}
+
 static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
 {
         json_t *o = json_object(), *env = json_object(), *points = json_array();
@@ -267,12 +314,8 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "wrap", opt->wrap ? json_string(opt->wrap) : json_null());
         json_object_set_new(o, "placement",
                             json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
-        if (run->job->w->kind == AB_WK_PROGRAM) {
-                json_t *cmd = json_array();
-                for (int i = 0; i < opt->cmd_argc; i++)
-                        json_array_append_new(cmd, json_string(opt->cmd_argv[i]));
-                json_object_set_new(o, "program", cmd);
-        }
+        if (run->job->w->kind == AB_WK_PROGRAM)
+                program_json(o, opt, run);
         if (run->job->source[0])
                 json_object_set_new(o, "job_file", json_string(run->job->source));
         for (size_t i = 0; i < opt->nenv; i++) {

@@ -19,6 +19,7 @@
 #include "measure/job.h"
 #include "measure/matrix.h"
 #include "measure/opts.h"
+#include "agent/mark.h"
 #include "prim/prim.h"
 #include "report/report.h"
 
@@ -117,6 +118,99 @@ static int setup_runs(struct ab_matrix *m)
         return 0;
 }
 
+/* A temporary directory for the accounting passes' outputs and the marks
+ * socket, made once. 0 or an exit code. */
+static int make_tmpdir(struct ab_matrix *m)
+{
+        if (m->tmpdir[0])
+                return 0;
+        snprintf(m->tmpdir, sizeof m->tmpdir, "/tmp/allocbench.XXXXXX");
+        if (!mkdtemp(m->tmpdir)) {
+                ab_err("", "cannot make a temporary directory: %s", strerror(errno));
+                m->tmpdir[0] = '\0';
+                return AB_BAD_INPUT;
+        }
+        return 0;
+}
+
+/* Where a program's stdout and stderr go for allocator a: files beside the
+ * results (RESULTS.program/ALLOC.stdout, .stderr, appended over the
+ * repetitions), bench's own (inherit), nowhere (null), or one FILE. */
+static int program_output(struct ab_matrix *m, size_t a)
+{
+        const char *how = m->o->program_output;
+        char stem[PATH_MAX], dir[PATH_MAX + 16];
+        size_t n;
+        if (how && strcmp(how, "inherit") == 0)
+                return 0;
+        if (how) {
+                const char *file = strcmp(how, "null") == 0 ? "/dev/null" : how;
+                m->pout[a][0] = strdup(file);
+                m->pout[a][1] = strdup(file);
+                return m->pout[a][0] && m->pout[a][1] ? 0 : -ENOMEM;
+        }
+        snprintf(stem, sizeof stem, "%s", m->o->out);
+        n = strlen(stem);
+        if (n > 5 && strcmp(stem + n - 5, ".json") == 0)
+                stem[n - 5] = '\0';
+        snprintf(dir, sizeof dir, "%s.program", stem);
+        if (ab_mkdir_p(dir))
+                return -errno;
+        if (asprintf(&m->pout[a][0], "%s/%s.stdout", dir, m->o->allocs[a].name) < 0 ||
+            asprintf(&m->pout[a][1], "%s/%s.stderr", dir, m->o->allocs[a].name) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* cmd: each allocator's environment for the program (the allocator and the
+ * marks agent preloaded, the marks socket and the round signal named) and
+ * where its output goes. 0 or an exit code. */
+static int setup_program(struct ab_matrix *m)
+{
+        const struct ab_opts *o = m->o;
+        char **extra, sig[32], mark[200];
+        bool any = false;
+        int r;
+        for (size_t j = 0; j < o->njobs; j++)
+                any |= o->jobs[j].w->kind == AB_WK_PROGRAM;
+        if (!any)
+                return 0;
+        if ((r = make_tmpdir(m)))
+                return r;
+        snprintf(m->mark_path, sizeof m->mark_path, "%s/mark.sock", m->tmpdir);
+        snprintf(mark, sizeof mark, "%s=%s", AB_MARK_ENV, m->mark_path);
+        snprintf(sig, sizeof sig, "%s=%d", AB_MARK_SIGNAL_ENV, o->round_signal);
+        m->penvs = calloc(o->nallocs, sizeof *m->penvs);
+        m->ppreload = calloc(o->nallocs, sizeof *m->ppreload);
+        m->pout = calloc(o->nallocs, sizeof *m->pout);
+        extra = calloc(o->nenv + 2, sizeof *extra);
+        if (!m->penvs || !m->ppreload || !m->pout || !extra)
+                return AB_BAD_INPUT;
+        memcpy(extra, o->env, o->nenv * sizeof *extra);
+        extra[o->nenv] = mark;
+        extra[o->nenv + 1] = sig;
+        for (size_t a = 0; a < o->nallocs; a++) {
+                const char *lib = o->allocs[a].library;
+                if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) < 0)
+                        return AB_BAD_INPUT;
+                m->penvs[a] = ab_env_build(ab_wrap_is_qemu(o) ? NULL : m->ppreload[a], extra,
+                                           o->nenv + (o->round_signal ? 2 : 1));
+                if (!m->penvs[a])
+                        return AB_BAD_INPUT;
+                if ((r = program_output(m, a))) {
+                        ab_err("", "cannot write the program's output beside %s: %s", o->out,
+                               strerror(-r));
+                        return AB_BAD_INPUT;
+                }
+                for (size_t j = 0; j < o->njobs; j++) {
+                        m->runs[j * o->nallocs + a].program_out[0] = m->pout[a][0];
+                        m->runs[j * o->nallocs + a].program_out[1] = m->pout[a][1];
+                }
+        }
+        free(extra);
+        return 0;
+}
+
 /* The tools of the accounting passes (--count callgrind, --syscalls), their
  * versions, and a temporary directory for their outputs. 0 or an exit code. */
 static int setup_accounting(struct ab_matrix *m)
@@ -132,11 +226,10 @@ static int setup_accounting(struct ab_matrix *m)
                 ab_err("", "--syscalls needs strace (apt-get install strace)");
                 return AB_BAD_INPUT;
         }
-        snprintf(m->tmpdir, sizeof m->tmpdir, "/tmp/allocbench.XXXXXX");
-        if (!mkdtemp(m->tmpdir) || !(m->env_plain = ab_env_build(NULL, o->env, o->nenv))) {
-                ab_err("", "cannot make a temporary directory: %s", strerror(errno));
+        if (make_tmpdir(m))
                 return AB_BAD_INPUT;
-        }
+        if (!(m->env_plain = ab_env_build(NULL, o->env, o->nenv)))
+                return AB_BAD_INPUT;
         if (o->count == AB_COUNT_CALLGRIND)
                 ab_tool_version(m->valgrind, "--version", m->tools.valgrind,
                                 sizeof m->tools.valgrind);
@@ -217,7 +310,7 @@ int ab_cmd_run(int argc, char **argv)
         m.o = &o;
         if (setup_runs(&m))
                 return AB_BAD_INPUT;
-        if ((r = setup_accounting(&m)))
+        if ((r = setup_accounting(&m)) || (r = setup_program(&m)))
                 return r;
         if (o.numa && ab_place_numa_prepare(o.numa, &m.numa, err, sizeof err)) {
                 ab_err("", "%s", err);

@@ -168,6 +168,7 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
         memset(s, 0, sizeof *s);
         s->n = p->nreps;
         s->rss_kib = s->vsz_kib = s->pte_kib = s->peak_kib = AB_UNKNOWN;
+        s->anon_kib = s->anon_vsz_kib = s->threads = s->procs = AB_UNKNOWN;
         s->user = s->sys = s->minflt = s->majflt = s->instructions = s->halfwidth = NAN;
         s->steady = -1;
         if (!tmp || p->nreps == 0) {
@@ -196,6 +197,10 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
         s->rss_kib = median_mem(p, offsetof(struct ab_rep, rss_kib), tmp);
         s->vsz_kib = median_mem(p, offsetof(struct ab_rep, vsz_kib), tmp);
         s->pte_kib = median_mem(p, offsetof(struct ab_rep, pte_kib), tmp);
+        s->anon_kib = median_mem(p, offsetof(struct ab_rep, anon_kib), tmp);
+        s->anon_vsz_kib = median_mem(p, offsetof(struct ab_rep, anon_vsz_kib), tmp);
+        s->threads = median_mem(p, offsetof(struct ab_rep, threads), tmp);
+        s->procs = median_mem(p, offsetof(struct ab_rep, procs), tmp);
         for (size_t i = 0; i < p->nreps; i++) {
                 if (p->reps[i].hwm_kib == AB_UNKNOWN) {
                         s->peak_kib = AB_UNKNOWN;

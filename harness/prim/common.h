@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,29 @@
 #include <unistd.h>
 
 #include "prim/prim.h"
+
+static inline int common_signal_number(const char *name)
+{
+        static const struct {
+                const char *name;
+                int sig;
+        } sigs[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+                    {"USR2", SIGUSR2}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"WINCH", SIGWINCH},
+                    {"PIPE", SIGPIPE}, {"CONT", SIGCONT}, {"TRAP", SIGTRAP}};
+        char *end;
+        long n;
+        if (!name || !*name)
+                return 0;
+        if (strncmp(name, "SIG", 3) == 0)
+                name += 3;
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+                if (strcmp(name, sigs[i].name) == 0)
+                        return sigs[i].sig;
+        n = strtol(name, &end, 10);
+        if (*end || n <= 0 || n >= NSIG || n == SIGKILL || n == SIGSTOP)
+                return 0;
+        return (int)n;
+}
 
 static inline uint64_t tv_ns(struct timeval tv)
 {

@@ -88,6 +88,10 @@ int ab_prim_usage_self(struct ab_usage *u);
  * ("LD_PRELOAD" on ELF systems, "DYLD_INSERT_LIBRARIES" on macOS). */
 const char *ab_prim_preload_var(void);
 
+/* The number of a signal a program can catch, by name ("USR2", "SIGUSR2")
+ * or number ("12"); 0 for anything else (SIGKILL and SIGSTOP included). */
+int ab_prim_signal_number(const char *name);
+
 /* Directory holding the running executable, without a trailing slash.
  * argv0 is the fallback where the OS cannot say. Returns 0 or -errno. */
 int ab_prim_exe_dir(const char *argv0, char *buf, size_t len);

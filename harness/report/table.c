@@ -193,21 +193,62 @@ static void rounds_table(FILE *f, const struct ab_vrun *runs, size_t na)
 static void group_header(FILE *f, const struct ab_doc *d, const struct ab_vrun *run)
 {
         if (d->rep_mode && strcmp(d->rep_mode, "adaptive") == 0)
-                fprintf(f, "\n%s  (%.0f-%.0f reps to ±%.0f%%, seed %.0f", run->workload,
+                fprintf(f, "\n%s  (%.0f-%.0f reps to ±%.0f%%, seed %.0f", run->workload_id,
                         d->min_reps, d->max_reps, 100 * d->precision, run->seed);
         else
-                fprintf(f, "\n%s  (%.0f reps, seed %.0f", run->workload, d->reps, run->seed);
+                fprintf(f, "\n%s  (%.0f reps, seed %.0f", run->workload_id, d->reps, run->seed);
         for (size_t i = 0; i < run->nparams; i++)
                 if (run->params[i].str && strcmp(run->params[i].str, "auto") != 0)
                         fprintf(f, ", %s=%s", run->params[i].key, run->params[i].str);
-        fprintf(f, ")\n%-10s", "");
+        fprintf(f, ")\n");
+}
+
+/* cmd: the program measured whole, one row per allocator: wall time with
+ * its CI, CPU time, minor faults and the peak resident set of its process
+ * tree (there are no ops: no per-op column), and whether the allocator
+ * asked for served it. */
+static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun *runs, size_t na,
+                          struct imprecise *im)
+{
+        group_header(f, d, &runs[0]);
+        fprintf(f, "%-24s %9s %-7s %9s %9s %10s %9s %6s  %s\n", "allocator", "wall", "CI95",
+                "user", "sys", "minflt", "peak RSS", "procs", "preload");
+        for (size_t a = 0; a < na; a++) {
+                const struct ab_vpoint *p = runs[a].npoints ? &runs[a].points[0] : NULL;
+                char title[64], w[24], u[24], s[24], pk[24], ci[16];
+                const char *pre = runs[a].preload_verified < 0   ? "-"
+                                  : runs[a].preload_verified ? "verified"
+                                                              : "NOT SERVED";
+                snprintf(title, sizeof title, "%s %s", runs[a].alloc,
+                         runs[a].alloc_version ? runs[a].alloc_version : "");
+                if (!p || p->nsamples == 0) {
+                        fprintf(f, "%-24.24s %s%s%s\n", title, p ? p->status : "-",
+                                p && p->error ? ": " : "", p && p->error ? p->error : "");
+                        continue;
+                }
+                snprintf(ci, sizeof ci, "±%.0f%%%s", 100 * p->ns.halfwidth,
+                         precise(d, p) ? "" : "*");
+                if (!precise(d, p))
+                        note_imprecise(im, p);
+                fprintf(f, "%-24.24s %9s %-8s %9s %9s %10.0f %9s %6.0f  %s\n", title,
+                        ab_fmt_ns(p->ns.median, w, sizeof w), ci,
+                        ab_fmt_ns(p->m[AB_M_USER], u, sizeof u),
+                        ab_fmt_ns(p->m[AB_M_SYS], s, sizeof s), p->m[AB_M_MINFLT],
+                        ab_fmt_kib(p->m[AB_M_PEAK], pk, sizeof pk), p->m[AB_M_PROCS], pre);
+        }
 }
 
 static void print_group(FILE *f, const struct ab_doc *d, const struct ab_vrun *runs, size_t na,
                         struct imprecise *im)
 {
+        if (runs[0].program) {
+                print_program(f, d, runs, na, im);
+                rounds_table(f, runs, na);
+                return;
+        }
         const char *key = runs[0].npoints ? point_key(&runs[0].points[0]) : "point";
         group_header(f, d, &runs[0]);
+        fprintf(f, "%-10s", "");
         for (size_t a = 0; a < na; a++) {
                 char title[128];
                 snprintf(title, sizeof title, "%s %s", runs[a].alloc,
@@ -245,13 +286,22 @@ static void print_group(FILE *f, const struct ab_doc *d, const struct ab_vrun *r
 void ab_table_print(FILE *f, const struct ab_doc *d)
 {
         struct imprecise im = {0};
+        bool kernels = false, programs = false;
         for (size_t base = 0; base < d->nruns;) {
                 size_t end = group_end(d, base);
                 print_group(f, d, &d->runs[base], end - base, &im);
+                programs |= d->runs[base].program != NULL;
+                kernels |= d->runs[base].program == NULL;
                 base = end;
         }
-        fprintf(f, "\nns/op: median over repetitions, CI95: half-width of its 95%% CI; RSS/VSZ "
-                   "after the measured region.\n");
+        if (kernels)
+                fprintf(f, "\nns/op: median over repetitions, CI95: half-width of its 95%% CI; "
+                           "RSS/VSZ after the measured region.\n");
+        if (programs)
+                fprintf(f, "\nwall: the whole program, median over repetitions, CI95: half-width "
+                           "of its 95%% CI;\nuser, sys, minflt: its process tree's; peak RSS: "
+                           "the tree's largest; preload: whether\nthe allocator served malloc in "
+                           "every process that started.\n");
         if (im.n) {
                 fprintf(f, "* %zu point%s wider than ±%.0f%%:", im.n, im.n > 1 ? "s" : "",
                         100 * (isnan(d->precision) ? 0.05 : d->precision));

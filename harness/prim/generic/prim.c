@@ -132,3 +132,8 @@ int ab_prim_maps_has(pid_t pid, const char *path)
         (void)path;
         return -ENOSYS;
 }
+
+int ab_prim_signal_number(const char *name)
+{
+        return common_signal_number(name);
+}

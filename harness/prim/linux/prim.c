@@ -250,3 +250,8 @@ int ab_prim_bind_cpus(const char *cpus)
                 return -errno;
         return 0;
 }
+
+int ab_prim_signal_number(const char *name)
+{
+        return common_signal_number(name);
+}
