@@ -1,5 +1,6 @@
-# arena-memory.gp - arena-churn: virtual size (left) and resident size (right)
-# of each allocator after the measured region, as bars.
+# arena-memory.gp - memory bars (arena-churn and any run of several threads,
+# or of a VSZ far above its RSS): virtual size (left) and resident size
+# (right) of each allocator after the measured region.
 #
 # Drawn by `bench plot`; the first lines of each .dat give the command that
 # redraws it, so restyle here and rerun that command.
@@ -12,18 +13,22 @@
 # Variables: datafile; out (writes out.png and out.svg); title, subtitle;
 # nallocs, npoints; lts (line type of each allocator, as words); vsz_div,
 # vsz_unit, rss_div, rss_unit (divisor from KiB to the unit shown, and its
-# name); has_vsz, has_rss (0: nothing measured); w, h (pixels).
+# name); has_vsz, has_rss (0: nothing measured); vsz_label, rss_label (the
+# panels' titles: vsz_kib and rss_kib as doc/metrics.def tells them); w, h
+# (pixels).
 
 if (!exists("w")) w = 1000
 if (!exists("h")) h = 650
 if (!exists("subtitle")) subtitle = ""
+if (!exists("vsz_label")) vsz_label = "virtual size after the measured region"
+if (!exists("rss_label")) rss_label = "resident set after the measured region"
 set datafile missing "?"
 
 num(v) = v >= 100 ? sprintf("%.0f", v) : v >= 10 ? sprintf("%.1f", v) : sprintf("%.2f", v)
 pdiv(p) = p == 1 ? vsz_div : rss_div
 punit(p) = p == 1 ? vsz_unit : rss_unit
 phas(p) = p == 1 ? has_vsz : has_rss
-pname(p) = p == 1 ? "virtual size (VSZ)" : "resident set (RSS)"
+pname(p) = p == 1 ? vsz_label : rss_label
 bw = 0.75 / npoints
 xoff(j) = (j - (npoints - 1) / 2.0) * bw
 

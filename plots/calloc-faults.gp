@@ -1,5 +1,6 @@
-# calloc-faults.gp - calloc-sweep: minor page faults per operation against
-# block size, log-log.
+# calloc-faults.gp - a size sweep (calloc-sweep and any workload whose points
+# sweep params.size): minor page faults per operation against block size,
+# log-log.
 #
 # Drawn by `bench plot`; the first lines of each .dat give the command that
 # redraws it, so restyle here and rerun that command.
@@ -17,12 +18,14 @@
 # Variables: datafile; out (writes out.png and out.svg); title, subtitle;
 # nseries, nref, nflag; lts, dts (line type and dash type of each series, as
 # words); fpts, fcols (point type and colour of each flag block, as words);
-# xmin, xmax (smallest and largest size); floor; w, h (pixels).
+# xmin, xmax (smallest and largest size); floor; y_label (the y axis: the
+# metric minflt_per_op as doc/metrics.def tells it); w, h (pixels).
 
 if (!exists("w")) w = 1000
 if (!exists("h")) h = 650
 if (!exists("floor")) floor = 0.001
 if (!exists("subtitle")) subtitle = ""
+if (!exists("y_label")) y_label = "minor page faults per op (log scale)"
 set datafile missing "?"
 
 # the k-th word of a list variable (gnuplot evaluates a clause's options even
@@ -81,7 +84,7 @@ do for [fmt in "png svg"] {
         set mytics 10
         set grid xtics ytics lc rgb "#dddddd" lw 1
         set xlabel "block size (bytes, log scale)"
-        set ylabel "minor page faults per calloc + touch + free (log scale)"
+        set ylabel y_label
         # the top left stays empty (cost grows with size) unless the legend is long
         if (nseries + nref + nflag <= 10) {
                 set key inside top left vertical Left reverse samplen 2.5 spacing 1.2 width 1 \

@@ -1,4 +1,4 @@
-# rounds.gp - a round-based workload (conn-leak, arena-churn, mmap-sweep):
+# rounds.gp - a workload with rounds (conn-leak, arena-churn, mmap-sweep):
 # resident size, virtual size, page tables and the bytes the workload holds,
 # after each round, one line per allocator.
 #

@@ -619,3 +619,22 @@ const char *ab_vrun_str(const struct ab_vrun *r, const char *key)
         const struct ab_kv *kv = ab_vrun_param(r, key);
         return kv ? kv->str : NULL;
 }
+
+/* ---- a flag's where and evidence (for bench plot) ----------------------------------- */
+
+double ab_vflag_where_num(const struct ab_vflag *f, const char *key)
+{
+        return num(f->where, key);
+}
+
+size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out, size_t max)
+{
+        json_t *list = json_object_get(f->evidence, key), *v;
+        size_t i;
+        json_array_foreach(list, i, v)
+        {
+                if (i < max)
+                        out[i] = json_is_number(v) ? json_number_value(v) : NAN;
+        }
+        return json_array_size(list);
+}

@@ -196,4 +196,17 @@ const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, cha
 /* Severity rank: info 0, warn 1, high 2; -1 for anything else. */
 int ab_severity_rank(const char *s);
 
+/* ---- a flag's where and evidence, for readers that place a flag on a figure
+ * (bench plot) without walking its JSON ---------------------------------------- */
+
+/* A number of the flag's where ("size" of {"size": 4096}): NAN when absent
+ * or not a number. */
+double ab_vflag_where_num(const struct ab_vflag *f, const char *key);
+
+/* The list of numbers the flag's evidence has under key ("sizes"): how many
+ * it has (0 when absent or not a list), the first up to max of them in out,
+ * NAN for an item that is not a number. */
+size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out,
+                              size_t max);
+
 #endif

@@ -8,7 +8,9 @@
  */
 #include <dirent.h>
 #include <stdint.h>
+#include <time.h>
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "itest.h"
@@ -594,6 +596,386 @@ static void test_paths_cannot_run_commands(void **state)
         assert_int_equal(stat(path_in(odir, "cs-calloc-sweep-ns.svg"), &st), 0);
 }
 
+/* ---- reliability: hostile or broken inputs, a full disk ----------------------------- */
+
+/* run(), but killed after `secs` seconds: -1 then. A bench that blocks must
+ * fail its test, not hang the suite. */
+static int run_timeout(int secs, const char *first, ...)
+{
+        const char *argv[32];
+        char outp[256], errp[256];
+        posix_spawn_file_actions_t fa;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        va_list ap;
+        pid_t pid;
+        int n = 1, st = 0;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[0] = bench_bin;
+        argv[n] = NULL;
+        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        for (int i = 0; i < secs * 50; i++) {
+                if (waitpid(pid, &st, WNOHANG) == pid) {
+                        slurp(outp, outtext, sizeof outtext);
+                        slurp(errp, errtext, sizeof errtext);
+                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                }
+                nanosleep(&nap, NULL);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        return -1;
+}
+
+/* Is the whole file well-formed UTF-8? */
+static bool utf8_valid(const char *path)
+{
+        size_t len, i = 0;
+        unsigned char *s = (unsigned char *)read_file_len(path, &len);
+        bool ok = s != NULL;
+        while (ok && i < len) {
+                size_t n = s[i] < 0x80 ? 1 : (s[i] & 0xE0) == 0xC0 ? 2 : (s[i] & 0xF0) == 0xE0 ? 3
+                                       : (s[i] & 0xF8) == 0xF0 ? 4 : 0;
+                ok = n > 0 && i + n <= len && !(n == 2 && s[i] < 0xC2);
+                for (size_t k = 1; ok && k < n; k++)
+                        ok = (s[i + k] & 0xC0) == 0x80;
+                i += n;
+        }
+        free(s);
+        return ok;
+}
+
+/* Every figure in dir is whole and published with its siblings: a PNG ends
+ * with its IEND chunk, an SVG with </svg>, a .dat ends with a line and
+ * stands beside its PNG and SVG, and no temporary is left. How many
+ * figures. */
+static size_t assert_dir_whole(const char *dir)
+{
+        static const unsigned char iend[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82};
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        size_t figures = 0;
+        assert_non_null(d);
+        while ((e = readdir(d))) {
+                const char *name = e->d_name, *dot = strrchr(name, '.');
+                char path[1300], *s;
+                size_t len;
+                snprintf(path, sizeof path, "%s/%s", dir, name);
+                if (name[0] == '.' && (!name[1] || strcmp(name, "..") == 0))
+                        continue;
+                if (strstr(name, ".tmp"))
+                        fail_msg("temporary left behind: %s", path);
+                if (!dot)
+                        continue;
+                s = read_file_len(path, &len);
+                assert_non_null(s);
+                if (strcmp(dot, ".png") == 0) {
+                        if (len < 12 || memcmp(s + len - 12, iend, 12) != 0)
+                                fail_msg("%s is cut short (%zu bytes, no IEND)", path, len);
+                        figures++;
+                } else if (strcmp(dot, ".svg") == 0) {
+                        while (len && strchr(" \t\r\n", s[len - 1]))
+                                len--;
+                        if (len < 6 || memcmp(s + len - 6, "</svg>", 6) != 0)
+                                fail_msg("%s is cut short (%zu bytes, no </svg>)", path, len);
+                } else if (strcmp(dot, ".dat") == 0) {
+                        char sib[1300];
+                        if (len == 0 || s[len - 1] != '\n')
+                                fail_msg("%s is cut short", path);
+                        snprintf(sib, sizeof sib, "%s/%.*s.png", dir, (int)(dot - name), name);
+                        if (!exists(sib))
+                                fail_msg("%s stands without its figure %s", path, sib);
+                }
+                free(s);
+        }
+        closedir(d);
+        return figures;
+}
+
+/* A FIFO given as the results file: refused at once (opening it to read
+ * would wait for a writer forever), exit 1, the message naming it. */
+static void test_fifo_refused(void **state)
+{
+        const char *dir = subdir("fifo");
+        char fifo[1024], good[1024];
+        (void)state;
+        make_calloc();
+        snprintf(fifo, sizeof fifo, "%s", path_in(dir, "results.json"));
+        snprintf(good, sizeof good, "%s", path_in(dir, "good.json"));
+        copy_as_host(path_in(cs_dir, "cs.json"), good, "h", NULL);
+        assert_int_equal(mkfifo(fifo, 0644), 0);
+        if (run_timeout(20, "plot", fifo, NULL) < 0)
+                fail_msg("bench plot hung on a FIFO (killed after 20 s)");
+        assert_int_equal(run_timeout(20, "plot", good, fifo, NULL), 1);
+        assert_non_null(strstr(errtext, fifo));
+        assert_non_null(strstr(errtext, "not a regular file"));
+        /* nothing drawn for the good file either */
+        assert_int_equal(dir_entries(dir, NULL), 2);
+        assert_int_equal(outtext[0], '\0');
+}
+
+static char full_dir[600];
+
+static int unmount_full(void **state)
+{
+        (void)state;
+        if (full_dir[0] && umount2(full_dir, MNT_DETACH) != 0 && errno != EINVAL)
+                return -1;
+        return 0;
+}
+
+/* A full disk: gnuplot exits 0 and leaves a cut-short PNG or SVG; none may
+ * be published, and bench plot must say the disk is full and exit 1. A
+ * 64 KiB tmpfs holds less than one figure's .dat, PNG and SVG. */
+static void test_disk_full(void **state)
+{
+        (void)state;
+        make_calloc();
+        snprintf(full_dir, sizeof full_dir, "%s", subdir("full"));
+        if (mount("tmpfs", full_dir, "tmpfs", 0, "size=64k") != 0)
+                fail_msg("cannot mount a 64 KiB tmpfs on %s to fill (%s): this test needs root, "
+                         "as CI has",
+                         full_dir, strerror(errno));
+        assert_int_equal(run("plot", path_in(cs_dir, "cs.json"), "-o", full_dir), 1);
+        assert_dir_whole(full_dir);
+        if (!strstr(errtext, "the disk is full") || !strstr(errtext, "no space left on device"))
+                fail_msg("the message does not say the disk is full:\n%s", errtext);
+        /* what stdout names is there, whole */
+        for (const char *p = outtext, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+                char path[1024];
+                snprintf(path, sizeof path, "%.*s", (int)(nl - p), p);
+                assert_true(exists(path));
+        }
+}
+
+/* A copy of cs.json at dst with its allocators named allocs[i] (and its
+ * workload `workload`, unless NULL), and a timeline in each run. Returns
+ * how many runs it has. */
+static size_t write_named(const char *dst, const char *const *allocs, const char *workload)
+{
+        json_t *doc = load(path_in(cs_dir, "cs.json")), *r, *fl;
+        size_t i;
+        json_array_foreach(json_object_get(doc, "runs"), i, r)
+        {
+                json_t *tl = json_pack("[[f,i,i],[f,i,i],[f,i,i]]", 1.0 + i, 1000, 2000, 2.0 + i,
+                                       1100, 2100, 3.0 + i, 1200, 2200);
+                json_object_set_new(json_object_get(r, "allocator"), "name",
+                                    json_string(allocs[i % 3]));
+                if (workload)
+                        json_object_set_new(json_object_get(r, "workload"), "name",
+                                            json_string(workload));
+                json_object_set_new(r, "timeline", tl); /* a timeline figure per run */
+        }
+        json_array_foreach(json_object_get(doc, "flags"), i, fl)
+        {
+                if (workload)
+                        json_object_set_new(fl, "workload", json_string(workload));
+        }
+        assert_int_equal(json_dump_file(doc, dst, JSON_INDENT(1)), 0);
+        i = json_array_size(json_object_get(doc, "runs"));
+        json_decref(doc);
+        return i;
+}
+
+/* Each line of each .dat in dir is a comment, a quoted block title, a row
+ * of numbers or blank: a name cannot start a line of its own. */
+static size_t assert_dat_lines(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        size_t n = 0;
+        assert_non_null(d);
+        while ((e = readdir(d))) {
+                char *s, *line, *save = NULL, path[1300];
+                size_t len;
+                if (!strstr(e->d_name, ".dat"))
+                        continue;
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                s = read_file_len(path, &len);
+                assert_non_null(s);
+                for (size_t i = 0; i < len; i++)
+                        if (((unsigned char)s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7F)
+                                fail_msg("%s: control character 0x%02x at byte %zu", e->d_name,
+                                         (unsigned char)s[i], i);
+                assert_int_equal(strncmp(s, "# allocbench: ", 14), 0);
+                for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                        if (!strchr("#\"0123456789-?", line[0]))
+                                fail_msg("%s: a line that is no comment, title or row: %s",
+                                         e->d_name, line);
+                free(s);
+                n++;
+        }
+        closedir(d);
+        return n;
+}
+
+/* Names with a newline (and other control characters) from a results file:
+ * the .dat's header stays comments, the titles one line. */
+static void test_control_characters_in_names(void **state)
+{
+        static const char *const allocs[] = {"glibc\nevil", "jemalloc\r\x1b[2Jx", "tc\tmalloc"};
+        const char *dir = subdir("ctl");
+        char file[1024];
+        size_t nruns;
+        (void)state;
+        make_calloc();
+        snprintf(file, sizeof file, "%s", path_in(dir, "n.json"));
+        nruns = write_named(file, allocs, "calloc\nsweep");
+        assert_int_equal(run("plot", file), 0);
+        /* the per-size figures and a timeline for each run */
+        assert_int_equal(assert_dat_lines(dir), 2 + nruns);
+        assert_true(file_has(path_in(dir, "n-glibc_evil-calloc_sweep-timeline.dat"),
+                             "# allocbench: glibc evil on calloc sweep: memory"));
+        assert_true(file_has(path_in(dir, "n-calloc_sweep-ns.svg"), "glibc evil"));
+        assert_null(strstr(errtext, "arning"));
+}
+
+/* Every .dat and .svg in dir is well-formed UTF-8 and its name a file
+ * name; how many SVGs. */
+static size_t assert_dir_utf8(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        size_t svgs = 0;
+        assert_non_null(d);
+        while ((e = readdir(d))) {
+                char path[1300];
+                if (!strstr(e->d_name, ".dat") && !strstr(e->d_name, ".svg"))
+                        continue;
+                snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                if (!utf8_valid(path))
+                        fail_msg("%s is not valid UTF-8: a name was cut mid-character", path);
+                svgs += strstr(e->d_name, ".svg") != NULL;
+                assert_true(strlen(e->d_name) < 255);
+        }
+        closedir(d);
+        return svgs;
+}
+
+/* Long UTF-8 names: cut, where they must be, on a character boundary; and
+ * the figures' file names stay file names. */
+static void test_long_utf8_names(void **state)
+{
+        const char *dir = subdir("utf8"), *dir2 = subdir("utf8-wl");
+        const char *names[3];
+        char file[1024], alloc[3][400], wl[700];
+        size_t nruns;
+        (void)state;
+        make_calloc();
+        /* legends: "ł" is two bytes after two ASCII ones, so a cut after an odd
+         * number of bytes (159, say) falls inside one */
+        for (int k = 0; k < 3; k++) {
+                snprintf(alloc[k], sizeof alloc[k], "x%c", 'a' + k);
+                for (int i = 0; i < 150; i++)
+                        strcat(alloc[k], "ł");
+                names[k] = alloc[k];
+        }
+        snprintf(file, sizeof file, "%s", path_in(dir, "a.json"));
+        nruns = write_named(file, names, NULL);
+        assert_int_equal(run("plot", file), 0);
+        /* per-size figures and a timeline per run */
+        assert_int_equal(assert_dir_utf8(dir), 2 + nruns);
+        assert_dir_whole(dir);
+        /* titles and file names: a workload name of 300 characters, 600 bytes */
+        wl[0] = 'w';
+        wl[1] = '\0';
+        for (int i = 0; i < 300; i++)
+                strcat(wl, "ż");
+        snprintf(file, sizeof file, "%s", path_in(dir2, "w.json"));
+        write_named(file, (const char *const[]){"glibc", "jemalloc", "tcmalloc"}, wl);
+        if (run("plot", file) != 0)
+                fail_msg("bench plot failed on a long workload name:\n%s", errtext);
+        assert_int_equal(assert_dir_utf8(dir2), 2 + nruns);
+        assert_dir_whole(dir2);
+        /* the title keeps the name's start, cut on a character with "…" */
+        {
+                DIR *d = opendir(dir2);
+                struct dirent *e;
+                size_t found = 0;
+                assert_non_null(d);
+                while ((e = readdir(d))) {
+                        char path[1300];
+                        size_t l = strlen(e->d_name);
+                        if (l < 7 || strcmp(e->d_name + l - 7, "-ns.dat") != 0)
+                                continue;
+                        snprintf(path, sizeof path, "%s/%s", dir2, e->d_name);
+                        assert_true(file_has(path, "# allocbench: wżżż"));
+                        assert_true(file_has(path, "ż…: wall time per op, by block size\n"));
+                        found++;
+                }
+                closedir(d);
+                assert_int_equal(found, 1);
+        }
+}
+
+/* A value no figure can hold (1.7e308: gnuplot's ranges overflow, and it
+ * prints the number in all its digits): left out, with a note naming the
+ * file, the point and the figure; the figures are still drawn. */
+static void test_values_that_cannot_be_plotted(void **state)
+{
+        const char *dir = subdir("huge");
+        char file[1024], rfile[1024];
+        json_t *doc, *runs;
+        size_t digits = 0;
+        (void)state;
+        make_calloc();
+        make_rounds();
+        doc = load(path_in(cs_dir, "cs.json"));
+        runs = json_object_get(doc, "runs");
+        /* jemalloc's 16 KiB time, glibc's last size */
+        json_object_set_new(json_object_get(json_array_get(json_object_get(json_array_get(runs, 1),
+                                                                           "points"),
+                                                           1),
+                                            "ns_per_op"),
+                            "median", json_real(1.7e308));
+        json_object_set_new(json_object_get(json_array_get(json_object_get(json_array_get(runs, 0),
+                                                                           "points"),
+                                                           4),
+                                            "params"),
+                            "size", json_real(1.7e308));
+        snprintf(file, sizeof file, "%s", path_in(dir, "h.json"));
+        assert_int_equal(json_dump_file(doc, file, 0), 0);
+        json_decref(doc);
+        assert_int_equal(run("plot", file), 0);
+        assert_non_null(strstr(errtext, "h.json: jemalloc on calloc-sweep, size=16384: ns_per_op"));
+        assert_non_null(strstr(errtext, "h.json: glibc on calloc-sweep, size=1.7e+308: size"));
+        assert_non_null(strstr(errtext, "left out of figure h-calloc-sweep-ns"));
+        assert_non_null(strstr(errtext, "left out of figure h-calloc-sweep-faults"));
+        assert_null(strstr(errtext, "arning"));
+        for (const char *p = errtext; *p; p++) {
+                digits = *p >= '0' && *p <= '9' ? digits + 1 : 0;
+                if (digits > 30)
+                        fail_msg("a number of more than 30 digits on stderr:\n%s", errtext);
+        }
+        assert_false(file_has(path_in(dir, "h-calloc-sweep-ns.dat"), "e+308"));
+        assert_figure(dir, "h-calloc-sweep-ns", NULL);
+        /* a round's resident set */
+        doc = load(path_in(rounds_dir, "cl.json"));
+        json_object_set_new(json_array_get(json_object_get(json_array_get(json_object_get(doc,
+                                                                                          "runs"),
+                                                                          0),
+                                                           "rounds"),
+                                           1),
+                            "rss_kib", json_real(1.7e308));
+        snprintf(rfile, sizeof rfile, "%s", path_in(dir, "r.json"));
+        assert_int_equal(json_dump_file(doc, rfile, 0), 0);
+        json_decref(doc);
+        assert_int_equal(run("plot", rfile), 0);
+        assert_non_null(strstr(errtext, "r.json: glibc on conn-leak, - round 1: rss_kib"));
+        assert_non_null(strstr(errtext, "left out of figure r-conn-leak-rounds"));
+        assert_false(file_has(path_in(dir, "r-conn-leak-rounds.dat"), "e+308"));
+        assert_figure(dir, "r-conn-leak-rounds", NULL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -602,6 +984,11 @@ int main(void)
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_names_cannot_run_commands),
             cmocka_unit_test(test_paths_cannot_run_commands),
+            cmocka_unit_test(test_fifo_refused),
+            cmocka_unit_test_teardown(test_disk_full, unmount_full),
+            cmocka_unit_test(test_control_characters_in_names),
+            cmocka_unit_test(test_long_utf8_names),
+            cmocka_unit_test(test_values_that_cannot_be_plotted),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }
