@@ -2,12 +2,16 @@
  * mwu.c - Mann-Whitney U: the statistic by counting pairs, the exact null
  * distribution by the recurrence of Mann & Whitney (1947), the normal
  * approximation with ties and continuity corrected, and the Moses interval
- * of the shift (order statistics of the pairwise differences).
+ * of the shift (order statistics of the pairwise differences, selected
+ * without making them). Everything works on sorted copies of the two
+ * samples: O(n log n) time and O(n) memory for n values in all.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/mwu.h"
 
@@ -95,33 +99,77 @@ static double lchoose(size_t n, size_t k)
         return lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1);
 }
 
+/* x[0..nx) and y[0..ny) copied into one buffer, each sorted: the test and
+ * the interval both work on the two sorted samples. */
+static double *sorted_pair(const double *x, size_t nx, const double *y, size_t ny)
+{
+        double *s = malloc((nx + ny) * sizeof *s);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < nx; i++)
+                s[i] = x[i];
+        for (size_t j = 0; j < ny; j++)
+                s[nx + j] = y[j];
+        qsort(s, nx, sizeof *s, cmp_double);
+        qsort(s + nx, ny, sizeof *s, cmp_double);
+        return s;
+}
+
+/* U of sorted x against sorted y: for each x_i the y's below it and half of
+ * those equal to it, found by two pointers that only move forward. Counted
+ * in halves as an integer, so the sum is exact (as the pairwise sum of ones
+ * and halves is, below 2^52 pairs). */
+static double u_sorted(const double *x, size_t nx, const double *y, size_t ny)
+{
+        size_t below = 0, upto = 0; /* y[0..below) < x_i, y[0..upto) <= x_i */
+        uint64_t halves = 0;
+        for (size_t i = 0; i < nx; i++) {
+                while (below < ny && y[below] < x[i])
+                        below++;
+                if (upto < below)
+                        upto = below;
+                while (upto < ny && y[upto] <= x[i])
+                        upto++;
+                halves += 2 * (uint64_t)below + (uint64_t)(upto - below);
+        }
+        return (double)halves / 2;
+}
+
+/* The sum of t^3 - t over the groups of tied values of x and y pooled, both
+ * sorted: a merge that walks each group once. */
+static double tie_sum_sorted(const double *x, size_t nx, const double *y, size_t ny)
+{
+        size_t i = 0, j = 0;
+        double sum = 0;
+        while (i < nx || j < ny) {
+                double v = j >= ny || (i < nx && x[i] <= y[j]) ? x[i] : y[j];
+                size_t t = 0;
+                while (i < nx && x[i] == v) {
+                        i++;
+                        t++;
+                }
+                while (j < ny && y[j] == v) {
+                        j++;
+                        t++;
+                }
+                sum += ((double)t * (double)t - 1) * (double)t;
+        }
+        return sum;
+}
+
 int ab_mwu_test(const double *x, size_t nx, const double *y, size_t ny, struct ab_mwu *out)
 {
         size_t n = nx + ny;
-        double u = 0, mu = (double)nx * (double)ny / 2, tie_sum = 0, var;
-        double *all;
+        double u, mu = (double)nx * (double)ny / 2, tie_sum, var;
+        double *s;
         if (nx == 0 || ny == 0 || !all_finite(x, nx) || !all_finite(y, ny))
                 return -EINVAL;
-        for (size_t i = 0; i < nx; i++)
-                for (size_t j = 0; j < ny; j++)
-                        u += x[i] > y[j] ? 1 : x[i] == y[j] ? 0.5 : 0;
-        /* tie groups of the pooled sample: sum of t^3 - t */
-        all = malloc(n * sizeof *all);
-        if (!all)
+        s = sorted_pair(x, nx, y, ny);
+        if (!s)
                 return -ENOMEM;
-        for (size_t i = 0; i < nx; i++)
-                all[i] = x[i];
-        for (size_t j = 0; j < ny; j++)
-                all[nx + j] = y[j];
-        qsort(all, n, sizeof *all, cmp_double);
-        for (size_t i = 0; i < n;) {
-                size_t j = i + 1;
-                while (j < n && all[j] == all[i])
-                        j++;
-                tie_sum += ((double)(j - i) * (double)(j - i) - 1) * (double)(j - i);
-                i = j;
-        }
-        free(all);
+        u = u_sorted(s, nx, s + nx, ny);
+        tie_sum = tie_sum_sorted(s, nx, s + nx, ny);
+        free(s);
 
         out->u = u;
         out->ties = tie_sum > 0;
@@ -146,22 +194,88 @@ int ab_mwu_test(const double *x, size_t nx, const double *y, size_t ny, struct a
         return 0;
 }
 
+/* ---- order statistics of the pairwise differences, without making them ----- *
+ *
+ * The interval needs the k-th smallest of the nx*ny differences d = y_j - x_i
+ * (each the double the subtraction rounds to, as when they were all made and
+ * sorted). Two facts make it cheap:
+ *
+ * 1. Rounding is monotone, so with x and y sorted, y_j - x_i never falls as j
+ *    grows and never rises as i grows. The differences <= t are then, for
+ *    each i, a prefix of y that only lengthens as i grows: counting them all
+ *    is one O(nx + ny) sweep (count_le).
+ *
+ * 2. Doubles map onto 64-bit integers in order (dkey). Bisecting on that
+ *    integer for the smallest t with count_le(t) >= k takes at most 64
+ *    sweeps and ends on t == d_(k): count_le(d_(k)) >= k by definition; and
+ *    any double t < d_(k) has count_le(t) < k, since fewer than k differences
+ *    are below d_(k). So the smallest such t is d_(k) itself, a value some
+ *    pair really has. (-0.0 and +0.0 are one value to the comparisons; a
+ *    zero comes back as +0.0.)
+ *
+ * So an order statistic costs O((nx + ny) * 64) time and no memory, after the
+ * O(n log n) sort. */
+
+static uint64_t dkey(double v)
+{
+        uint64_t b;
+        memcpy(&b, &v, sizeof b);
+        return b >> 63 ? ~b : b | (UINT64_C(1) << 63);
+}
+
+static double dval(uint64_t k)
+{
+        uint64_t b = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+        double v;
+        memcpy(&v, &b, sizeof v);
+        return v;
+}
+
+/* How many y_j - x_i are <= t (x, y sorted ascending). */
+static uint64_t count_le(const double *x, size_t nx, const double *y, size_t ny, double t)
+{
+        uint64_t c = 0;
+        size_t j = 0;
+        for (size_t i = 0; i < nx; i++) {
+                while (j < ny && y[j] - x[i] <= t)
+                        j++;
+                c += j;
+        }
+        return c;
+}
+
+/* The k-th smallest (1-based, 1 <= k <= nx*ny) of y_j - x_i (x, y sorted). */
+static double kth_difference(const double *x, size_t nx, const double *y, size_t ny, uint64_t k)
+{
+        /* the smallest and largest differences bound the search */
+        uint64_t lo = dkey(y[0] - x[nx - 1]), hi = dkey(y[ny - 1] - x[0]);
+        while (lo < hi) {
+                uint64_t mid = lo + (hi - lo) / 2;
+                if (count_le(x, nx, y, ny, dval(mid)) >= k)
+                        hi = mid;
+                else
+                        lo = mid + 1;
+        }
+        return dval(lo) + 0.0;
+}
+
 int ab_mwu_shift_ci(const double *x, size_t nx, const double *y, size_t ny, double level,
                     struct ab_mwu_ci *out)
 {
         size_t N = nx * ny, k = 1;
-        double a = (1 - level) / 2, *d;
+        double a = (1 - level) / 2, *s, *sx, *sy;
         if (nx == 0 || ny == 0 || !all_finite(x, nx) || !all_finite(y, ny) ||
             !(level > 0 && level < 1))
                 return -EINVAL;
-        d = malloc(N * sizeof *d);
-        if (!d)
+        s = sorted_pair(x, nx, y, ny);
+        if (!s)
                 return -ENOMEM;
-        for (size_t i = 0; i < nx; i++)
-                for (size_t j = 0; j < ny; j++)
-                        d[i * ny + j] = y[j] - x[i];
-        qsort(d, N, sizeof *d, cmp_double);
-        out->est = N % 2 ? d[N / 2] : (d[N / 2 - 1] + d[N / 2]) / 2;
+        sx = s;
+        sy = s + nx;
+        out->est = N % 2 ? kth_difference(sx, nx, sy, ny, N / 2 + 1)
+                         : (kth_difference(sx, nx, sy, ny, N / 2) +
+                            kth_difference(sx, nx, sy, ny, N / 2 + 1)) /
+                               2;
 
         /* Rank k of the lower end: the interval [d_(k), d_(N+1-k)] misses the
          * true shift when U (of y - D against x) is at most k-1 or at least
@@ -179,9 +293,9 @@ int ab_mwu_shift_ci(const double *x, size_t nx, const double *y, size_t ny, doub
                         k = (N + 1) / 2;
                 out->coverage = 1 - 2 * norm_sf((mu - ((double)k - 0.5)) / sd);
         }
-        out->lo = d[k - 1];
-        out->hi = d[N - k];
-        free(d);
+        out->lo = kth_difference(sx, nx, sy, ny, k);
+        out->hi = kth_difference(sx, nx, sy, ny, N + 1 - k);
+        free(s);
         return 0;
 }
 

@@ -209,4 +209,15 @@ double ab_vflag_where_num(const struct ab_vflag *f, const char *key);
 size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out,
                               size_t max);
 
+/* ---- exact integers the view keeps as doubles -------------------------------
+ *
+ * A double holds integers exactly only up to 2^53; a seed (--seed takes any
+ * 64-bit number) can be larger, and two seeds a few units apart would read
+ * the same. */
+
+/* The seed of run r of d as the file has it (a JSON integer, so seeds of
+ * 2^63 and up read negative, as they were written): 0, or -ENOENT when the
+ * run's seed is missing or not an integer. */
+int ab_vrun_seed(const struct ab_doc *d, const struct ab_vrun *r, long long *seed);
+
 #endif

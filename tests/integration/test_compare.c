@@ -19,6 +19,8 @@
  * glibc.malloc.tcache_count=0 was tried first: glibc 2.36's calloc does not
  * go through the tcache, and the change stayed within the noise.)
  */
+#include <time.h>
+
 #include "itest.h"
 
 static bool made;
@@ -466,6 +468,63 @@ static void test_unusual_files(void **state)
         json_decref(d);
 }
 
+/* bench compare A B, killed when it is still running after `seconds`: a
+ * compare that waits for a FIFO's writer fails the test instead of hanging
+ * the suite. The exit code as run() gives it, or -1 after the kill. */
+static int run_compare_bounded(unsigned seconds, const char *a, const char *b)
+{
+        const char *argv[] = {bench_bin, "compare", a, b, NULL};
+        char outp[256], errp[256];
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int st = 0;
+        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
+        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
+        posix_spawn_file_actions_destroy(&fa);
+        for (unsigned ms = 0; waitpid(pid, &st, WNOHANG) == 0; ms += 10) {
+                struct timespec tick = {0, 10 * 1000 * 1000};
+                if (ms >= seconds * 1000) {
+                        kill(pid, SIGKILL);
+                        assert_int_equal(waitpid(pid, &st, 0), pid);
+                        return -1;
+                }
+                nanosleep(&tick, NULL);
+        }
+        slurp(outp, outtext, sizeof outtext);
+        slurp(errp, errtext, sizeof errtext);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A FIFO as BASE or as NEW (say, a process substitution whose writer never
+ * comes): refused at once as not a regular file, exit 1, nothing on stdout,
+ * instead of waiting forever for a writer. */
+static void test_fifo_is_refused(void **state)
+{
+        TMP(base, "base.json");
+        TMP(fifo, "results.fifo");
+        (void)state;
+        make_files();
+        unlink(fifo);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        for (int side = 0; side < 2; side++) {
+                int rc = side ? run_compare_bounded(10, base, fifo)
+                              : run_compare_bounded(10, fifo, base);
+                if (rc == -1)
+                        fail_msg("bench compare with a FIFO as %s still ran after 10 s",
+                                 side ? "NEW" : "BASE");
+                assert_int_equal(rc, 1);
+                if (!strstr(errtext, fifo) || !strstr(errtext, "not a regular file"))
+                        fail_msg("FIFO as %s: stderr says \"%s\"", side ? "NEW" : "BASE", errtext);
+                assert_non_null(strstr(errtext, side ? "NEW" : "BASE"));
+                assert_string_equal(outtext, "");
+        }
+        unlink(fifo);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -478,6 +537,7 @@ int main(void)
             cmocka_unit_test(test_missing_and_memory),
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_unusual_files),
+            cmocka_unit_test(test_fifo_is_refused),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

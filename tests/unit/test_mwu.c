@@ -1,6 +1,8 @@
 /*
  * test_mwu.c - the Mann-Whitney U test and the shift/ratio intervals of
- * harness/mwu.c against published values.
+ * harness/core/mwu.c against published values, and against the pairwise
+ * definition (every pair compared, every difference sorted) on random
+ * samples with ties.
  *
  * Sources of the expected values:
  *  - H. B. Mann and D. R. Whitney (1947), "On a test of whether one of two
@@ -29,10 +31,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
 #include "core/mwu.h"
+#include "core/prng.h"
 
 #define assert_near(a, b, eps)                                                                     \
         do {                                                                                       \
@@ -331,6 +336,183 @@ static void test_ci_normal(void **state)
         assert_near(ci.coverage, 0.95361, 5e-6);
 }
 
+/* ---- against the pairwise definition ----------------------------------------- */
+
+/* The definitions, computed the way mwu.c did before it stopped materialising
+ * the nx*ny differences: U by comparing every pair, the interval by sorting
+ * every difference. mwu.c must give exactly these numbers (== on doubles),
+ * only without the quadratic time and memory. */
+static double ref_norm_sf(double z)
+{
+        return 0.5 * erfc(z / M_SQRT2);
+}
+
+static double ref_norm_isf(double a)
+{
+        double lo = 0, hi = 40;
+        for (int i = 0; i < 200 && hi - lo > 1e-12; i++) {
+                double mid = (lo + hi) / 2;
+                if (ref_norm_sf(mid) > a)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        return (lo + hi) / 2;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+        return (x > y) - (x < y);
+}
+
+static double ref_u(const double *x, size_t nx, const double *y, size_t ny)
+{
+        double u = 0;
+        for (size_t i = 0; i < nx; i++)
+                for (size_t j = 0; j < ny; j++)
+                        u += x[i] > y[j] ? 1 : x[i] == y[j] ? 0.5 : 0;
+        return u;
+}
+
+static void ref_shift_ci(const double *x, size_t nx, const double *y, size_t ny, double level,
+                         struct ab_mwu_ci *out)
+{
+        size_t N = nx * ny, k = 1;
+        double a = (1 - level) / 2, *d = malloc(N * sizeof *d);
+        assert_non_null(d);
+        for (size_t i = 0; i < nx; i++)
+                for (size_t j = 0; j < ny; j++)
+                        d[i * ny + j] = y[j] - x[i];
+        qsort(d, N, sizeof *d, ref_cmp);
+        out->est = N % 2 ? d[N / 2] : (d[N / 2 - 1] + d[N / 2]) / 2;
+        if (nx <= AB_MWU_EXACT_MAX && ny <= AB_MWU_EXACT_MAX) {
+                while (2 * (k + 1) <= N + 1 && ab_mwu_exact_cdf(nx, ny, (double)k) <= a)
+                        k++;
+                out->coverage = 1 - 2 * ab_mwu_exact_cdf(nx, ny, (double)k - 1);
+        } else {
+                double mu = (double)N / 2,
+                       sd = sqrt((double)N * ((double)nx + (double)ny + 1) / 12),
+                       kk = floor(mu + 0.5 - ref_norm_isf(a) * sd);
+                k = kk < 1 ? 1 : (size_t)kk;
+                if (2 * k > N + 1)
+                        k = (N + 1) / 2;
+                out->coverage = 1 - 2 * ref_norm_sf((mu - ((double)k - 0.5)) / sd);
+        }
+        out->lo = d[k - 1];
+        out->hi = d[N - k];
+        free(d);
+}
+
+/* n values of one of four kinds: a few integers (ties within and across the
+ * samples), timings with a long right tail, timings rounded to 0.1 ns (ties
+ * as real timers make them), and values around 0 of both signs. */
+static void fill(struct ab_prng *r, double *v, size_t n, int kind, double scale)
+{
+        for (size_t i = 0; i < n; i++) {
+                double u = (double)(ab_prng_next(r) >> 11) / 9007199254740992.0;
+                switch (kind) {
+                case 0:
+                        v[i] = (double)ab_prng_below(r, 6);
+                        break;
+                case 1:
+                        v[i] = scale * exp(0.3 * tan(3.1 * (u - 0.5)) / 4);
+                        break;
+                case 2:
+                        v[i] = round(10 * scale * (1 + 0.05 * u)) / 10;
+                        break;
+                default:
+                        v[i] = u - 0.5;
+                        break;
+                }
+        }
+}
+
+static void same(const char *what, double got, double want, size_t nx, size_t ny, int kind,
+                 double level)
+{
+        if (!(got == want))
+                fail_msg("%s: %.17g, the pairwise definition gives %.17g (nx %zu, ny %zu, kind %d, "
+                         "level %g)",
+                         what, got, want, nx, ny, kind, level);
+}
+
+/* Random samples of every kind and many sizes (the exact ranks up to 10 a
+ * side, the normal approximation beyond), levels from one where k is the
+ * middle rank to one where k is 1: the same U, estimate, interval and
+ * coverage as the pairwise definition, to the last bit. */
+static void test_matches_pairwise_definition(void **state)
+{
+        static const size_t sizes[] = {1, 2, 3, 5, 7, 10, 11, 16, 33, 64, 150};
+        static const double levels[] = {1e-9, 0.5, 0.9, 0.95, 0.99, 0.999999};
+        struct ab_prng r;
+        double x[150], y[150];
+        size_t cases = 0;
+        (void)state;
+        ab_prng_init(&r, 20260129, 0);
+        for (int kind = 0; kind < 4; kind++) {
+                for (size_t a = 0; a < N(sizes); a++) {
+                        for (size_t b = 0; b < N(sizes); b++) {
+                                size_t nx = sizes[a], ny = sizes[b];
+                                struct ab_mwu t;
+                                fill(&r, x, nx, kind, 100);
+                                fill(&r, y, ny, kind, 100 * (1 + 0.02 * (double)(b % 3)));
+                                assert_int_equal(ab_mwu_test(x, nx, y, ny, &t), 0);
+                                same("U", t.u, ref_u(x, nx, y, ny), nx, ny, kind, 0);
+                                for (size_t l = 0; l < N(levels); l++) {
+                                        struct ab_mwu_ci got, want;
+                                        double level = levels[l];
+                                        assert_int_equal(ab_mwu_shift_ci(x, nx, y, ny, level, &got),
+                                                         0);
+                                        ref_shift_ci(x, nx, y, ny, level, &want);
+                                        same("estimate", got.est, want.est, nx, ny, kind, level);
+                                        same("lo", got.lo, want.lo, nx, ny, kind, level);
+                                        same("hi", got.hi, want.hi, nx, ny, kind, level);
+                                        same("coverage", got.coverage, want.coverage, nx, ny, kind,
+                                             level);
+                                        cases++;
+                                }
+                        }
+                }
+        }
+        assert_int_equal(cases, 4 * N(sizes) * N(sizes) * N(levels));
+}
+
+/* The interval of 20,000 samples a side has 4e8 pairwise differences: 3.2 GB
+ * as doubles. With the address space limited to 1 GiB it must still come out,
+ * and match the definition where that can be checked cheaply: the extreme
+ * ranks are the extreme differences. */
+static void test_large_samples_linear_memory(void **state)
+{
+        enum { n = 20000 };
+        static double x[n], y[n];
+        struct rlimit old, lim;
+        struct ab_mwu_ci ci;
+        struct ab_mwu t;
+        struct ab_prng r;
+        int rc, rt;
+        (void)state;
+        ab_prng_init(&r, 7, 0);
+        fill(&r, x, n, 2, 100);
+        fill(&r, y, n, 2, 103);
+        assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+        lim = old;
+        lim.rlim_cur = (rlim_t)1 << 30;
+        if (old.rlim_max != RLIM_INFINITY && old.rlim_max < lim.rlim_cur)
+                lim.rlim_cur = old.rlim_max;
+        assert_int_equal(setrlimit(RLIMIT_AS, &lim), 0);
+        rc = ab_mwu_ratio_ci(x, n, y, n, 0.95, &ci);
+        rt = ab_mwu_test(y, n, x, n, &t);
+        assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+        assert_int_equal(rc, 0);
+        assert_int_equal(rt, 0);
+        /* y is x scaled by 1.03 and rounded to 0.1 ns: the ratio is about that */
+        assert_true(ci.lo <= ci.est && ci.est <= ci.hi);
+        assert_true(ci.lo > 1.02 && ci.hi < 1.04);
+        assert_true(t.p < 1e-6 && t.u > (double)n * n / 2);
+        assert_near(ci.coverage, 0.95, 1e-3);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -347,6 +529,8 @@ int main(void)
             cmocka_unit_test(test_ratio_ci_known),
             cmocka_unit_test(test_ci_too_small),
             cmocka_unit_test(test_ci_normal),
+            cmocka_unit_test(test_matches_pairwise_definition),
+            cmocka_unit_test(test_large_samples_linear_memory),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,36 @@ static void test_ci_small_n(void **state)
         assert_float_equal(cov, 0.75, 1e-12);
 }
 
+/* The ranks and coverage as ab_stats_median_ci_ranks computed them when it
+ * summed the CDF afresh for every k (quadratic in n): the running sum must
+ * give the same ranks and the same coverage, to the last bit. */
+static double ref_cdf_half(size_t n, size_t k)
+{
+        double sum = 0;
+        for (size_t i = 0; i <= k; i++)
+                sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
+                           lgamma((double)(n - i) + 1) - (double)n * log(2.0));
+        return sum;
+}
+
+static void test_ci_ranks_match_direct_sum(void **state)
+{
+        static const size_t big[] = {499, 500, 1000, 1001, 4096, 10000};
+        (void)state;
+        for (size_t t = 0; t < 300 + sizeof big / sizeof big[0]; t++) {
+                size_t n = t < 300 ? t : big[t - 300], k = 0, lo, hi;
+                double cov, want;
+                while (k + 1 <= n / 2 && ref_cdf_half(n, k) <= 0.025)
+                        k++;
+                want =
+                    k == 0 ? (n ? 1 - 2 * ref_cdf_half(n, 0) : 0) : 1 - 2 * ref_cdf_half(n, k - 1);
+                ab_stats_median_ci_ranks(n, &lo, &hi, &cov);
+                if (lo != (k ? k : 1) || hi != (k ? n - k + 1 : n) || !(cov == want))
+                        fail_msg("n=%zu: (%zu, %zu, %.17g), the direct sums give (%zu, %zu, %.17g)",
+                                 n, lo, hi, cov, k ? k : 1, k ? n - k + 1 : n, want);
+        }
+}
+
 /* ---- summary ------------------------------------------------------------- */
 
 static void test_summary_five(void **state)
@@ -233,6 +263,7 @@ int main(void)
                 cmocka_unit_test(test_ci_ranks_known),
                 cmocka_unit_test(test_ci_ranks_table),
                 cmocka_unit_test(test_ci_small_n),
+                cmocka_unit_test(test_ci_ranks_match_direct_sum),
                 cmocka_unit_test(test_summary_five),
                 cmocka_unit_test(test_summary_ten),
                 cmocka_unit_test(test_summary_one),

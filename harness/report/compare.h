@@ -1,0 +1,141 @@
+/*
+ * compare.h - the parts of `bench compare BASE NEW` and what passes between
+ * them. Internal to report/compare*.c; the command itself is ab_cmd_compare
+ * in report.h.
+ *
+ *   compare.c         the command: options, reading both files through the
+ *                     results view (doc/doc.h), pairing their points, the
+ *                     exit code
+ *   compare_pair.c    one pair of points: the verdict on time, whether they
+ *                     did the same work, memory changes
+ *   compare_report.c  the report: the pairs' entries, how the runs were made,
+ *                     flags new and gone, the files and hosts, the summary
+ *   compare_print.c   the report as a table or as CSV
+ *
+ * The report is one JSON object (schema allocbench/compare/1), which is the
+ * --format json output; the table and the CSV print from it, so the three
+ * never disagree. It is built from the two views and never from the files'
+ * JSON. Points and pairs borrow their side's view (struct ab_doc), which
+ * compare.c frees last; the report owns what it holds (copies, not borrowed
+ * JSON). Functions that allocate return NULL or -ENOMEM when out of memory.
+ */
+#ifndef AB_COMPARE_H
+#define AB_COMPARE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/log.h"
+#include "doc/doc.h"
+
+struct ab_compare_opts {
+        const char *file[2];  /* BASE, NEW */
+        double threshold;     /* fraction: 0.05 is 5% */
+        double mem_threshold; /* fraction, or < 0 when memory is not judged */
+        double alpha;
+        enum ab_format format;
+        bool strict; /* different work is an error, not a row without a verdict */
+};
+
+/* The memory figures compared, in the order of the report and the CSV
+ * columns; their noise floors are metrics.def's. */
+#define AB_COMPARE_NMEM 5
+extern const enum ab_metric ab_compare_mem[AB_COMPARE_NMEM];
+
+/* The host figures shown, and compared, for each file. */
+#define AB_COMPARE_NHOST 9
+extern const char *const ab_compare_host_fields[AB_COMPARE_NHOST];
+
+/* One point of one file: its run, its view, its key (ab_point_key). */
+struct ab_compare_point {
+        const struct ab_vrun *run;
+        const struct ab_vpoint *pt;
+        char key[600];
+        bool paired;
+};
+
+/* A results file: its view and its points in the file's order, less any
+ * point whose key an earlier one has (left out with a note on stderr). */
+struct ab_compare_side {
+        const char *path;
+        struct ab_doc doc;
+        struct ab_compare_point *p;
+        size_t n;
+        struct ab_compare_point **by_key; /* p, sorted by key */
+};
+
+/* A point both files have; verdict and note are the report's for it. */
+struct ab_compare_pair {
+        struct ab_compare_point *b, *n;
+        const char *verdict; /* a string literal, set by ab_compare_report */
+        char note[256];      /* "" when the entry has none */
+};
+
+/* The verdicts of a pair, in the order the summary counts them. */
+enum ab_compare_verdict {
+        AB_CMP_SLOWER,
+        AB_CMP_FASTER,
+        AB_CMP_SAME,
+        AB_CMP_NOT_SIGNIFICANT,
+        AB_CMP_TOO_FEW_REPS,
+        AB_CMP_MISSING,
+        AB_CMP_NOT_COMPARABLE,
+        AB_CMP_NVERDICT
+};
+
+/* What the exit code and the messages around the report need. */
+struct ab_compare_summary {
+        int verdicts[AB_CMP_NVERDICT]; /* pairs per verdict ("not tested" is none) */
+        int mem_regressions, flags_new;
+        bool regression; /* a slower point, a memory growth or a new flag */
+};
+
+/* ---- compare_pair.c ---- */
+
+/* The report's entry of a pair (allocator, workload, point, params, both
+ * sides' reps and medians, the test and interval when there is one, what
+ * differs in the work, ratio, verdict, note); sets pr->verdict and pr->note.
+ * NULL when out of memory. */
+json_t *ab_compare_pair_entry(const struct ab_compare_opts *o, struct ab_compare_pair *pr);
+
+/* The memory changes of a pair that pass --mem-threshold and the floor,
+ * appended to mem; returns how many are growths (regressions). */
+int ab_compare_memory(const struct ab_compare_opts *o, const struct ab_compare_pair *pr,
+                      json_t *mem);
+
+/* {allocator, workload, point, params} of a point: the start of every entry
+ * about it. A new reference. */
+json_t *ab_compare_ident(const struct ab_compare_point *p);
+
+/* A parameter or environment value as the file had it (a string, an
+ * integer, a real, true, false, null or an object): a new reference, NULL
+ * when kv is NULL (the key is absent). */
+json_t *ab_compare_kv_json(const struct ab_kv *kv);
+
+/* The entry of key in kv[0..n), or NULL. */
+const struct ab_kv *ab_compare_kv_find(const struct ab_kv *kv, size_t n, const char *key);
+
+/* A figure the writer stores as a JSON integer (KiB, cores, a page size):
+ * an integer when it is one, else a real, null when NAN. A new reference. */
+json_t *ab_compare_count_json(double v);
+
+/* ---- compare_report.c ---- */
+
+/* The report of the pairs (one entry each, in their order; verdict and note
+ * set in each pair), or NULL when out of memory. */
+json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compare_side *b,
+                          const struct ab_compare_side *n, struct ab_compare_pair *pairs,
+                          size_t npairs, struct ab_compare_summary *sum);
+
+/* ---- compare_print.c ---- */
+
+/* The report as a person reads it: the files, hosts, a row per pair, memory,
+ * conditions, flags, points in one file only, the overall verdict. */
+void ab_compare_print_table(FILE *f, json_t *rep);
+
+/* One CSV row per pair (rep's points, which are pairs[] in order) with the
+ * memory figures of both points (RFC 4180 quoting). */
+void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs);
+
+#endif

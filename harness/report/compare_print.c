@@ -1,0 +1,370 @@
+/*
+ * compare_print.c - the report of `bench compare` as a person reads it (a
+ * table) and as a spreadsheet reads it (CSV). Both print the report object
+ * compare_report.c built, never a results file, so the table, the CSV and
+ * the --format json output cannot disagree.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fmt.h"
+#include "report/compare.h"
+
+/* ---- reading the report ------------------------------------------------------------ */
+
+static const char *S(json_t *o, const char *key)
+{
+        const char *s = json_string_value(json_object_get(o, key));
+        return s ? s : "-";
+}
+
+static double D(json_t *o, const char *key)
+{
+        json_t *v = json_object_get(o, key);
+        return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void fmt_ratio(double r, char *buf, size_t len)
+{
+        if (!isfinite(r))
+                snprintf(buf, len, "-");
+        else if (r < 100)
+                snprintf(buf, len, "%.3f", r);
+        else
+                snprintf(buf, len, "%.4g", r);
+}
+
+/* A JSON scalar as a person reads it: strings bare, null as "-". */
+static void fmt_value(json_t *v, char *buf, size_t len)
+{
+        char *s;
+        if (!v || json_is_null(v)) {
+                snprintf(buf, len, "-");
+                return;
+        }
+        if (json_is_string(v)) {
+                snprintf(buf, len, "%s", json_string_value(v));
+                return;
+        }
+        s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(6));
+        snprintf(buf, len, "%s", s ? s : "?");
+        free(s);
+}
+
+static size_t width(json_t *arr, const char *key, size_t min)
+{
+        size_t w = min;
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+                size_t l = strlen(S(json_array_get(arr, i), key));
+                if (l > w)
+                        w = l;
+        }
+        return w;
+}
+
+/* Column widths of allocator, workload and point. */
+struct cols {
+        int a, w, p;
+};
+
+/* ---- the table ------------------------------------------------------------------------ */
+
+static void print_hosts(FILE *f, json_t *rep)
+{
+        json_t *hb = json_object_get(json_object_get(rep, "base"), "host"),
+               *hn = json_object_get(json_object_get(rep, "new"), "host"),
+               *diff = json_object_get(rep, "host_differences");
+        char a[256], b[256];
+        int wa = 4;
+        if (json_array_size(diff) == 0) {
+                fmt_value(json_object_get(hb, "hostname"), a, sizeof a);
+                fmt_value(json_object_get(hb, "kernel"), b, sizeof b);
+                fprintf(f, "host  %s, %s, kernel %s, %s, %s (the same for both)\n", a, S(hb, "os"),
+                        b, S(hb, "cpu_model"), S(hb, "libc"));
+                return;
+        }
+        for (size_t i = 0; i < AB_COMPARE_NHOST; i++) {
+                fmt_value(json_object_get(hb, ab_compare_host_fields[i]), a, sizeof a);
+                if ((int)strlen(a) > wa)
+                        wa = (int)strlen(a);
+        }
+        fprintf(f, "hosts differ:\n  %-10s  %-*s  %s\n", "", wa, "BASE", "NEW");
+        for (size_t i = 0; i < AB_COMPARE_NHOST; i++) {
+                const char *field = ab_compare_host_fields[i];
+                bool differs = false;
+                for (size_t k = 0; k < json_array_size(diff); k++)
+                        differs |= strcmp(json_string_value(json_array_get(diff, k)), field) == 0;
+                fmt_value(json_object_get(hb, field), a, sizeof a);
+                fmt_value(json_object_get(hn, field), b, sizeof b);
+                fprintf(f, "%c %-10s  %-*s  %s\n", differs ? '*' : ' ', field, wa, a, b);
+        }
+}
+
+/* The files, the hosts, how time is judged. */
+static void print_head(FILE *f, json_t *rep)
+{
+        double alpha = D(rep, "alpha"), thr = D(rep, "threshold");
+        long long nc =
+            json_integer_value(json_object_get(json_object_get(rep, "summary"), "not_comparable"));
+        for (int k = 0; k < 2; k++) {
+                json_t *fb = json_object_get(rep, k ? "new" : "base");
+                fprintf(f, "%-4s  %s  (%s%s)\n", k ? "NEW" : "BASE", S(fb, "file"),
+                        S(fb, "created"),
+                        json_is_true(json_object_get(fb, "interrupted"))
+                            ? "; interrupted: only part of its matrix"
+                            : "");
+        }
+        print_hosts(f, rep);
+        fprintf(f,
+                "time per op: Mann-Whitney U on the per-repetition samples (two-sided, alpha "
+                "%g);\na change counts from %g%% (--threshold); NEW/BASE is the ratio of the "
+                "medians with its %g%%\ninterval (Hodges-Lehmann, on log ns/op)\n\n",
+                alpha, 100 * thr, 100 * (1 - alpha));
+        if (nc)
+                fprintf(f,
+                        "%lld point%s did different work in the two files and get no verdict "
+                        "(\"not comparable\", what differs in the notes); --strict refuses such a "
+                        "comparison\n\n",
+                        nc, nc == 1 ? "" : "s");
+}
+
+/* A row's verdict with its note as a footnote number, each note numbered once. */
+static void verdict_cell(json_t *e, json_t *notes, char *v, size_t len)
+{
+        json_t *note = json_object_get(e, "note");
+        size_t at = json_array_size(notes);
+        snprintf(v, len, "%s", S(e, "verdict"));
+        if (!json_is_string(note))
+                return;
+        for (size_t k = 0; k < json_array_size(notes); k++) {
+                if (json_equal(json_array_get(notes, k), note)) {
+                        at = k;
+                        break;
+                }
+        }
+        if (at == json_array_size(notes))
+                json_array_append(notes, note);
+        snprintf(v, len, "%s [%zu]", S(e, "verdict"), at + 1);
+}
+
+static void print_point_row(FILE *f, json_t *e, json_t *notes, struct cols c)
+{
+        json_t *b = json_object_get(e, "base"), *n = json_object_get(e, "new"),
+               *ci = json_object_get(e, "ratio_ci");
+        char reps[48], mb[24], mn[24], r[24], lo[24], hi[24], rc[96], p[24], v[48];
+        snprintf(reps, sizeof reps, "%lld/%lld",
+                 (long long)json_integer_value(json_object_get(b, "reps")),
+                 (long long)json_integer_value(json_object_get(n, "reps")));
+        ab_fmt_ns(D(b, "median_ns"), mb, sizeof mb);
+        ab_fmt_ns(D(n, "median_ns"), mn, sizeof mn);
+        fmt_ratio(D(e, "ratio"), r, sizeof r);
+        if (json_is_object(ci)) {
+                fmt_ratio(D(ci, "lo"), lo, sizeof lo);
+                fmt_ratio(D(ci, "hi"), hi, sizeof hi);
+                snprintf(rc, sizeof rc, "%s [%s, %s]", r, lo, hi);
+        } else {
+                snprintf(rc, sizeof rc, "%s", r);
+        }
+        if (isfinite(D(e, "p")))
+                snprintf(p, sizeof p, "%.2g", D(e, "p"));
+        else
+                snprintf(p, sizeof p, "-");
+        verdict_cell(e, notes, v, sizeof v);
+        fprintf(f, "%-*s  %-*s  %-*s  %6s  %10s  %10s  %-22s  %7s  %s\n", c.a, S(e, "allocator"),
+                c.w, S(e, "workload"), c.p, S(e, "point"), reps, mb, mn, rc, p, v);
+}
+
+static void print_points(FILE *f, json_t *rep, struct cols c)
+{
+        json_t *points = json_object_get(rep, "points"), *notes = json_array();
+        char level[48];
+        snprintf(level, sizeof level, "NEW/BASE [%g%% CI]", 100 * (1 - D(rep, "alpha")));
+        if (json_array_size(points) == 0)
+                fprintf(f, "no point is in both files\n");
+        else
+                fprintf(f, "%-*s  %-*s  %-*s  %6s  %10s  %10s  %-22s  %7s  %s\n", c.a, "allocator",
+                        c.w, "workload", c.p, "point", "reps", "BASE ns/op", "NEW ns/op", level,
+                        "p", "verdict");
+        for (size_t i = 0; i < json_array_size(points); i++)
+                print_point_row(f, json_array_get(points, i), notes, c);
+        for (size_t i = 0; i < json_array_size(notes); i++)
+                fprintf(f, "  [%zu] %s\n", i + 1, json_string_value(json_array_get(notes, i)));
+        json_decref(notes);
+}
+
+static void print_conditions(FILE *f, json_t *rep)
+{
+        json_t *cond = json_object_get(rep, "conditions");
+        if (!json_array_size(cond))
+                return;
+        fprintf(f, "\nhow the runs were made differs:\n");
+        for (size_t i = 0; i < json_array_size(cond); i++) {
+                json_t *e = json_array_get(cond, i);
+                char a[512], b[512];
+                fmt_value(json_object_get(e, "base"), a, sizeof a);
+                fmt_value(json_object_get(e, "new"), b, sizeof b);
+                fprintf(f, "  %s  %s  %s: %s -> %s\n", S(e, "allocator"), S(e, "workload"),
+                        S(e, "what"), a, b);
+        }
+}
+
+static void print_memory(FILE *f, json_t *rep, struct cols c)
+{
+        json_t *mem = json_object_get(rep, "memory");
+        double mthr = D(rep, "mem_threshold");
+        if (!isfinite(mthr)) {
+                fprintf(f, "\nmemory: not compared (--mem-threshold off)\n");
+                return;
+        }
+        if (json_array_size(mem) == 0) {
+                fprintf(f, "\nmemory: no change of %g%% or more (--mem-threshold)\n", 100 * mthr);
+                return;
+        }
+        fprintf(f, "\nmemory: changes of %g%% or more (--mem-threshold) past the noise floor\n",
+                100 * mthr);
+        for (size_t i = 0; i < json_array_size(mem); i++) {
+                json_t *e = json_array_get(mem, i);
+                char a[64], b[64], ch[32];
+                fmt_value(json_object_get(e, "base"), a, sizeof a);
+                fmt_value(json_object_get(e, "new"), b, sizeof b);
+                if (isfinite(D(e, "change")))
+                        snprintf(ch, sizeof ch, "%+.1f%%", 100 * D(e, "change"));
+                else
+                        snprintf(ch, sizeof ch, "from 0");
+                fprintf(f, "  %-*s  %-*s  %-*s  %-13s %10s -> %-10s %8s  %s\n", c.a,
+                        S(e, "allocator"), c.w, S(e, "workload"), c.p, S(e, "point"),
+                        S(e, "metric"), a, b, ch, S(e, "verdict"));
+        }
+}
+
+static void print_flags(FILE *f, json_t *rep)
+{
+        json_t *flags = json_object_get(rep, "flags");
+        for (int k = 0; k < 2; k++) {
+                json_t *list = json_object_get(flags, k ? "gone" : "new");
+                fprintf(f, "%s", k ? "flags gone from NEW" : "new flags in NEW");
+                if (!json_array_size(list)) {
+                        fprintf(f, ": none\n");
+                        continue;
+                }
+                fprintf(f, " (%zu%s):\n", json_array_size(list), k ? "" : ", a regression");
+                for (size_t i = 0; i < json_array_size(list); i++) {
+                        json_t *e = json_array_get(list, i);
+                        char *where =
+                            json_dumps(json_object_get(e, "where"), JSON_COMPACT | JSON_ENCODE_ANY);
+                        fprintf(f, "  %-4s  %s  %s  %s  %s\n        %s\n", S(e, "severity"),
+                                S(e, "kind"), S(e, "allocator"), S(e, "workload"),
+                                where ? where : "", S(e, "message"));
+                        free(where);
+                }
+        }
+}
+
+static void print_only(FILE *f, json_t *rep)
+{
+        for (int k = 0; k < 2; k++) {
+                json_t *list = json_object_get(rep, k ? "only_in_new" : "only_in_base");
+                int wa = (int)width(list, "allocator", 0), ww = (int)width(list, "workload", 0);
+                fprintf(f, "only in %s", k ? "NEW" : "BASE");
+                if (!json_array_size(list)) {
+                        fprintf(f, ": none\n");
+                        continue;
+                }
+                fprintf(f, " (%zu):\n", json_array_size(list));
+                for (size_t i = 0; i < json_array_size(list); i++) {
+                        json_t *e = json_array_get(list, i);
+                        fprintf(f, "  %-*s  %-*s  %s\n", wa, S(e, "allocator"), ww,
+                                S(e, "workload"), S(e, "point"));
+                }
+        }
+}
+
+static void print_verdict(FILE *f, json_t *rep)
+{
+        json_t *summary = json_object_get(rep, "summary");
+        long long s = json_integer_value(json_object_get(summary, "slower")),
+                  m = json_integer_value(json_object_get(summary, "memory_regressions")),
+                  fl = json_integer_value(json_object_get(summary, "flags_new"));
+        if (!json_is_true(json_object_get(rep, "regression"))) {
+                fprintf(f, "\nno regression\n");
+                return;
+        }
+        fprintf(f, "\nregression: %lld point%s slower, %lld memory growth%s, %lld new flag%s\n", s,
+                s == 1 ? "" : "s", m, m == 1 ? "" : "s", fl, fl == 1 ? "" : "s");
+}
+
+void ab_compare_print_table(FILE *f, json_t *rep)
+{
+        json_t *points = json_object_get(rep, "points");
+        struct cols c = {(int)width(points, "allocator", 9), (int)width(points, "workload", 8),
+                         (int)width(points, "point", 5)};
+        print_head(f, rep);
+        print_points(f, rep, c);
+        print_conditions(f, rep);
+        print_memory(f, rep, c);
+        print_flags(f, rep);
+        print_only(f, rep);
+        print_verdict(f, rep);
+}
+
+/* ---- CSV ------------------------------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *s, bool first)
+{
+        if (!first)
+                fputc(',', f);
+        if (strpbrk(s, ",\"\n\r")) {
+                fputc('"', f);
+                for (; *s; s++) {
+                        if (*s == '"')
+                                fputc('"', f);
+                        fputc(*s, f);
+                }
+                fputc('"', f);
+        } else {
+                fputs(s, f);
+        }
+}
+
+static void csv_num(FILE *f, double v)
+{
+        if (isfinite(v))
+                fprintf(f, ",%.6g", v);
+        else
+                fputc(',', f);
+}
+
+void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs)
+{
+        json_t *points = json_object_get(rep, "points");
+        fprintf(f, "allocator,workload,point,base_reps,new_reps,base_median_ns,new_median_ns,"
+                   "ratio,ratio_ci_lo,ratio_ci_hi,p,verdict");
+        for (size_t k = 0; k < AB_COMPARE_NMEM; k++)
+                fprintf(f, ",base_%s,new_%s", ab_metrics[ab_compare_mem[k]].key,
+                        ab_metrics[ab_compare_mem[k]].key);
+        fprintf(f, "\n");
+        for (size_t i = 0; i < json_array_size(points) && i < npairs; i++) {
+                json_t *e = json_array_get(points, i), *sb = json_object_get(e, "base"),
+                       *sn = json_object_get(e, "new"), *ci = json_object_get(e, "ratio_ci");
+                csv_field(f, S(e, "allocator"), true);
+                csv_field(f, S(e, "workload"), false);
+                csv_field(f, S(e, "point"), false);
+                csv_num(f, D(sb, "reps"));
+                csv_num(f, D(sn, "reps"));
+                csv_num(f, D(sb, "median_ns"));
+                csv_num(f, D(sn, "median_ns"));
+                csv_num(f, D(e, "ratio"));
+                csv_num(f, D(ci, "lo"));
+                csv_num(f, D(ci, "hi"));
+                csv_num(f, D(e, "p"));
+                csv_field(f, S(e, "verdict"), false);
+                for (size_t k = 0; k < AB_COMPARE_NMEM; k++) {
+                        csv_num(f, pairs[i].b->pt->m[ab_compare_mem[k]]);
+                        csv_num(f, pairs[i].n->pt->m[ab_compare_mem[k]]);
+                }
+                fprintf(f, "\n");
+        }
+}
