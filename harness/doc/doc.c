@@ -647,6 +647,7 @@ size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double 
                         out[i] = json_is_number(v) ? json_number_value(v) : NAN;
         }
         return json_array_size(list);
+}
 
 /* ---- exact integers the view keeps as doubles ------------------------------- */
 
