@@ -76,6 +76,16 @@ json_t *ab_jreal(double v);
  * the figure ("cpu_ns_per_op" or "ns_per_op"). */
 const struct ab_vsum *ab_point_cost(const struct ab_vpoint *p, const char **which);
 
+/* The run of the same allocator and workload made without a launcher,
+ * when run was made under one (--wrap none,qemu-x86_64): what a growth under
+ * the launcher is compared with. NULL when there is none. */
+const struct ab_vrun *ab_native_sibling(const struct ab_doc *d, const struct ab_vrun *run);
+
+/* The rounds a trend is fitted on: a program that named phases has its last
+ * phase's rounds (the start-up it marked is not the steady state); others
+ * all of them. Returns the first round's index into run->rounds. */
+size_t ab_trend_rounds(const struct ab_vrun *run);
+
 /* A point's params, copied for a flag's where. */
 json_t *ab_where_point(const struct ab_vpoint *p);
 

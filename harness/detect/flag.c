@@ -43,6 +43,10 @@ void ab_flag_add(struct ab_flags *flags, const struct ab_vrun *run, const char *
                       "message", msg, "hint", "");
         if (!f)
                 return;
+        /* the run's identity when the name alone does not say it (cmd's
+         * program, a launcher): so that readers pair the flag with its run */
+        if (strcmp(run->workload_id, run->workload) != 0)
+                json_object_set_new(f, "workload_id", json_string(run->workload_id));
         if (flags->n == flags->cap) {
                 size_t cap = flags->cap ? 2 * flags->cap : 16;
                 struct ab_flag_entry *v = realloc(flags->v, cap * sizeof *v);
@@ -131,6 +135,34 @@ const struct ab_vsum *ab_point_cost(const struct ab_vpoint *p, const char **whic
         }
         *which = "ns_per_op";
         return &p->ns;
+}
+
+const struct ab_vrun *ab_native_sibling(const struct ab_doc *d, const struct ab_vrun *run)
+{
+        if (!run->wrap)
+                return NULL;
+        for (size_t i = 0; i < d->nruns; i++) {
+                const struct ab_vrun *r = &d->runs[i];
+                if (!r->wrap && strcmp(r->alloc, run->alloc) == 0 &&
+                    strcmp(r->workload_id, run->workload_id) == 0)
+                        return r;
+        }
+        return NULL;
+}
+
+size_t ab_trend_rounds(const struct ab_vrun *run)
+{
+        const char *last;
+        size_t first;
+        if (!run->nrounds || !run->rounds[run->nrounds - 1].phase)
+                return 0;
+        last = run->rounds[run->nrounds - 1].phase;
+        for (first = run->nrounds; first > 0; first--) {
+                const char *p = run->rounds[first - 1].phase;
+                if (!p || strcmp(p, last) != 0)
+                        break;
+        }
+        return first;
 }
 
 json_t *ab_where_point(const struct ab_vpoint *p)

@@ -8,6 +8,12 @@
  *  - or, with live bytes flat, RSS growing by at least 256 KiB a round and
  *    1 MiB over the rounds: memory lost inside the allocator (or its cache
  *    growing without bound), or in a launcher given with --wrap.
+ * A program (cmd) has no count of its own: its process tree's resident
+ * anonymous memory (RSS less file pages: libraries and page cache do not
+ * count) after each round it marked or each time window, from the rounds of
+ * the last phase it named, must grow by at least 64 KiB a round and 1 MiB
+ * over the rounds used. With a native run of the same program beside a run
+ * under a launcher, the flag says whether the growth is the launcher's.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,13 +34,80 @@ static size_t series(const struct ab_vrun *run, enum field f, double scale, doub
         return run->nrounds;
 }
 
-AB_DETECTOR(leak_growth)
+/* A program's rounds: resident anonymous memory (RSS where unknown), from
+ * the last phase it named, warm-up discarded. */
+static bool program_trend(const struct ab_vrun *run, struct ab_trend *t, double *first,
+                          double *last, size_t *used_from)
+{
+        size_t from = ab_trend_rounds(run), n = run->nrounds - from, skip = ab_trend_warmup(n);
+        double *y;
+        bool ok = n >= skip + 4;
+        if (!ok || !(y = calloc(n, sizeof *y)))
+                return false;
+        for (size_t i = 0; i < n && ok; i++) {
+                const struct ab_vround *r = &run->rounds[from + i];
+                y[i] = (isnan(r->anon_kib) ? r->rss_kib : r->anon_kib) * 1024;
+                ok = !isnan(y[i]);
+        }
+        ok = ok && ab_trend_fit(y, n, skip, t) == 0;
+        if (ok) {
+                *first = y[skip];
+                *last = y[n - 1];
+                *used_from = from + skip;
+        }
+        free(y);
+        return ok;
+}
+
+static void program(const struct ab_doc *doc, const struct ab_vrun *run, struct ab_flags *flags)
+{
+        const struct ab_vrun *native = ab_native_sibling(doc, run);
+        struct ab_trend t, tn = {0};
+        double first, last, nfirst, nlast;
+        size_t from, nfrom;
+        bool native_grows;
+        char a[32], b[32], c[32], natively[96] = "";
+        if (!program_trend(run, &t, &first, &last, &from) || !t.significant ||
+            t.slope < 64 * 1024 || last - first < 1024 * 1024)
+                return;
+        native_grows = native && program_trend(native, &tn, &nfirst, &nlast, &nfrom) &&
+                       tn.significant && tn.slope >= 0.25 * t.slope;
+        if (native && !native_grows)
+                snprintf(natively, sizeof natively, "; natively it does not (%s a round)",
+                         ab_size_str(tn.slope > 0 ? tn.slope : 0, c, sizeof c));
+        ab_flag_add(flags, run, "leak-growth",
+                    t.slope >= 1024 * 1024 || last - first >= 16 * 1024 * 1024 ? "high" : "warn",
+                    json_pack("{s:I}", "round", (json_int_t)(run->nrounds - 1)),
+                    json_pack("{s:f,s:f,s:f,s:I,s:I,s:f,s:s?,s:o}", "anon_kib_per_round",
+                              t.slope / 1024, "anon_kib_first", first / 1024, "anon_kib_last",
+                              last / 1024, "rounds_used", (json_int_t)t.n, "first_round_used",
+                              (json_int_t)from, "t", isinf(t.t) ? 1e9 : t.t, "phase",
+                              run->rounds[run->nrounds - 1].phase, "native_kib_per_round",
+                              native ? ab_jreal(tn.slope / 1024) : json_null()),
+                    "the program's resident anonymous memory grows by %s a round across %zu "
+                    "rounds (%s after the last)%s%s%s",
+                    ab_size_str(t.slope, a, sizeof a), t.n, ab_size_str(last, b, sizeof b),
+                    run->wrap ? " under " : "", run->wrap ? run->wrap : "", natively);
+        if (run->wrap && native && !native_grows)
+                ab_flag_hint(flags, "only the run under %s grows: the launcher keeps memory for "
+                                    "what the program does (QEMU's user-mode emulator keeps "
+                                    "bookkeeping for every region ever mapped): reuse one "
+                                    "mapping, or run natively",
+                             run->wrap);
+        else
+                ab_flag_hint(flags, "something the program allocates every round is never "
+                                    "freed: rerun with --trace to see which allocation sites "
+                                    "hold it (bench sites FILE), or under heaptrack or valgrind "
+                                    "--tool=massif; mark a warm-up phase with allocbench_phase() "
+                                    "so that it is not counted");
+}
+
+static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
 {
         size_t n = run->nrounds, skip = ab_trend_warmup(n);
         double *live, *rss, conns = ab_vrun_num(run, "connections");
         struct ab_trend tl, tr;
         char a[32], b[32];
-        (void)doc;
         if (n < skip + 4 || run->rounds_per_point)
                 return;
         if (isnan(conns) || conns != floor(conns))
@@ -87,4 +160,12 @@ AB_DETECTOR(leak_growth)
         }
         free(live);
         free(rss);
+}
+
+AB_DETECTOR(leak_growth)
+{
+        if (run->program)
+                program(doc, run, flags);
+        else
+                kernel(run, flags);
 }

@@ -12,6 +12,20 @@ static json_t *number_or_null(double v)
         return isnan(v) ? json_null() : json_integer((json_int_t)v);
 }
 
+/* A program that ended with a non-zero status: it said it failed, which
+ * may be its normal answer (grep finding nothing): a warning. */
+static void exited(struct ab_flags *flags, const struct ab_vrun *run, const struct ab_vpoint *p)
+{
+        ab_flag_add(flags, run, "run-failure", "warn", ab_where_point(p),
+                    json_pack("{s:s,s:o,s:s,s:o}", "status", "exited", "exit_code",
+                              number_or_null(p->exit_code), "error", p->error ? p->error : "",
+                              "reps_completed", number_or_null(p->reps)),
+                    "the program exited with status %.0f", p->exit_code);
+        ab_flag_hint(flags, "its output is in the files named by program_output in the results "
+                            "(or --program-output=inherit): read why it failed there; a "
+                            "status it returns on purpose is not a failure of the allocator");
+}
+
 AB_DETECTOR(run_failure)
 {
         (void)doc;
@@ -20,6 +34,10 @@ AB_DETECTOR(run_failure)
                 const char *st = p->status, *err = p->error ? p->error : "";
                 if (p->ok)
                         continue;
+                if (strcmp(st, "exited") == 0) {
+                        exited(flags, run, p);
+                        continue;
+                }
                 ab_flag_add(flags, run, "run-failure", "high", ab_where_point(p),
                             json_pack("{s:s,s:o,s:o,s:s,s:o}", "status", st, "exit_code",
                                       number_or_null(p->exit_code), "signal",

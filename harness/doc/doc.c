@@ -195,6 +195,8 @@ static void workload_id(struct ab_vrun *r)
                 off += (size_t)snprintf(r->workload_id + off, len - off, "%s%s", i ? " " : ": ",
                                         word);
         }
+        if (r->wrap && off < len)
+                off += (size_t)snprintf(r->workload_id + off, len - off, " under %s", r->wrap);
         if (off >= len)
                 utf8_trim(r->workload_id);
 }
@@ -282,6 +284,11 @@ static void round_view(json_t *rd, struct ab_vround *o)
         o->vsz_kib = num(rd, "vsz_kib");
         o->pte_kib = num(rd, "pte_kib");
         o->live_bytes = num(rd, "live_bytes");
+        o->anon_kib = num(rd, "anon_kib");
+        o->anon_vsz_kib = num(rd, "anon_vsz_kib");
+        o->threads = num(rd, "threads");
+        o->procs = num(rd, "procs");
+        o->phase = str(rd, "phase");
 }
 
 /* The point of a run whose params equal p's: rounds of a swept workload. */
@@ -316,10 +323,10 @@ static int run_view(json_t *run, struct ab_vrun *r)
                 json_array_foreach(prog, i, v) r->program[r->nprogram++] =
                     json_string_value(v) ? json_string_value(v) : "";
         }
-        workload_id(r);
         r->job_file = str(run, "job_file");
-        r->preload_verified = tristate(run, "preload_verified");
         r->wrap = str(run, "wrap");
+        workload_id(r);
+        r->preload_verified = tristate(run, "preload_verified");
         r->cpus = str(json_object_get(run, "placement"), "cpus");
         r->numa = str(json_object_get(run, "placement"), "numa");
         r->op_hash = str(run, "op_hash");
@@ -453,6 +460,7 @@ static int flags_view(json_t *flags, struct ab_doc *d)
                 o->severity = str(f, "severity") ? str(f, "severity") : "";
                 o->allocator = str(f, "allocator") ? str(f, "allocator") : "";
                 o->workload = str(f, "workload") ? str(f, "workload") : "";
+                o->workload_id = str(f, "workload_id") ? str(f, "workload_id") : o->workload;
                 o->message = str(f, "message") ? str(f, "message") : "";
                 o->hint = str(f, "hint") ? str(f, "hint") : "";
                 o->rank = ab_severity_rank(o->severity);

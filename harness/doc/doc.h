@@ -102,6 +102,8 @@ struct ab_vpoint {
 /* One round of a round-based workload, the median over repetitions. */
 struct ab_vround {
         double index, ns, rss_kib, vsz_kib, pte_kib, live_bytes;
+        double anon_kib, anon_vsz_kib, threads, procs; /* a program's rounds (NAN for kernels) */
+        const char *phase; /* the phase the program named last, or NULL */
         const struct ab_vpoint *point; /* set when rounds belong to a swept point */
 };
 
@@ -112,7 +114,8 @@ struct ab_vrun {
         const char *alloc_requested;
         const char *workload; /* workload.name, never NULL */
         const char *kernel;   /* workload.kernel (or the name), never NULL */
-        char workload_id[512]; /* the name, and for cmd the program: "cmd: python3 x.py" */
+        char workload_id[512]; /* the name, for cmd with the program ("cmd: python3 x.py"),
+                                  and the launcher ("... under qemu-x86_64") */
         struct ab_kv *params;  /* workload.params */
         size_t nparams;
         struct ab_kv *env;
@@ -134,6 +137,7 @@ struct ab_vrun {
 
 struct ab_vflag {
         const char *kind, *severity, *allocator, *workload, *message, *hint;
+        const char *workload_id; /* its run's ab_vrun.workload_id (the workload when absent) */
         int rank;         /* info 0, warn 1, high 2, -1 unknown */
         json_t *where;    /* borrowed */
         json_t *evidence; /* borrowed */

@@ -61,8 +61,18 @@ struct ab_opts {
         uint64_t mem_limit;
         const char *cpus;
         const char *numa;   /* --numa policy as given, or NULL */
-        char *wrap;         /* --wrap as given, or NULL */
-        char **wrap_argv;   /* its words; [0] resolved through PATH */
+        /* --wrap: the launchers, each run natively ("none": argc 0) or under
+         * it; with several, every allocator runs under each (the runs of
+         * allocs[] carry their launcher's index). wrap/wrap_argv/wrap_argc are
+         * the first launcher that is not "none" (calibration runs under it). */
+        struct ab_wrap {
+                char *text;  /* as given */
+                char **argv; /* its words; [0] resolved through PATH */
+                size_t argc; /* 0: none (natively) */
+        } *wraps;
+        size_t nwraps;
+        char *wrap;
+        char **wrap_argv;
         size_t wrap_argc;
         char **cmd_argv;    /* after --: the program of the cmd workload */
         int cmd_argc;

@@ -53,13 +53,19 @@ int ab_find_runner(const char *argv0)
         return -ENOENT;
 }
 
-bool ab_wrap_is_qemu(const struct ab_opts *o)
+const struct ab_wrap *ab_wrap_of(const struct ab_opts *o, const struct ab_alloc *a)
 {
+        return a->wrap >= 0 && (size_t)a->wrap < o->nwraps ? &o->wraps[a->wrap] : NULL;
+}
+
+bool ab_wrap_is_qemu(const struct ab_opts *o, const struct ab_alloc *a)
+{
+        const struct ab_wrap *w = ab_wrap_of(o, a);
         const char *base;
-        if (!o->wrap_argv)
+        if (!w || !w->argc)
                 return false;
-        base = strrchr(o->wrap_argv[0], '/');
-        base = base ? base + 1 : o->wrap_argv[0];
+        base = strrchr(w->argv[0], '/');
+        base = base ? base + 1 : w->argv[0];
         return strncmp(base, "qemu-", 5) == 0;
 }
 
@@ -111,7 +117,8 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
         const struct ab_job *j = run->job;
         const struct ab_workload *w = j->w;
         struct argv a = {0};
-        bool preload_arg = ab_wrap_is_qemu(o);
+        const struct ab_wrap *wrap = ab_wrap_of(o, run->alloc);
+        bool preload_arg = ab_wrap_is_qemu(o, run->alloc);
         bool program = w->kind == AB_WK_PROGRAM && strcmp(mode, AB_PROTO_RUN) == 0;
         const char *preload =
                 program ? m->ppreload[(size_t)(run - m->runs) % o->nallocs] : run->alloc->library;
@@ -134,8 +141,8 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
                 push(&a, "signal=none");
                 preload_arg = true; /* strace itself must not be preloaded */
         } else {
-                for (size_t i = 0; i < o->wrap_argc; i++)
-                        push(&a, "%s", o->wrap_argv[i]);
+                for (size_t i = 0; wrap && i < wrap->argc; i++)
+                        push(&a, "%s", wrap->argv[i]);
         }
         if (preload_arg && preload[0]) { /* the traced program's environment */
                 push(&a, "-E");

@@ -48,7 +48,10 @@ struct ab_matrix {
 enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE };
 
 /* child.c */
-bool ab_wrap_is_qemu(const struct ab_opts *o);
+/* The launcher allocator a runs under (NULL: natively), and whether it is
+ * one of QEMU's user-mode emulators (which take the preload by -E). */
+const struct ab_wrap *ab_wrap_of(const struct ab_opts *o, const struct ab_alloc *a);
+bool ab_wrap_is_qemu(const struct ab_opts *o, const struct ab_alloc *a);
 /* The marks agent (libabmark.so) next to the runner. */
 const char *ab_agent_path(void);
 /* Start one child for (run ri, point) in `mode` (info or run) and wait for

@@ -19,6 +19,7 @@
 #include "measure/bench.h"
 #include "measure/job.h"
 #include "measure/opts.h"
+#include "measure/program.h"
 #include "prim/prim.h"
 
 static int add_alloc(struct ab_opts *o, const char *item)
@@ -50,6 +51,7 @@ static int add_alloc(struct ab_opts *o, const char *item)
                 fprintf(stderr, "bench: %s\n", err);
                 return -1;
         }
+        a.wrap = -1;
         if (o->nallocs >= AB_MAX_ALLOCS) {
                 fprintf(stderr, "bench: --alloc: more than %d allocators (accepted: up to %d)\n",
                         AB_MAX_ALLOCS, AB_MAX_ALLOCS);
@@ -145,14 +147,20 @@ static int add_job(struct ab_opts *o, const char *name)
 }
 
 /* --wrap 'CMD ARGS': words split on blanks (quotes group words), never a shell. */
-static int resolve_wrap(struct ab_opts *o, const char *text)
+/* One launcher's words: split on blanks (quotes group them), never a shell;
+ * the first found in PATH. "none" is no launcher. 0 or an exit code. */
+static int split_launcher(const char *text, struct ab_wrap *w)
 {
         size_t n = 0;
         char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
         const char *p = text;
         char resolved[PATH_MAX];
-        if (!av)
+        if (!av || !(w->text = strdup(text)))
                 return AB_BAD_INPUT;
+        w->argv = av;
+        w->argc = 0;
+        if (strcmp(text, "none") == 0)
+                return 0;
         while (*p) {
                 char word[4096];
                 size_t k = 0;
@@ -171,24 +179,87 @@ static int resolve_wrap(struct ab_opts *o, const char *text)
                         p++;
                 }
                 if (q)
-                        return ab_bad("", "--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', words "
-                                   "split on blanks, quotes group them)",
-                                   text);
+                        return ab_bad("", "--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', "
+                                          "words split on blanks, quotes group them)",
+                                      text);
                 word[k] = '\0';
                 av[n++] = strdup(word);
         }
         if (n == 0)
-                return ab_bad("", "--wrap is empty (accepted: a launcher such as 'valgrind --tool=none' "
-                           "or qemu-x86_64)");
+                return ab_bad("", "--wrap is empty (accepted: a launcher such as 'valgrind "
+                                  "--tool=none' or qemu-x86_64, or a list of them with none for "
+                                  "natively)");
         if (ab_which(av[0], resolved, sizeof resolved))
-                return ab_bad("", "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian package "
-                           "qemu-user, valgrind in valgrind)",
-                           av[0]);
+                return ab_bad("", "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian "
+                                  "package qemu-user, valgrind in valgrind)",
+                              av[0]);
         free(av[0]);
         av[0] = strdup(resolved);
-        o->wrap = (char *)text;
-        o->wrap_argv = av;
-        o->wrap_argc = n;
+        w->argc = n;
+        return 0;
+}
+
+/* --wrap LIST: launchers separated by commas outside quotes ("none" runs
+ * natively), e.g. none,qemu-x86_64 or 'valgrind --tool=none'. */
+static int resolve_wrap(struct ab_opts *o, const char *text)
+{
+        const char *p = text;
+        int r;
+        o->wraps = calloc(strlen(text) + 1, sizeof *o->wraps);
+        if (!o->wraps)
+                return AB_BAD_INPUT;
+        for (;;) {
+                char item[4096];
+                size_t k = 0;
+                char q = 0;
+                while (*p && (q || *p != ',') && k + 1 < sizeof item) {
+                        if (!q && (*p == '\'' || *p == '"'))
+                                q = *p;
+                        else if (q && *p == q)
+                                q = 0;
+                        item[k++] = *p++;
+                }
+                item[k] = '\0';
+                for (size_t i = 0; i < o->nwraps; i++)
+                        if (strcmp(o->wraps[i].text, item) == 0)
+                                return ab_bad("", "--wrap '%s': %s is named twice", text, item);
+                if ((r = split_launcher(item, &o->wraps[o->nwraps++])))
+                        return r;
+                if (!*p)
+                        break;
+                p++;
+        }
+        for (size_t i = 0; i < o->nwraps && !o->wrap; i++) {
+                if (!o->wraps[i].argc)
+                        continue;
+                o->wrap = o->wraps[i].text;
+                o->wrap_argv = o->wraps[i].argv;
+                o->wrap_argc = o->wraps[i].argc;
+        }
+        return 0;
+}
+
+/* Every allocator under every launcher of --wrap: allocs[] becomes
+ * allocator x launcher, launcher-major (natively first where asked). */
+static int expand_wraps(struct ab_opts *o)
+{
+        struct ab_alloc *v;
+        size_t n = o->nallocs * (o->nwraps ? o->nwraps : 1);
+        if (!o->nwraps)
+                return 0;
+        if (n > AB_MAX_ALLOCS)
+                return ab_bad("", "--alloc x --wrap: %zu runs per workload (accepted: up to %d)", n,
+                              AB_MAX_ALLOCS);
+        if (!(v = calloc(n, sizeof *v)))
+                return AB_BAD_INPUT;
+        for (size_t w = 0; w < o->nwraps; w++)
+                for (size_t a = 0; a < o->nallocs; a++) {
+                        v[w * o->nallocs + a] = o->allocs[a];
+                        v[w * o->nallocs + a].wrap = o->wraps[w].argc ? (int)w : -1;
+                }
+        free(o->allocs);
+        o->allocs = v;
+        o->nallocs = n;
         return 0;
 }
 
@@ -276,6 +347,29 @@ static int each_named(struct ab_opts *o, const char *opt, const char *list,
         return each_item(o, list, fn) ? AB_BAD_INPUT : 0;
 }
 
+/* A preloaded allocator cannot apply to a static or a secure program:
+ * measuring it "under jemalloc" would measure glibc's malloc and say
+ * otherwise. The system allocator preloads nothing and always applies. */
+static int check_preloadable(const struct ab_opts *o, const char *prog)
+{
+        char what[PATH_MAX];
+        enum ab_prog_kind k = ab_program_kind(prog, what, sizeof what);
+        if (k != AB_PROG_STATIC && k != AB_PROG_SECURE)
+                return 0;
+        for (size_t a = 0; a < o->nallocs; a++) {
+                if (!o->allocs[a].library[0])
+                        continue;
+                return ab_bad("", "--alloc=%s --workload=cmd: %s %s, so the dynamic linker "
+                                  "will not preload %s into it (accepted: a dynamically linked "
+                                  "program, or --alloc=glibc, which preloads nothing)",
+                              o->allocs[a].name, what,
+                              k == AB_PROG_STATIC ? "is statically linked"
+                                                  : "is setuid or setgid for another user",
+                              o->allocs[a].library);
+        }
+        return 0;
+}
+
 /* cmd's program: found in PATH, and measured only by cmd. */
 static int resolve_program(struct ab_opts *o)
 {
@@ -297,7 +391,7 @@ static int resolve_program(struct ab_opts *o)
                                   "name in PATH)",
                               o->cmd_argv[0]);
         o->cmd_argv[0] = strdup(prog);
-        return 0;
+        return check_preloadable(o, prog);
 }
 
 static void defaults(struct ab_opts *o)
@@ -340,6 +434,8 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                                   "list shows them)");
         if ((r = each_named(o, "alloc", c.allocs, add_alloc)) || o->nallocs == 0)
                 return r ? r : AB_BAD_INPUT;
+        if ((r = expand_wraps(o)))
+                return r;
         if ((r = each_named(o, "workload", c.workloads, add_job)) || o->njobs == 0)
                 return r ? r : AB_BAD_INPUT;
         if (o->count == AB_COUNT_CALLGRIND && o->wrap)

@@ -311,7 +311,9 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "workload",
                             json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
                                       run->job->w->name, "params", ab_job_params_json(run->job)));
-        json_object_set_new(o, "wrap", opt->wrap ? json_string(opt->wrap) : json_null());
+        json_object_set_new(o, "wrap", run->alloc->wrap >= 0
+                                               ? json_string(opt->wraps[run->alloc->wrap].text)
+                                               : json_null());
         json_object_set_new(o, "placement",
                             json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
         if (run->job->w->kind == AB_WK_PROGRAM)

@@ -92,7 +92,9 @@ static int setup_runs(struct ab_matrix *m)
         if (!m->runs || !m->envs)
                 return -ENOMEM;
         for (size_t a = 0; a < o->nallocs; a++)
-                if (!(m->envs[a] = ab_env_build(ab_wrap_is_qemu(o) ? NULL : o->allocs[a].library,
+                if (!(m->envs[a] = ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a])
+                                                        ? NULL
+                                                        : o->allocs[a].library,
                                                 o->env, o->nenv)))
                         return -ENOMEM;
         for (size_t j = 0; j < o->njobs; j++) {
@@ -193,7 +195,8 @@ static int setup_program(struct ab_matrix *m)
                 const char *lib = o->allocs[a].library;
                 if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) < 0)
                         return AB_BAD_INPUT;
-                m->penvs[a] = ab_env_build(ab_wrap_is_qemu(o) ? NULL : m->ppreload[a], extra,
+                m->penvs[a] = ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : m->ppreload[a],
+                                           extra,
                                            o->nenv + (o->round_signal ? 2 : 1));
                 if (!m->penvs[a])
                         return AB_BAD_INPUT;

@@ -135,11 +135,11 @@ static void all_conditions(const struct ab_compare_side *b, const struct ab_comp
 static char *flag_key(const struct ab_vflag *f)
 {
         char *where = json_dumps(f->where, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY), *k;
-        size_t len = strlen(f->kind) + strlen(f->allocator) + strlen(f->workload) +
+        size_t len = strlen(f->kind) + strlen(f->allocator) + strlen(f->workload_id) +
                      (where ? strlen(where) : 4) + 4;
         k = malloc(len);
         if (k)
-                snprintf(k, len, "%s|%s|%s|%s", f->kind, f->allocator, f->workload,
+                snprintf(k, len, "%s|%s|%s|%s", f->kind, f->allocator, f->workload_id,
                          where ? where : "null");
         free(where);
         return k;
@@ -163,9 +163,8 @@ static bool has_key(char **keys, size_t n, const char *k)
 }
 
 /* Flags of `from` whose key is not among `other`'s, for the runs (allocator
- * and workload) both files have; NULL when out of memory. A flag names the
- * workload, while a cmd run's id also carries its program ("cmd: true"), so
- * flags of cmd runs are never compared: kept as compare always did it. */
+ * and workload, with cmd's program and the launcher: the flag's workload_id)
+ * both files have; NULL when out of memory. */
 static json_t *flags_only(const struct ab_compare_side *from, const struct ab_compare_side *other)
 {
         size_t n = 0, cap = other->doc.nflags + from->doc.nflags;
@@ -177,8 +176,8 @@ static json_t *flags_only(const struct ab_compare_side *from, const struct ab_co
         for (size_t i = 0; ok && i < from->doc.nflags; i++) {
                 const struct ab_vflag *f = &from->doc.flags[i];
                 char *k;
-                if (!first_run(from, f->allocator, f->workload) ||
-                    !first_run(other, f->allocator, f->workload))
+                if (!first_run(from, f->allocator, f->workload_id) ||
+                    !first_run(other, f->allocator, f->workload_id))
                         continue;
                 if (!(k = flag_key(f))) {
                         ok = false;
