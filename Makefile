@@ -33,7 +33,7 @@ RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3) -lm
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 nettle) -lm
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA
