@@ -24,12 +24,18 @@
 #include "report/history/canon.h"
 #include "report/history/store.h"
 
-/* One results file, read and turned into what the store keeps. */
+/* One results file, read and turned into what the store keeps. Its view is
+ * freed once the rows are made (every file is read before the store is
+ * opened: a thousand views at once would be a thousand JSON trees), so the
+ * rows' strings are copies the record owns. */
 struct rec {
         const char *path; /* as given */
-        struct ab_doc d;
         char hash[AB_HASH_HEX], legacy[AB_HASH_HEX];
         char real[PATH_MAX];
+        const char *created, *host, *tool_git;
+        bool interrupted;
+        char **own; /* the strings below point into these */
+        size_t nown, capown;
         struct ab_ssample *v;
         size_t nv, skipped_points;
         struct ab_sflag *flags;
@@ -41,16 +47,35 @@ struct rec {
         char err[1024];
 };
 
-static const char *or_null(const char *s)
+/* A copy of s the record owns (NULL for NULL, and for "" when empty_null);
+ * *oom set when there is no memory for it. */
+static const char *keep(struct rec *rc, const char *s, bool empty_null, bool *oom)
 {
-        return s && *s ? s : NULL;
+        char *c;
+        if (!s || (empty_null && !*s))
+                return NULL;
+        if (rc->nown == rc->capown) {
+                size_t cap = rc->capown ? 2 * rc->capown : 64;
+                char **p = realloc(rc->own, cap * sizeof *p);
+                if (!p) {
+                        *oom = true;
+                        return "";
+                }
+                rc->own = p;
+                rc->capown = cap;
+        }
+        if (!(c = strdup(s))) {
+                *oom = true;
+                return "";
+        }
+        return rc->own[rc->nown++] = c;
 }
 
 /* The tracked figures of every ok point. */
-static int rows(struct rec *rc)
+static int rows(struct rec *rc, const struct ab_doc *d)
 {
-        const struct ab_doc *d = &rc->d;
         size_t cap = 0;
+        bool oom = false;
         for (size_t i = 0; i < d->nruns; i++)
                 for (size_t j = 0; j < d->runs[i].npoints; j++)
                         cap += AB_M_COUNT;
@@ -58,12 +83,16 @@ static int rows(struct rec *rc)
                 return -ENOMEM;
         for (size_t i = 0; i < d->nruns; i++) {
                 const struct ab_vrun *r = &d->runs[i];
+                const char *alloc = keep(rc, r->alloc, false, &oom),
+                           *wl = keep(rc, r->workload, false, &oom);
                 for (size_t j = 0; j < r->npoints; j++) {
                         const struct ab_vpoint *p = &r->points[j];
+                        const char *label;
                         if (!p->ok) {
                                 rc->skipped_points++;
                                 continue;
                         }
+                        label = keep(rc, p->label, false, &oom);
                         for (int m = 0; m < AB_M_COUNT; m++) {
                                 double x = p->m[m];
                                 if (!ab_metrics[m].tracked || !isfinite(x))
@@ -78,69 +107,82 @@ static int rows(struct rec *rc)
                                                          p->label, ab_metrics[m].key, x);
                                         continue;
                                 }
-                                rc->v[rc->nv++] = (struct ab_ssample){
-                                    r->alloc, r->workload, p->label, ab_metrics[m].key, x};
+                                rc->v[rc->nv++] =
+                                    (struct ab_ssample){alloc, wl, label, ab_metrics[m].key, x};
                         }
                 }
         }
-        return 0;
+        return oom ? -ENOMEM : 0;
 }
 
 /* The detectors' flags; where as compact JSON with sorted keys. */
-static int flag_rows(struct rec *rc)
+static int flag_rows(struct rec *rc, const struct ab_doc *d)
 {
-        const struct ab_doc *d = &rc->d;
+        bool oom = false;
         if (!(rc->flags = calloc(d->nflags + 1, sizeof *rc->flags)))
                 return -ENOMEM;
         for (size_t i = 0; i < d->nflags; i++, rc->nflags++) {
                 const struct ab_vflag *f = &d->flags[i];
                 struct ab_sflag *o = &rc->flags[i];
-                o->kind = f->kind;
-                o->severity = f->severity;
-                o->alloc = or_null(f->allocator);
-                o->workload = or_null(f->workload);
-                o->message = or_null(f->message);
-                o->where =
+                char *where =
                     f->where ? json_dumps(f->where, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
                              : NULL;
-                if (f->where && !o->where)
-                        return -ENOMEM;
+                o->kind = keep(rc, f->kind, false, &oom);
+                o->severity = keep(rc, f->severity, false, &oom);
+                o->alloc = keep(rc, f->allocator, true, &oom);
+                o->workload = keep(rc, f->workload, true, &oom);
+                o->message = keep(rc, f->message, true, &oom);
+                o->where = keep(rc, where, false, &oom);
+                oom |= f->where && !where;
+                free(where);
         }
-        return 0;
+        return oom ? -ENOMEM : 0;
 }
 
-/* Read and check one file. Returns 0, or AB_BAD_INPUT with the message
- * printed. */
+/* Read and check one file, and turn it into rows. Returns 0, or
+ * AB_BAD_INPUT with the message printed. */
 static int prepare(struct rec *rc)
 {
+        struct ab_doc d;
         char err[1024];
-        if (ab_doc_load(rc->path, &rc->d, err, sizeof err)) {
+        bool oom = false;
+        int ret = AB_OK;
+        if (ab_doc_load(rc->path, &d, err, sizeof err)) {
                 ab_err("history", "%s", err);
                 return AB_BAD_INPUT;
         }
-        if (!rc->d.created || !rc->d.host.hostname) {
+        if (!d.created || !d.host.hostname) {
                 ab_err("history",
                        "%s: lacks \"created\" or \"host.hostname\" (accepted: a results file "
                        "written by bench run)",
                        rc->path);
-                return AB_BAD_INPUT;
+                ret = AB_BAD_INPUT;
+                goto out;
         }
-        if (ab_canon_hash(rc->d.json, rc->hash, rc->legacy) || rows(rc) || flag_rows(rc)) {
+        rc->created = keep(rc, d.created, false, &oom);
+        rc->host = keep(rc, d.host.hostname, false, &oom);
+        rc->tool_git = keep(rc, d.tool_git, false, &oom);
+        rc->interrupted = d.interrupted;
+        if (oom || ab_canon_hash(d.json, rc->hash, rc->legacy) || rows(rc, &d) ||
+            flag_rows(rc, &d)) {
                 ab_err("history", "out of memory");
-                return AB_BAD_INPUT;
+                ret = AB_BAD_INPUT;
+                goto out;
         }
         if (!realpath(rc->path, rc->real))
                 snprintf(rc->real, sizeof rc->real, "%s", rc->path);
-        return 0;
+out:
+        ab_doc_free(&d);
+        return ret;
 }
 
 static void rec_free(struct rec *rc)
 {
-        for (size_t i = 0; i < rc->nflags; i++)
-                free((char *)rc->flags[i].where);
+        for (size_t i = 0; i < rc->nown; i++)
+                free(rc->own[i]);
+        free(rc->own);
         free(rc->flags);
         free(rc->v);
-        ab_doc_free(&rc->d);
 }
 
 /* One pass over the store: open, add every file, close. Returns 0, or
@@ -165,12 +207,12 @@ static int add_pass(const char *db, const char *rev, struct rec *recs, int n)
                     .hash = rc->hash,
                     .legacy = rc->legacy,
                     .file = rc->real,
-                    .created = rc->d.created,
-                    .host = rc->d.host.hostname,
+                    .created = rc->created,
+                    .host = rc->host,
                     .rev = rev,
-                    .tool_git = rc->d.tool_git,
+                    .tool_git = rc->tool_git,
                     .added = now,
-                    .interrupted = rc->d.interrupted,
+                    .interrupted = rc->interrupted,
                     .samples = rc->v,
                     .nsamples = rc->nv,
                     .flags = rc->flags,
@@ -204,8 +246,8 @@ static int report(const char *db, const char *rev, const struct rec *recs, int n
                         continue;
                 }
                 printf("added %s as run %lld (%s, %s%s%s): %zu values, %zu new series", rc->path,
-                       (long long)a->run_id, rc->d.host.hostname, rc->d.created,
-                       rev ? ", rev " : "", rev ? rev : "", a->values, a->new_series);
+                       (long long)a->run_id, rc->host, rc->created, rev ? ", rev " : "",
+                       rev ? rev : "", a->values, a->new_series);
                 if (rc->skipped_points)
                         printf(" (%zu points not ok, not stored)", rc->skipped_points);
                 if (rc->negative)
