@@ -54,7 +54,7 @@ $(O)/libab-%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf) -lm
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf nettle) -lm
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA

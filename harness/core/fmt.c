@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/fmt.h"
 
@@ -56,5 +57,52 @@ const char *ab_fmt_bytes(double b, char *buf, size_t len)
                 snprintf(buf, len, "%.0fB", b);
         else
                 ab_fmt_kib((double)(int64_t)(b / 1024), buf, len);
+        return buf;
+}
+
+const char *ab_fmt_value(double v, const char *unit, char *buf, size_t len)
+{
+        if (isnan(v)) {
+                snprintf(buf, len, "-");
+        } else if (strcmp(unit, "ns") == 0) {
+                static const char *u[] = {"ns", "us", "ms", "s"};
+                int k = 0;
+                while (fabs(v) >= 1000 && k < 3) {
+                        v /= 1000;
+                        k++;
+                }
+                snprintf(buf, len,
+                         fabs(v) >= 100  ? "%.0f%s"
+                         : fabs(v) >= 10 ? "%.1f%s"
+                                         : "%.2f%s",
+                         v, u[k]);
+        } else if (strcmp(unit, "KiB") == 0) {
+                if (fabs(v) < 1024)
+                        snprintf(buf, len, "%.0fK", v);
+                else if (fabs(v) < 1024 * 1024)
+                        snprintf(buf, len, "%.1fM", v / 1024);
+                else
+                        snprintf(buf, len, "%.2fG", v / (1024 * 1024));
+        } else {
+                snprintf(buf, len, fabs(v) >= 100 ? "%.0f" : "%.3g", v);
+        }
+        return buf;
+}
+
+const char *ab_fmt_p(double p, char *buf, size_t len)
+{
+        if (p < 1e-16)
+                snprintf(buf, len, "<1e-16");
+        else
+                snprintf(buf, len, "%.2g", p);
+        return buf;
+}
+
+const char *ab_fmt_change(double c, char *buf, size_t len)
+{
+        if (isinf(c))
+                snprintf(buf, len, "%s from 0", c > 0 ? "up" : "down");
+        else
+                snprintf(buf, len, "%+.1f%%", 100 * c);
         return buf;
 }

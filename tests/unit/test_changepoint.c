@@ -21,7 +21,8 @@
 
 #include <cmocka.h>
 
-#include "report/history.h"
+#include "core/fmt.h"
+#include "report/history/history.h"
 #include "core/prng.h"
 
 #define assert_near(a, b, eps)                                                                     \
@@ -402,14 +403,14 @@ static void test_value_strings(void **state)
 {
         char b[32];
         (void)state;
-        assert_string_equal(ab_hvalue_str(37.76, "ns", b, sizeof b), "37.8ns");
-        assert_string_equal(ab_hvalue_str(472e6, "ns", b, sizeof b), "472ms");
-        assert_string_equal(ab_hvalue_str(1616, "KiB", b, sizeof b), "1.6M");
-        assert_string_equal(ab_hvalue_str(40, "KiB", b, sizeof b), "40K");
-        assert_string_equal(ab_hvalue_str(0.02, "faults/op", b, sizeof b), "0.02");
-        assert_string_equal(ab_hvalue_str(NAN, "ns", b, sizeof b), "-");
-        assert_string_equal(ab_hp_str(0.00032, b, sizeof b), "0.00032");
-        assert_string_equal(ab_hp_str(0, b, sizeof b), "<1e-16");
+        assert_string_equal(ab_fmt_value(37.76, "ns", b, sizeof b), "37.8ns");
+        assert_string_equal(ab_fmt_value(472e6, "ns", b, sizeof b), "472ms");
+        assert_string_equal(ab_fmt_value(1616, "KiB", b, sizeof b), "1.6M");
+        assert_string_equal(ab_fmt_value(40, "KiB", b, sizeof b), "40K");
+        assert_string_equal(ab_fmt_value(0.02, "faults/op", b, sizeof b), "0.02");
+        assert_string_equal(ab_fmt_value(NAN, "ns", b, sizeof b), "-");
+        assert_string_equal(ab_fmt_p(0.00032, b, sizeof b), "0.00032");
+        assert_string_equal(ab_fmt_p(0, b, sizeof b), "<1e-16");
 }
 
 static void test_natcmp(void **state)

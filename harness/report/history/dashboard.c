@@ -4,34 +4,25 @@
  * inline SVG drawn here, so the page needs no script to show them, no
  * network and no library; a few lines of inline script add a filter box and
  * mark the page ready (body[data-ready] = the number of charts), which is
- * what the headless-browser test looks for.
+ * what the headless-browser test looks for. The figures it links come from
+ * figures.c.
  *
- * Figures: the PNG and SVG files bench plot drew for each host's latest
- * results file, found next to it (results/20261122T065312Z-vm.json:
- * results/20261122T065312Z-vm-KIND.png and .svg, results/20261122T065312Z-vm+
- * OTHER-KIND.png for several files, likewise in a directory
- * results/20261122T065312Z-vm/), are copied into DIR/figures/ while that
- * results file still exists, so the directory can be published as it is;
- * nothing else there is. Then every PNG and SVG under DIR (three levels deep)
- * is linked. Every string from a results file or the database reaches the
- * page through esc() (text and attribute values) or esc_url() (links); the
- * inline script carries no data.
+ * Every string from a results file or the store reaches the page through
+ * esc() (text and attribute values) or esc_url() (links); the inline script
+ * carries no data.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "measure/bench.h"
-#include "report/history.h"
+#include "core/fmt.h"
+#include "core/fsutil.h"
+#include "report/history/dashboard.h"
+#include "report/history/figures.h"
 
 /* Chart geometry (SVG user units = CSS pixels). */
 #define CW 380.0
@@ -77,203 +68,6 @@ static void esc_url(FILE *f, const char *s)
                 else
                         fprintf(f, "%%%02X", c);
         }
-}
-
-static int mkdir_p(const char *dir)
-{
-        char buf[PATH_MAX];
-        size_t n = strlen(dir);
-        if (n == 0 || n >= sizeof buf)
-                return -ENAMETOOLONG;
-        memcpy(buf, dir, n + 1);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}
-
-static bool is_figure(const char *name)
-{
-        size_t n = strlen(name);
-        return name[0] != '.' && n > 4 &&
-               (strcasecmp(name + n - 4, ".png") == 0 || strcasecmp(name + n - 4, ".svg") == 0);
-}
-
-/* Copy `name` in directory dfd to dst (atomically). Figures are small;
- * larger files are left. Only a regular file is read: the open neither
- * blocks (a FIFO with a figure's name) nor follows a symbolic link, and what
- * it opened is checked before a byte is read. */
-static int copy_file(int dfd, const char *name, const char *dst)
-{
-        char err[256], *buf;
-        struct stat st;
-        int fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY), r,
-            fl;
-        size_t off = 0;
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-                close(fd);
-                return -EINVAL;
-        }
-        /* a regular file: reads block as usual (mandatory locks aside) */
-        if ((fl = fcntl(fd, F_GETFL)) >= 0)
-                fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-        buf = malloc((size_t)st.st_size + 1);
-        if (!buf) {
-                close(fd);
-                return -ENOMEM;
-        }
-        while (off < (size_t)st.st_size) {
-                ssize_t k = read(fd, buf + off, (size_t)st.st_size - off);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        break;
-                off += (size_t)k;
-        }
-        close(fd);
-        r = ab_write_atomic(dst, buf, off, err, sizeof err);
-        free(buf);
-        return r;
-}
-
-/* Whether real path `path` is dir or lies under it (both resolved). */
-static bool path_within(const char *path, const char *dir)
-{
-        size_t n = strlen(dir);
-        if (n && dir[n - 1] == '/') /* "/" */
-                return path[0] == '/';
-        return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-/* A figure `bench plot` draws for the results file whose name without .json
- * is `stem`: STEM-KIND.png|svg, or STEM+OTHER..-KIND for several files. */
-static bool figure_of(const char *name, const char *stem)
-{
-        size_t n = strlen(stem);
-        return n && strncmp(name, stem, n) == 0 && (name[n] == '-' || name[n] == '+') &&
-               is_figure(name);
-}
-
-/* Copy the figures in directory dfd that bench plot made for `stem` into
- * figdir (dfd is closed). */
-static void copy_figures_in(int dfd, const char *stem, const char *figdir)
-{
-        DIR *d = fdopendir(dfd);
-        struct dirent *e;
-        if (!d) {
-                close(dfd);
-                return;
-        }
-        while ((e = readdir(d))) {
-                char dst[PATH_MAX * 2];
-                if (!figure_of(e->d_name, stem) ||
-                    (size_t)snprintf(dst, sizeof dst, "%s/%s", figdir, e->d_name) >= sizeof dst)
-                        continue;
-                if (mkdir_p(figdir) == 0)
-                        copy_file(dirfd(d), e->d_name, dst);
-        }
-        closedir(d);
-}
-
-/* Copy the figures of one results file into figdir. `results` comes from
- * the database (runs.file), so it says nothing about what may be published:
- * only the figures bench plot names after that results file are copied, from
- * its directory (and a directory named like it), and only while the results
- * file itself is still there. */
-static void copy_figures_of(const char *results, const char *dir, const char *figdir)
-{
-        char rdir[PATH_MAX], stem[NAME_MAX + 1], real_r[PATH_MAX], real_d[PATH_MAX];
-        char sub[PATH_MAX + NAME_MAX + 2];
-        const char *slash = strrchr(results, '/');
-        const char *base = slash ? slash + 1 : results;
-        size_t n = strlen(base);
-        struct stat st;
-        int fd;
-        if (slash)
-                snprintf(rdir, sizeof rdir, "%.*s", slash == results ? 1 : (int)(slash - results),
-                         results);
-        else
-                snprintf(rdir, sizeof rdir, ".");
-        if (n == 0 || n > NAME_MAX)
-                return;
-        /* the name bench plot gives the figures: the file's without .json */
-        if (n > 5 && strcmp(base + n - 5, ".json") == 0)
-                n -= 5;
-        snprintf(stem, sizeof stem, "%.*s", (int)n, base);
-        /* the results file must still be there, a regular file */
-        if (stat(results, &st) != 0 || !S_ISREG(st.st_mode))
-                return;
-        /* already inside the dashboard: it is linked where it is */
-        if (realpath(rdir, real_r) && realpath(dir, real_d) && path_within(real_r, real_d))
-                return;
-        fd = open(rdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0)
-                copy_figures_in(fd, stem, figdir);
-        /* bench plot RESULTS -o DIR/STEM: the same names, not any figure there */
-        if ((size_t)snprintf(sub, sizeof sub, "%s/%s", rdir, stem) >= sizeof sub)
-                return;
-        fd = open(sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0)
-                copy_figures_in(fd, stem, figdir);
-}
-
-struct names {
-        char **v;
-        size_t n, cap;
-};
-
-static void names_add(struct names *l, const char *s)
-{
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 16;
-                char **p = realloc(l->v, cap * sizeof *p);
-                if (!p)
-                        return;
-                l->v = p;
-                l->cap = cap;
-        }
-        if ((l->v[l->n] = strdup(s)))
-                l->n++;
-}
-
-/* Figures under dir/rel, as paths relative to dir. */
-static void find_figures(const char *dir, const char *rel, int depth, struct names *out)
-{
-        char path[PATH_MAX * 2];
-        DIR *d;
-        struct dirent *e;
-        snprintf(path, sizeof path, "%s%s%s", dir, rel[0] ? "/" : "", rel);
-        if (depth > 3 || !(d = opendir(path)))
-                return;
-        while ((e = readdir(d))) {
-                char sub[PATH_MAX * 2], full[PATH_MAX * 3];
-                struct stat st;
-                if (e->d_name[0] == '.')
-                        continue;
-                snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name);
-                snprintf(full, sizeof full, "%s/%s", dir, sub);
-                if (stat(full, &st) != 0)
-                        continue;
-                if (S_ISDIR(st.st_mode))
-                        find_figures(dir, sub, depth + 1, out);
-                else if (S_ISREG(st.st_mode) && is_figure(e->d_name))
-                        names_add(out, sub);
-        }
-        closedir(d);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-        return ab_natcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* ---- the page ------------------------------------------------------------ */
@@ -353,14 +147,6 @@ static void esc_date(FILE *f, const char *created)
         esc(f, buf);
 }
 
-static void fmt_change(double c, char *buf, size_t len)
-{
-        if (isinf(c))
-                snprintf(buf, len, "%s from 0", c > 0 ? "up" : "down");
-        else
-                snprintf(buf, len, "%+.1f%%", 100 * c);
-}
-
 static void series_title(FILE *f, const struct ab_hseries *s)
 {
         esc(f, s->host);
@@ -380,16 +166,16 @@ static void cp_text(FILE *f, const struct ab_history *h, const struct ab_hseries
 {
         char a[48], b[48], c[48], pb[16];
         const struct ab_hrun *r = &h->runs[s->run[cp->index]];
-        fmt_change(cp->change, c, sizeof c);
+        ab_fmt_change(cp->change, c, sizeof c);
         fprintf(f, "%s from run #%lld (", c, (long long)r->id);
         esc(f, r->created);
         if (r->rev) {
                 fputs(", rev ", f);
                 esc(f, r->rev);
         }
-        fprintf(f, "): %s → %s, p = ", ab_hvalue_str(cp->before, s->unit, a, sizeof a),
-                ab_hvalue_str(cp->after, s->unit, b, sizeof b));
-        esc(f, ab_hp_str(cp->p, pb, sizeof pb));
+        fprintf(f, "): %s → %s, p = ", ab_fmt_value(cp->before, s->unit, a, sizeof a),
+                ab_fmt_value(cp->after, s->unit, b, sizeof b));
+        esc(f, ab_fmt_p(cp->p, pb, sizeof pb));
 }
 
 /* An axis label for v with enough decimals to tell the chart's bounds apart
@@ -504,7 +290,7 @@ static void chart(FILE *f, const struct ab_history *h, const struct ab_hseries *
                         esc(f, r->rev);
                 }
                 fprintf(f, ": %s</title></circle>\n",
-                        ab_hvalue_str(s->v[n - 1], s->unit, a, sizeof a));
+                        ab_fmt_value(s->v[n - 1], s->unit, a, sizeof a));
         }
         /* change points: a dashed line between the last run before and the
          * first run after, and a marker on the first run after */
@@ -540,7 +326,7 @@ static void change_row(FILE *f, const struct ab_history *h, const struct ab_hser
         const struct ab_cp *cp = &s->cp[s->ncp - 1];
         const struct ab_hrun *r = &h->runs[s->run[cp->index]];
         char a[48], b[48], c[48];
-        fmt_change(cp->change, c, sizeof c);
+        ab_fmt_change(cp->change, c, sizeof c);
         if (row_class)
                 fprintf(f, "<tr class=\"%s\"><td>", row_class);
         else
@@ -555,13 +341,14 @@ static void change_row(FILE *f, const struct ab_history *h, const struct ab_hser
         fprintf(f,
                 "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
                 "<td class=\"num %s\">%s</td><td class=\"num\">",
-                ab_hvalue_str(cp->before, s->unit, a, sizeof a),
-                ab_hvalue_str(cp->after, s->unit, b, sizeof b),
+                ab_fmt_value(cp->before, s->unit, a, sizeof a),
+                ab_fmt_value(cp->after, s->unit, b, sizeof b),
                 cp->after > cp->before ? "up" : "down", c);
-        esc(f, ab_hp_str(cp->p, c, sizeof c));
+        esc(f, ab_fmt_p(cp->p, c, sizeof c));
         fputs("</td></tr>\n", f);
 }
 
+static void section_latest_flags(FILE *f, const struct ab_history *h);
 
 static void section_changes(FILE *f, const struct ab_history *h)
 {
@@ -602,7 +389,13 @@ static void section_changes(FILE *f, const struct ab_history *h)
                 fputs("</table>\n", f);
         }
 
-        /* the detectors' flags of each host's latest run */
+        section_latest_flags(f, h);
+        fputs("</section>\n", f);
+}
+
+/* The detectors' flags of each host's latest run. */
+static void section_latest_flags(FILE *f, const struct ab_history *h)
+{
         for (size_t i = 0; i < h->nruns; i++) {
                 const struct ab_hrun *r = &h->runs[i];
                 size_t nf = 0;
@@ -651,10 +444,9 @@ static void section_changes(FILE *f, const struct ab_history *h)
                 }
                 fputs(nf ? "</table>\n" : "<p class=\"meta\">No flags.</p>\n", f);
         }
-        fputs("</section>\n", f);
 }
 
-static void section_figures(FILE *f, const struct names *figs)
+static void section_figures(FILE *f, const struct ab_names *figs)
 {
         fputs("<section id=\"figures\"><h2>Figures</h2>\n", f);
         if (!figs->n) {
@@ -725,11 +517,11 @@ static void section_series(FILE *f, const struct ab_history *h)
                 fputs(" · ", f);
                 esc(f, s->metric);
                 fprintf(f, "</a><span class=\"meta\">%zu runs, latest %s</span>", s->n,
-                        s->n ? ab_hvalue_str(s->v[s->n - 1], s->unit, a, sizeof a) : "-");
+                        s->n ? ab_fmt_value(s->v[s->n - 1], s->unit, a, sizeof a) : "-");
                 if (s->ncp) {
                         const struct ab_cp *cp = &s->cp[s->ncp - 1];
                         bool up = cp->after > cp->before;
-                        fmt_change(cp->change, c, sizeof c);
+                        ab_fmt_change(cp->change, c, sizeof c);
                         fprintf(f, "<span class=\"badge %s\" title=\"", up ? "up" : "down");
                         cp_text(f, h, s, cp);
                         fprintf(f, "\">%s %s</span>", c, up ? "regression" : "improvement");
@@ -745,29 +537,24 @@ static void section_series(FILE *f, const struct ab_history *h)
 
 int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, size_t errlen)
 {
-        char path[PATH_MAX + 32], figdir[PATH_MAX + 32], now[32], *page = NULL;
+        char path[PATH_MAX + 32], now[32], *page = NULL;
         size_t len = 0;
-        struct names figs = {0};
+        struct ab_names figs = {0};
         time_t t = time(NULL);
         struct tm tm;
         FILE *f;
         int r;
 
-        if ((r = mkdir_p(dir))) {
+        if ((r = ab_mkdir_p(dir))) {
                 snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-r));
                 return r;
         }
-        snprintf(figdir, sizeof figdir, "%s/figures", dir);
-        for (size_t i = 0; i < h->nruns; i++)
-                if (h->runs[i].latest && h->runs[i].file)
-                        copy_figures_of(h->runs[i].file, dir, figdir);
-        find_figures(dir, "", 0, &figs);
-        if (figs.n)
-                qsort(figs.v, figs.n, sizeof *figs.v, cmp_str);
+        ab_figures_collect(dir, h, &figs);
 
         f = open_memstream(&page, &len);
         if (!f) {
                 snprintf(err, errlen, "out of memory writing %s/index.html", dir);
+                ab_names_free(&figs);
                 return -ENOMEM;
         }
         gmtime_r(&t, &tm);
@@ -789,7 +576,8 @@ int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, s
         fprintf(f, ", %zu series; written %s</p>\n", h->nseries, now);
         fprintf(f,
                 "<p class=\"meta\">Change points: proposed by binary segmentation, kept when "
-                "Student's t test on the logarithms of the values against the neighbouring segments gives p &lt; %g after a "
+                "Student's t test on the logarithms of the values against the neighbouring "
+                "segments gives p &lt; %g after a "
                 "Bonferroni correction for the splits possible, the mean moves by %g%% or more, "
                 "and %zu or more runs lie on each side. Every figure is worse when higher.</p>\n"
                 "<p class=\"meta\"><a href=\"#latest\">latest flags</a> · <a "
@@ -809,8 +597,6 @@ int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, s
         r = ab_write_atomic(path, page, len, err, errlen);
         free(page);
 out:
-        for (size_t i = 0; i < figs.n; i++)
-                free(figs.v[i]);
-        free(figs.v);
+        ab_names_free(&figs);
         return r;
 }

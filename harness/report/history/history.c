@@ -1,0 +1,399 @@
+/*
+ * history.c - the history in memory (history.h): what history tracks, the
+ * filters, and the builder every store feeds its rows to.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc/doc.h"
+#include "report/history/history.h"
+
+/* A store's id and the index of its row in memory. Ids are looked up in a
+ * sorted array of these, never used as indices: they are whatever the
+ * store says. */
+struct ab_hidmap {
+        int64_t id;
+        size_t i;
+};
+
+/* A value of a series as it comes from the store: the run it belongs to. */
+struct pair {
+        size_t run;
+        double v;
+};
+
+struct ab_hacc {
+        struct pair *p;
+        size_t n, cap;
+};
+
+int ab_hmetric(const char *key)
+{
+        int m = ab_metric_find(key);
+        return m >= 0 && ab_metrics[m].tracked ? m : -1;
+}
+
+bool ab_hseries_regressed(const struct ab_hseries *s)
+{
+        return s->ncp > 0 && s->cp[s->ncp - 1].after > s->cp[s->ncp - 1].before;
+}
+
+int ab_natcmp(const char *a, const char *b)
+{
+        while (*a && *b) {
+                if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+                        const char *ea, *eb;
+                        size_t na, nb;
+                        while (*a == '0' && a[1] >= '0' && a[1] <= '9')
+                                a++;
+                        while (*b == '0' && b[1] >= '0' && b[1] <= '9')
+                                b++;
+                        for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
+                                ;
+                        for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
+                                ;
+                        na = (size_t)(ea - a);
+                        nb = (size_t)(eb - b);
+                        if (na != nb)
+                                return na < nb ? -1 : 1;
+                        for (; a < ea; a++, b++)
+                                if (*a != *b)
+                                        return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+                        continue;
+                }
+                if (*a != *b)
+                        return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+                a++;
+                b++;
+        }
+        return *a ? 1 : *b ? -1 : 0;
+}
+
+bool ab_hlist_has(const char *list, const char *v)
+{
+        size_t n = strlen(v);
+        if (!list)
+                return true;
+        for (const char *p = list; *p;) {
+                size_t k = strcspn(p, ",");
+                if (k == n && strncmp(p, v, n) == 0)
+                        return true;
+                p += k + (p[k] == ',');
+        }
+        return false;
+}
+
+bool ab_hfilter_series(const struct ab_hfilter *f, const char *host, const char *alloc,
+                       const char *workload, const char *point, const char *metric)
+{
+        return ab_hlist_has(f->host, host) && ab_hlist_has(f->alloc, alloc) &&
+               ab_hlist_has(f->workload, workload) && ab_hlist_has(f->point, point) &&
+               ab_hlist_has(f->metric, metric);
+}
+
+void ab_history_free(struct ab_history *h)
+{
+        for (size_t i = 0; i < h->nruns; i++) {
+                free(h->runs[i].created);
+                free(h->runs[i].rev);
+                free(h->runs[i].host);
+                free(h->runs[i].file);
+        }
+        for (size_t i = 0; i < h->nseries; i++) {
+                struct ab_hseries *s = &h->series[i];
+                free(s->host);
+                free(s->alloc);
+                free(s->workload);
+                free(s->point);
+                free(s->metric);
+                free(s->v);
+                free(s->run);
+                free(s->cp);
+        }
+        for (size_t i = 0; i < h->nflags; i++) {
+                struct ab_hflag *f = &h->flags[i];
+                free(f->kind);
+                free(f->severity);
+                free(f->alloc);
+                free(f->workload);
+                free(f->where);
+                free(f->message);
+        }
+        free(h->runs);
+        free(h->series);
+        free(h->flags);
+        h->runs = NULL;
+        h->series = NULL;
+        h->flags = NULL;
+        h->nruns = h->nseries = h->nflags = 0;
+}
+
+/* ---- the builder ------------------------------------------------------------ */
+
+static int cmp_idmap(const void *pa, const void *pb)
+{
+        const struct ab_hidmap *a = pa, *b = pb;
+        return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The index of id in m[0..n) (sorted), or SIZE_MAX. */
+static size_t idmap_find(const struct ab_hidmap *m, size_t n, int64_t id)
+{
+        struct ab_hidmap key = {.id = id};
+        const struct ab_hidmap *f = n ? bsearch(&key, m, n, sizeof *m, cmp_idmap) : NULL;
+        return f ? f->i : SIZE_MAX;
+}
+
+/* Sort m[0..n); the first id that occurs twice, or 0 when they are unique. */
+static int64_t idmap_sort(struct ab_hidmap *m, size_t n)
+{
+        if (n)
+                qsort(m, n, sizeof *m, cmp_idmap);
+        for (size_t i = 1; i < n; i++)
+                if (m[i].id == m[i - 1].id)
+                        return m[i].id;
+        return 0;
+}
+
+/* An id the store's writer cannot have written (rows count from 1, once
+ * each): the store was made or changed by something else. */
+static int bad_id(const struct ab_hbuild *b, const char *table, const char *col, int64_t id,
+                  char *err, size_t errlen)
+{
+        snprintf(err, errlen,
+                 "%s: %s.%s %lld is out of range (rows are numbered from 1): this database was "
+                 "not written by bench history (accepted: --db PATH of a database bench history "
+                 "add created)",
+                 b->db, table, col, (long long)id);
+        return -EINVAL;
+}
+
+/* Room for one more of n elements of size sz in *v (capacity *cap). */
+static int grow(void **v, size_t n, size_t *cap, size_t sz, size_t first)
+{
+        void *p;
+        if (n < *cap)
+                return 0;
+        p = realloc(*v, (*cap ? 2 * *cap : first) * sz);
+        if (!p)
+                return -ENOMEM;
+        *v = p;
+        *cap = *cap ? 2 * *cap : first;
+        return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+        return s ? strdup(s) : NULL;
+}
+
+void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
+                     const struct ab_hfilter *filter)
+{
+        memset(b, 0, sizeof *b);
+        b->h = h;
+        b->db = db;
+        b->filter = filter;
+        h->runs = NULL;
+        h->series = NULL;
+        h->flags = NULL;
+        h->nruns = h->nseries = h->nflags = 0;
+}
+
+int ab_hbuild_run(struct ab_hbuild *b, int64_t id, const char *created, const char *rev,
+                  const char *host, const char *file, char *err, size_t errlen)
+{
+        struct ab_history *h = b->h;
+        struct ab_hrun *r;
+        if (id < 1)
+                return bad_id(b, "runs", "id", id, err, errlen);
+        if (!created || !host || !file) {
+                snprintf(err, errlen,
+                         "%s: run %lld lacks created, host or file: this database was not "
+                         "written by bench history (accepted: --db PATH of a database bench "
+                         "history add created)",
+                         b->db, (long long)id);
+                return -EINVAL;
+        }
+        if (grow((void **)&h->runs, h->nruns, &b->runs_cap, sizeof *h->runs, 64) ||
+            grow((void **)&b->rmap, h->nruns, &b->rmap_cap, sizeof *b->rmap, 64))
+                return -ENOMEM;
+        r = &h->runs[h->nruns];
+        memset(r, 0, sizeof *r);
+        r->id = id;
+        b->rmap[h->nruns].id = id;
+        b->rmap[h->nruns].i = h->nruns;
+        h->nruns++;
+        r->created = strdup(created);
+        r->rev = dup_or_null(rev);
+        r->host = strdup(host);
+        r->file = strdup(file);
+        return r->created && (r->rev || !rev) && r->host && r->file ? 0 : -ENOMEM;
+}
+
+int ab_hbuild_series(struct ab_hbuild *b, int64_t id, const char *host, const char *alloc,
+                     const char *workload, const char *point, const char *metric, char *err,
+                     size_t errlen)
+{
+        struct ab_history *h = b->h;
+        struct ab_hseries *s;
+        int m;
+        if (id < 1)
+                return bad_id(b, "series", "id", id, err, errlen);
+        if (!host || !alloc || !workload || !point || !metric ||
+            !ab_hfilter_series(b->filter, host, alloc, workload, point, metric))
+                return 0;
+        if (grow((void **)&h->series, h->nseries, &b->series_cap, sizeof *h->series, 64))
+                return -ENOMEM;
+        s = &h->series[h->nseries++];
+        memset(s, 0, sizeof *s);
+        s->id = id;
+        s->host = strdup(host);
+        s->alloc = strdup(alloc);
+        s->workload = strdup(workload);
+        s->point = strdup(point);
+        s->metric = strdup(metric);
+        m = ab_hmetric(metric);
+        s->unit = m >= 0 ? ab_metrics[m].unit : "";
+        return s->host && s->alloc && s->workload && s->point && s->metric ? 0 : -ENOMEM;
+}
+
+/* Series by host, workload, point (as people order them), allocator, then
+ * metric in the order of metrics.def. */
+static int cmp_series(const void *pa, const void *pb)
+{
+        const struct ab_hseries *a = pa, *b = pb;
+        int c, ma, mb;
+        if ((c = strcmp(a->host, b->host)) || (c = strcmp(a->workload, b->workload)) ||
+            (c = ab_natcmp(a->point, b->point)) || (c = strcmp(a->alloc, b->alloc)))
+                return c;
+        ma = ab_hmetric(a->metric);
+        mb = ab_hmetric(b->metric);
+        ma = ma < 0 ? AB_M_COUNT : ma;
+        mb = mb < 0 ? AB_M_COUNT : mb;
+        return ma != mb ? ma - mb : strcmp(a->metric, b->metric);
+}
+
+int ab_hbuild_index(struct ab_hbuild *b, char *err, size_t errlen)
+{
+        struct ab_history *h = b->h;
+        int64_t dup;
+        if ((dup = idmap_sort(b->rmap, h->nruns)))
+                return bad_id(b, "runs", "id (twice)", dup, err, errlen);
+        for (size_t i = h->nruns; i-- > 0;) {
+                bool seen = false;
+                for (size_t k = i + 1; k < h->nruns && !seen; k++)
+                        seen = strcmp(h->runs[k].host, h->runs[i].host) == 0;
+                h->runs[i].latest = !seen;
+        }
+        if (h->nseries)
+                qsort(h->series, h->nseries, sizeof *h->series, cmp_series);
+        b->smap = calloc(h->nseries ? h->nseries : 1, sizeof *b->smap);
+        b->acc = calloc(h->nseries ? h->nseries : 1, sizeof *b->acc);
+        if (!b->smap || !b->acc)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->nseries; i++) {
+                b->smap[i].id = h->series[i].id;
+                b->smap[i].i = i;
+        }
+        if ((dup = idmap_sort(b->smap, h->nseries)))
+                return bad_id(b, "series", "id (twice)", dup, err, errlen);
+        return 0;
+}
+
+bool ab_hbuild_wants_flags(const struct ab_hbuild *b, size_t run)
+{
+        return b->h->runs[run].latest && ab_hlist_has(b->filter->host, b->h->runs[run].host);
+}
+
+int ab_hbuild_sample(struct ab_hbuild *b, int64_t series_id, int64_t run_id, double value,
+                     char *err, size_t errlen)
+{
+        struct ab_hacc *a;
+        size_t si, ri;
+        if (series_id < 1)
+                return bad_id(b, "samples", "series_id", series_id, err, errlen);
+        if (run_id < 1)
+                return bad_id(b, "samples", "run_id", run_id, err, errlen);
+        si = idmap_find(b->smap, b->h->nseries, series_id);
+        ri = idmap_find(b->rmap, b->h->nruns, run_id);
+        if (si == SIZE_MAX || ri == SIZE_MAX)
+                return 0; /* a series the filter left out, or a run that is not there */
+        a = &b->acc[si];
+        if (grow((void **)&a->p, a->n, &a->cap, sizeof *a->p, 16))
+                return -ENOMEM;
+        a->p[a->n].run = ri;
+        a->p[a->n++].v = value;
+        return 0;
+}
+
+int ab_hbuild_flag(struct ab_hbuild *b, size_t run, const char *kind, const char *severity,
+                   const char *alloc, const char *workload, const char *where, const char *message)
+{
+        const struct ab_hfilter *f = b->filter;
+        struct ab_history *h = b->h;
+        struct ab_hflag *fl;
+        if ((f->alloc && (!alloc || !ab_hlist_has(f->alloc, alloc))) ||
+            (f->workload && (!workload || !ab_hlist_has(f->workload, workload))))
+                return 0;
+        if (grow((void **)&h->flags, h->nflags, &b->flags_cap, sizeof *h->flags, 16))
+                return -ENOMEM;
+        fl = &h->flags[h->nflags++];
+        fl->run = run;
+        fl->kind = dup_or_null(kind);
+        fl->severity = dup_or_null(severity);
+        fl->alloc = dup_or_null(alloc);
+        fl->workload = dup_or_null(workload);
+        fl->where = dup_or_null(where);
+        fl->message = dup_or_null(message);
+        return 0;
+}
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+        const struct pair *a = pa, *b = pb;
+        return a->run < b->run ? -1 : a->run > b->run;
+}
+
+static void build_free(struct ab_hbuild *b)
+{
+        for (size_t i = 0; b->acc && i < b->h->nseries; i++)
+                free(b->acc[i].p);
+        free(b->acc);
+        free(b->rmap);
+        free(b->smap);
+        b->acc = NULL;
+        b->rmap = b->smap = NULL;
+}
+
+int ab_hbuild_end(struct ab_hbuild *b)
+{
+        struct ab_history *h = b->h;
+        for (size_t i = 0; i < h->nseries; i++) {
+                struct ab_hseries *s = &h->series[i];
+                size_t n = b->acc[i].n;
+                if (n)
+                        qsort(b->acc[i].p, n, sizeof *b->acc[i].p, cmp_pair);
+                s->v = malloc((n ? n : 1) * sizeof *s->v);
+                s->run = malloc((n ? n : 1) * sizeof *s->run);
+                if (!s->v || !s->run) {
+                        ab_hbuild_abort(b);
+                        return -ENOMEM;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        s->v[k] = b->acc[i].p[k].v;
+                        s->run[k] = b->acc[i].p[k].run;
+                }
+                s->n = n;
+        }
+        build_free(b);
+        return 0;
+}
+
+void ab_hbuild_abort(struct ab_hbuild *b)
+{
+        build_free(b);
+        ab_history_free(b->h);
+}

@@ -1,0 +1,148 @@
+/*
+ * history.h - the history in memory: what `bench history show`, `check` and
+ * `html` read once a store (store.h) has loaded it, and the few helpers every
+ * part of bench history shares. Nothing here touches a store, a file or the
+ * terminal; it depends on core/ and doc/ only, so the command (cli.c), the
+ * stores, the printers (check.c) and the dashboard all stand on it and none
+ * of them calls another through it.
+ *
+ * Ownership: a struct ab_history owns every string and array it points to;
+ * ab_history_free releases them. Indices (ab_hseries.run, ab_hflag.run) are
+ * into ab_history.runs; the stores' ids are kept for printing only and never
+ * used as indices. Functions return 0 or a negative errno.
+ */
+#ifndef AB_HISTORY_H
+#define AB_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/changepoint.h"
+
+#define AB_HISTORY_SCHEMA     "allocbench/history/1"
+#define AB_HISTORY_DEFAULT_DB "results/history.sqlite"
+
+/* A results file added to the store. Strings are owned by the history. */
+struct ab_hrun {
+        int64_t id;    /* the store's id of the run */
+        char *created; /* UTC ISO-8601, the time key */
+        char *rev;     /* NULL when none was given */
+        char *host;
+        char *file;  /* the results file, as added */
+        bool latest; /* the newest run of its host */
+};
+
+/* One series: a figure of one point of one allocator and workload on one
+ * host, one value per run that measured it, oldest first. */
+struct ab_hseries {
+        int64_t id; /* the store's id of the series */
+        char *host, *alloc, *workload, *point, *metric;
+        const char *unit; /* the metric's unit (doc/metrics.def); "" for a metric
+                             history does not track */
+        size_t n;
+        double *v;        /* v[i] measured by runs[run[i]] */
+        size_t *run;      /* indices into ab_history.runs */
+        struct ab_cp *cp; /* its change points (index into v), oldest first */
+        size_t ncp;
+};
+
+/* A flag the detectors raised in a run's results file. */
+struct ab_hflag {
+        size_t run; /* index into ab_history.runs */
+        char *kind, *severity, *alloc, *workload, *where, *message;
+};
+
+struct ab_history {
+        const char *db; /* the store, as the person named it (borrowed) */
+        struct ab_cp_params params;
+        struct ab_hrun *runs; /* oldest first (created, then id) */
+        size_t nruns;
+        struct ab_hseries *series; /* by host, workload, point, allocator, metric */
+        size_t nseries;
+        struct ab_hflag *flags; /* of the latest run of each host */
+        size_t nflags;
+};
+
+void ab_history_free(struct ab_history *h);
+
+/* ---- what history tracks --------------------------------------------------- */
+
+/* The tracked metric (doc/metrics.def, tracked 1) named `key`: its enum
+ * ab_metric, or -1 for any other name. Its unit and noise floor are
+ * ab_metrics[m].unit and .floor. */
+int ab_hmetric(const char *key);
+
+/* True when the series' newest change point is an increase: every tracked
+ * figure is worse when higher, so that is a regression. */
+bool ab_hseries_regressed(const struct ab_hseries *s);
+
+/* Order for people: runs of digits compare as numbers ("size=4096" before
+ * "size=65536"), everything else byte by byte. strcmp's sign convention. */
+int ab_natcmp(const char *a, const char *b);
+
+/* ---- filters ----------------------------------------------------------------- */
+
+/* What a command reads: each a comma list of exact names, NULL for all. */
+struct ab_hfilter {
+        const char *host, *alloc, *workload, *point, *metric;
+};
+
+/* v is one of the names in the comma list (every v when list is NULL). */
+bool ab_hlist_has(const char *list, const char *v);
+
+bool ab_hfilter_series(const struct ab_hfilter *f, const char *host, const char *alloc,
+                       const char *workload, const char *point, const char *metric);
+
+/* ---- building a history from a store's rows ----------------------------------- */
+
+/*
+ * Every store hands its rows to this builder, so that what a history means
+ * (which series a filter keeps, how values are ordered, what ids are valid)
+ * is decided once, whatever the backend. The order of calls:
+ *
+ *   ab_hbuild_begin
+ *   ab_hbuild_run      for every run, oldest first (by created, then by id)
+ *   ab_hbuild_series   for every series, in any order (the filter applies)
+ *   ab_hbuild_index    runs and series are complete: latest runs are marked
+ *   ab_hbuild_sample   for every value, in any order
+ *   ab_hbuild_flag     for the flags of each run ab_hbuild_wants_flags, in order
+ *   ab_hbuild_end      the history is complete; or ab_hbuild_abort
+ *
+ * Each returns 0, -ENOMEM, or -EINVAL with a message in err naming the store
+ * and the row when the store holds an id its writer cannot have written (ids
+ * count from 1, once each): the store was made or changed by something else.
+ */
+struct ab_hidmap;
+struct ab_hacc;
+struct ab_hbuild { /* the builder's state: read none of it */
+        struct ab_history *h;
+        const char *db;
+        const struct ab_hfilter *filter;
+        struct ab_hidmap *rmap, *smap;
+        struct ab_hacc *acc; /* the values of each series, as they come */
+        size_t runs_cap, rmap_cap, series_cap, flags_cap;
+};
+
+void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
+                     const struct ab_hfilter *filter);
+int ab_hbuild_run(struct ab_hbuild *b, int64_t id, const char *created, const char *rev,
+                  const char *host, const char *file, char *err, size_t errlen);
+int ab_hbuild_series(struct ab_hbuild *b, int64_t id, const char *host, const char *alloc,
+                     const char *workload, const char *point, const char *metric, char *err,
+                     size_t errlen);
+int ab_hbuild_index(struct ab_hbuild *b, char *err, size_t errlen);
+/* Whether the flags of runs[run] are wanted: it is the latest run of its
+ * host, and the filter takes that host. */
+bool ab_hbuild_wants_flags(const struct ab_hbuild *b, size_t run);
+int ab_hbuild_sample(struct ab_hbuild *b, int64_t series_id, int64_t run_id, double value,
+                     char *err, size_t errlen);
+/* A flag of runs[run] (one ab_hbuild_wants_flags); kept when the filter's
+ * allocator and workload lists take it. */
+int ab_hbuild_flag(struct ab_hbuild *b, size_t run, const char *kind, const char *severity,
+                   const char *alloc, const char *workload, const char *where, const char *message);
+int ab_hbuild_end(struct ab_hbuild *b);
+/* Free what was built so far, the history included. */
+void ab_hbuild_abort(struct ab_hbuild *b);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * store.c - which backend holds a history, and the calls through it
+ * (store.h). Today every --db is an SQLite file; a PostgreSQL backend will
+ * claim its connection strings ("postgresql://...") here.
+ */
+#include <stdlib.h>
+
+#include "report/history/store.h"
+
+const struct ab_store_ops *ab_store_for(const char *where)
+{
+        (void)where;
+        return &ab_store_sqlite;
+}
+
+int ab_store_open(const char *where, enum ab_store_mode mode, struct ab_store **out, char *err,
+                  size_t errlen)
+{
+        *out = NULL;
+        return ab_store_for(where)->open(where, mode, out, err, errlen);
+}
+
+int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded *res, char *err,
+                 size_t errlen)
+{
+        return s->ops->add(s, run, res, err, errlen);
+}
+
+int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+                  struct ab_history *h, char *err, size_t errlen)
+{
+        return s->ops->load(s, filter, flags, h, err, errlen);
+}
+
+int ab_store_close(struct ab_store *s, char *err, size_t errlen)
+{
+        return s ? s->ops->close(s, err, errlen) : 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * store.h - where a history lives, as an interface. Today one backend, the
+ * SQLite file of store_sqlite.c (--db PATH); a PostgreSQL one can follow as
+ * store_pg.c, one more struct ab_store_ops picked by ab_store_for, without
+ * touching the rest: the command (cli.c, add.c) speaks only through the
+ * ab_store_* functions below, and every backend turns its rows into the
+ * in-memory history through the one builder of history.h, so that filters,
+ * ordering and the validity of ids mean the same whatever the backend.
+ *
+ * What a store keeps (store_sqlite.c's schema says it in SQL, and `bench
+ * history --help` prints that; another backend keeps the same tables and
+ * columns under the same names):
+ *
+ *   meta     key 'schema' = allocbench/history/1
+ *   runs     one per results file: id (from 1), file_hash (unique), file,
+ *            created (the time key), host, rev, tool_git, interrupted, added
+ *   series   one figure of one point over time: id (from 1), host,
+ *            allocator, workload, point, metric; the five unique together
+ *   samples  (series_id, run_id) -> value, at most one per pair
+ *   flags    the detectors' flags of each run
+ *
+ * The contract every backend keeps:
+ *
+ *  - Opening for reading changes nothing. Opening for writing creates the
+ *    store when it is missing, and checks a store that exists (its meta
+ *    schema) before changing anything in it: a store something else wrote
+ *    is refused exactly as it was found.
+ *  - ab_store_add stores one results file whole or not at all, waits for
+ *    other writers rather than failing, and finds a file already there by
+ *    its hash or its legacy hash (canon.h).
+ *  - A full disk is -ENOSPC with "the disk is full (WHERE)" in the message;
+ *    it leaves nothing half-written, and no store that this session created
+ *    and did not fill.
+ *  - Functions return 0 or a negative errno with a message in err naming the
+ *    store, the problem and the accepted form; the caller prints it after
+ *    "bench history: ".
+ */
+#ifndef AB_HISTORY_STORE_H
+#define AB_HISTORY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "report/history/history.h"
+
+/* One figure of one point of one run. Strings are borrowed. */
+struct ab_ssample {
+        const char *alloc, *workload, *point, *metric;
+        double value; /* finite, >= 0 */
+};
+
+/* One flag of a run. where: the flag's "where" as compact JSON with sorted
+ * keys, or NULL; alloc, workload and message may be NULL. */
+struct ab_sflag {
+        const char *kind, *severity, *alloc, *workload, *where, *message;
+};
+
+/* What add stores of one results file. Strings are borrowed. */
+struct ab_srun {
+        const char *hash;           /* canon.h: the identity, 64 hex digits */
+        const char *legacy;         /* the identity stores before canonical numbers hold */
+        const char *file;           /* the results file, as a real path where known */
+        const char *created, *host; /* never NULL */
+        const char *rev, *tool_git; /* NULL when unknown */
+        const char *added;          /* now, UTC ISO-8601 */
+        bool interrupted;
+        const struct ab_ssample *samples;
+        size_t nsamples;
+        const struct ab_sflag *flags;
+        size_t nflags;
+};
+
+/* What add did with it. */
+struct ab_sadded {
+        int64_t run_id; /* the new run, or the one already there (dup) */
+        bool dup;       /* already in the store: nothing was added */
+        size_t values;  /* samples stored (a second value for a series in the same run is not) */
+        size_t new_series;
+};
+
+enum ab_store_mode { AB_STORE_READ, AB_STORE_WRITE };
+
+/* An open store. Every backend's handle begins with this. */
+struct ab_store {
+        const struct ab_store_ops *ops;
+};
+
+struct ab_store_ops {
+        const char *name;   /* "sqlite" */
+        const char *schema; /* the store's layout as its backend writes it (--help) */
+        int (*open)(const char *where, enum ab_store_mode mode, struct ab_store **out, char *err,
+                    size_t errlen);
+        int (*add)(struct ab_store *s, const struct ab_srun *run, struct ab_sadded *res, char *err,
+                   size_t errlen);
+        int (*load)(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+                    struct ab_history *h, char *err, size_t errlen);
+        int (*close)(struct ab_store *s, char *err, size_t errlen);
+};
+
+extern const struct ab_store_ops ab_store_sqlite;
+
+/* The backend for a --db argument. */
+const struct ab_store_ops *ab_store_for(const char *where);
+
+/* Open the store `where`. WRITE creates it when missing (its directory must
+ * exist); READ refuses a missing or empty one. */
+int ab_store_open(const char *where, enum ab_store_mode mode, struct ab_store **out, char *err,
+                  size_t errlen);
+
+/* Add one results file in one transaction (see the contract above). On an
+ * error nothing of it was stored and the store stays usable. */
+int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded *res, char *err,
+                 size_t errlen);
+
+/* Load the runs, the series the filter takes (with their values, oldest
+ * first) and, when flags, the flags of each host's latest run into h (whose
+ * db and params the caller sets). On an error h is empty. */
+int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+                  struct ab_history *h, char *err, size_t errlen);
+
+/* Close the store and free s (NULL is fine). After adds, this is what makes
+ * them count: a store this session created appears only now, whole. Returns
+ * -EAGAIN when another writer created the same store at the same moment:
+ * nothing this session added was kept; open it again and add again. */
+int ab_store_close(struct ab_store *s, char *err, size_t errlen);
+
+#endif
