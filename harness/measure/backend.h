@@ -33,8 +33,8 @@ struct ab_alloc {
         char library[4096]; /* absolute path to preload; "" for none */
         enum ab_vquery vq;
         const struct ab_backend *builtin; /* NULL for a custom library */
-        int wrap;          /* --wrap list: the launcher this allocator runs under
-                              (index into ab_opts.wraps), -1 natively */
+        size_t wrap;       /* --wrap: the launcher this allocator runs under, as 1 +
+                              its index into ab_opts.wraps; 0 natively */
 };
 
 /* Resolve one --alloc item (a built-in name or a path). On failure writes a

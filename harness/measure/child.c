@@ -55,7 +55,7 @@ int ab_find_runner(const char *argv0)
 
 const struct ab_wrap *ab_wrap_of(const struct ab_opts *o, const struct ab_alloc *a)
 {
-        return a->wrap >= 0 && (size_t)a->wrap < o->nwraps ? &o->wraps[a->wrap] : NULL;
+        return a->wrap > 0 && a->wrap <= o->nwraps ? &o->wraps[a->wrap - 1] : NULL;
 }
 
 bool ab_wrap_is_qemu(const struct ab_opts *o, const struct ab_alloc *a)

@@ -51,7 +51,6 @@ static int add_alloc(struct ab_opts *o, const char *item)
                 fprintf(stderr, "bench: %s\n", err);
                 return -1;
         }
-        a.wrap = -1;
         if (o->nallocs >= AB_MAX_ALLOCS) {
                 fprintf(stderr, "bench: --alloc: more than %d allocators (accepted: up to %d)\n",
                         AB_MAX_ALLOCS, AB_MAX_ALLOCS);
@@ -255,7 +254,7 @@ static int expand_wraps(struct ab_opts *o)
         for (size_t w = 0; w < o->nwraps; w++)
                 for (size_t a = 0; a < o->nallocs; a++) {
                         v[w * o->nallocs + a] = o->allocs[a];
-                        v[w * o->nallocs + a].wrap = o->wraps[w].argc ? (int)w : -1;
+                        v[w * o->nallocs + a].wrap = o->wraps[w].argc ? w + 1 : 0;
                 }
         free(o->allocs);
         o->allocs = v;

@@ -311,8 +311,8 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "workload",
                             json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
                                       run->job->w->name, "params", ab_job_params_json(run->job)));
-        json_object_set_new(o, "wrap", run->alloc->wrap >= 0
-                                               ? json_string(opt->wraps[run->alloc->wrap].text)
+        json_object_set_new(o, "wrap", run->alloc->wrap > 0 && run->alloc->wrap <= opt->nwraps
+                                               ? json_string(opt->wraps[run->alloc->wrap - 1].text)
                                                : json_null());
         json_object_set_new(o, "placement",
                             json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
