@@ -136,6 +136,15 @@ test_layers = $(foreach l,$(or $(TEST_LAYERS_$(1)),core),$(LIB_$(l)))
 $(O)/test_%: tests/unit/test_%.c $$(call test_layers,$$*)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
 
+# The user programs the integration tests measure with cmd: built as a user
+# would build them (frame pointers kept, -O2 -g), marks from allocbench.h.
+PROG_SRC  := $(wildcard tests/integration/progs/*.c)
+PROG_BINS := $(patsubst tests/integration/progs/%.c,$(O)/progs/%,$(PROG_SRC))
+$(O)/progs/%: tests/integration/progs/%.c harness/agent/allocbench.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-omit-frame-pointer -Iharness/agent \
+		-o $@ $< -lpthread
+
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
@@ -145,7 +154,7 @@ ifeq ($(PLATFORM),linux)
 	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
 endif
 
-check-one: all $(UNIT_BINS) $(INTEG_BINS)
+check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
 	@tests/layers.sh $(O)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t ($(PLATFORM))"; (cd tests && ../$$t); done
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t ($(PLATFORM))"; \

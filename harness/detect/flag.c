@@ -144,7 +144,7 @@ const struct ab_vrun *ab_native_sibling(const struct ab_doc *d, const struct ab_
         for (size_t i = 0; i < d->nruns; i++) {
                 const struct ab_vrun *r = &d->runs[i];
                 if (!r->wrap && strcmp(r->alloc, run->alloc) == 0 &&
-                    strcmp(r->workload_id, run->workload_id) == 0)
+                    strcmp(r->base_id, run->base_id) == 0)
                         return r;
         }
         return NULL;

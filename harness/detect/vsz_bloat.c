@@ -6,12 +6,14 @@
  * excess is at least 64 MiB, doubles the legitimate size, and is 4x the
  * resident set; the excess is attributed per thread where threads are used.
  *
- * A program (cmd) is judged on its process tree at its largest: its
- * anonymous address space (mappings without a file, PROT_NONE reservations
- * included: libraries do not count) against what it may map: its resident
- * anonymous memory, a stack for each thread beyond each process's first (of
- * the run's recorded thread stack size, 8 MiB when unknown), and 16 MiB per
- * process for the rest (the heap's slack, small mappings).
+ * A program (cmd) is judged on its process tree at the end of its last
+ * round (its steady state; without rounds, at its largest): its anonymous
+ * address space (mappings without a file, PROT_NONE reservations included:
+ * libraries do not count) against what it may map: its resident anonymous
+ * memory, a stack for each thread beyond each process's first (8 MiB, the
+ * default), and 16 MiB per process for the rest (the heap's slack, small
+ * mappings). A region the program maps and unmaps within a round is its own
+ * business, not a reservation left standing.
  */
 #include <math.h>
 #include <string.h>
@@ -20,9 +22,15 @@
 
 #define MIB (1024.0 * 1024)
 
-static void hint(struct ab_flags *flags, const char *alloc, double per_thread, double threads)
+static void hint(struct ab_flags *flags, const char *alloc, double per_thread, double threads,
+                 const char *wrap)
 {
-        if (strcmp(alloc, "glibc") == 0 && threads > 1 && per_thread >= 32 * MIB)
+        if (wrap)
+                ab_flag_hint(flags, "the launcher (%s) reserves address space of its own (QEMU's "
+                                    "user-mode emulator reserves the guest's); compare with the "
+                                    "native run",
+                             wrap);
+        else if (strcmp(alloc, "glibc") == 0 && threads > 1 && per_thread >= 32 * MIB)
                 ab_flag_hint(flags, "glibc gives threads their own arenas and reserves 64 MiB "
                                     "of address space for each (up to 8 per core): "
                                     "MALLOC_ARENA_MAX=1 or 2 (GLIBC_TUNABLES="
@@ -59,7 +67,7 @@ static void flag(struct ab_flags *flags, const struct ab_vrun *run, const struct
                     ab_size_str(vsz, a, sizeof a), vsz / rss, ab_size_str(rss, b, sizeof b),
                     ab_size_str(excess, c, sizeof c),
                     threads > 1 ? " (per thread: see evidence)" : "");
-        hint(flags, run->alloc, per, threads);
+        hint(flags, run->alloc, per, threads, run->wrap);
 }
 
 /* cmd: the anonymous address space of the program's tree at its largest. */
@@ -68,10 +76,15 @@ static void program(struct ab_flags *flags, const struct ab_vrun *run)
         double stack = ab_vrun_num(run, "stack");
         if (isnan(stack) || !(stack > 0))
                 stack = 8 * MIB;
+        const struct ab_vround *last = run->nrounds ? &run->rounds[run->nrounds - 1] : NULL;
+        if (last && isnan(last->anon_vsz_kib))
+                last = NULL;
         for (size_t i = 0; i < run->npoints; i++) {
                 const struct ab_vpoint *p = &run->points[i];
-                double vsz = p->m[AB_M_ANON_VSZ] * 1024, rss = p->m[AB_M_ANON] * 1024;
-                double threads = p->m[AB_M_THREADS], procs = p->m[AB_M_PROCS], legit, excess;
+                double vsz = (last ? last->anon_vsz_kib : p->m[AB_M_ANON_VSZ]) * 1024;
+                double rss = (last ? last->anon_kib : p->m[AB_M_ANON]) * 1024;
+                double threads = last ? last->threads : p->m[AB_M_THREADS];
+                double procs = last ? last->procs : p->m[AB_M_PROCS], legit, excess;
                 if (isnan(vsz) || isnan(rss) || isnan(threads) || isnan(procs) || procs < 1)
                         continue;
                 legit = rss + (threads - procs) * (stack + 4096) + procs * 16 * MIB;
@@ -79,9 +92,10 @@ static void program(struct ab_flags *flags, const struct ab_vrun *run)
                 if (!(excess >= 64 * MIB && vsz >= 2 * legit && vsz >= 4 * rss))
                         continue;
                 flag(flags, run, p, vsz, rss, excess, threads,
-                     json_pack("{s:f,s:f,s:f,s:f,s:f}", "anon_vsz_kib", vsz / 1024, "anon_kib",
+                     json_pack("{s:f,s:f,s:f,s:f,s:f,s:s}", "anon_vsz_kib", vsz / 1024, "anon_kib",
                                rss / 1024, "threads", threads, "processes", procs,
-                               "thread_stack_bytes", stack),
+                               "thread_stack_bytes", stack, "when",
+                               last ? "after the last round" : "at its largest"),
                      "anonymous address space");
         }
 }
@@ -128,6 +142,6 @@ AB_DETECTOR(vsz_bloat)
                             ab_size_str(vsz, a, sizeof a), vsz / rss, ab_size_str(rss, b, sizeof b),
                             ab_size_str(excess, c, sizeof c),
                             threads > 1 ? " (per thread: see evidence)" : "");
-                hint(flags, run->alloc, per, threads);
+                hint(flags, run->alloc, per, threads, run->wrap);
         }
 }

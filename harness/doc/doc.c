@@ -195,6 +195,9 @@ static void workload_id(struct ab_vrun *r)
                 off += (size_t)snprintf(r->workload_id + off, len - off, "%s%s", i ? " " : ": ",
                                         word);
         }
+        if (off >= len)
+                utf8_trim(r->workload_id);
+        memcpy(r->base_id, r->workload_id, sizeof r->base_id);
         if (r->wrap && off < len)
                 off += (size_t)snprintf(r->workload_id + off, len - off, " under %s", r->wrap);
         if (off >= len)

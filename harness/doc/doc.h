@@ -116,6 +116,7 @@ struct ab_vrun {
         const char *kernel;   /* workload.kernel (or the name), never NULL */
         char workload_id[512]; /* the name, for cmd with the program ("cmd: python3 x.py"),
                                   and the launcher ("... under qemu-x86_64") */
+        char base_id[512];     /* the same without the launcher */
         struct ab_kv *params;  /* workload.params */
         size_t nparams;
         struct ab_kv *env;

@@ -48,10 +48,12 @@ void ab_take_failure(struct ab_point_res *p, const struct ab_outcome *out)
         else if (out->status == AB_ST_TIMEOUT)
                 snprintf(p->error, sizeof p->error, "killed after the --timeout");
         else if (out->signal)
-                snprintf(p->error, sizeof p->error, "killed by signal %d (%s)", out->signal,
-                         strsignal(out->signal));
+                snprintf(p->error, sizeof p->error, "killed by signal %d (%s)%s", out->signal,
+                         strsignal(out->signal),
+                         out->status == AB_ST_OOM ? ", out of memory" : "");
         else
-                snprintf(p->error, sizeof p->error, "exited with code %d", out->exit_code);
+                snprintf(p->error, sizeof p->error, "%sexited with code %d",
+                         out->status == AB_ST_OOM ? "out of memory: " : "", out->exit_code);
 }
 
 void ab_take_rep(struct ab_point_res *p, const struct ab_outcome *out)

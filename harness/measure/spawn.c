@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -204,15 +205,43 @@ static uint64_t vsz_seen(const struct ab_outcome *o)
         return (uint64_t)max * 1024;
 }
 
+/* Did the program say it ran out of memory? What it wrote to stderr in this
+ * run (from byte `from` of the file), last 8 KiB: Python's MemoryError, C++'s
+ * bad_alloc, "out of memory", strerror(ENOMEM). */
+static bool said_oom(const char *path, long from)
+{
+        static const char *const says[] = {"MemoryError", "bad_alloc", "out of memory",
+                                           "Out of memory", "Cannot allocate memory"};
+        char buf[8193];
+        size_t n;
+        long end;
+        FILE *f;
+        bool yes = false;
+        if (!path || from < 0 || !(f = fopen(path, "re")))
+                return false;
+        if (fseek(f, 0, SEEK_END) == 0 && (end = ftell(f)) > from) {
+                fseek(f, end - from > 8192 ? end - 8192 : from, SEEK_SET);
+                n = fread(buf, 1, sizeof buf - 1, f);
+                buf[n] = '\0';
+                for (size_t i = 0; i < sizeof says / sizeof says[0] && !yes; i++)
+                        yes = memmem(buf, n, says[i], strlen(says[i])) != NULL;
+        }
+        fclose(f);
+        return yes;
+}
+
 /* A program's end (cmd): a non-zero exit is `exited`; running out of
  * memory (an exit or an abort once its address space reached nine tenths of
- * --mem-limit) is `oom`; a signal is `crashed`. */
+ * --mem-limit, an exit after saying so on stderr, a SIGKILL that bench did not
+ * send: the kernel's OOM killer) is `oom`; a signal is `crashed`. */
 static void classify_program(const struct ab_spawn *s, struct ab_outcome *o)
 {
         bool near_limit = s->mem_limit && vsz_seen(o) >= s->mem_limit / 10 * 9;
         if (o->exit_code == 0)
                 o->status = AB_ST_OK;
         else if (near_limit && (o->exit_code > 0 || o->signal == SIGABRT || o->signal == SIGSEGV))
+                o->status = AB_ST_OOM;
+        else if (o->exit_code > 0 && said_oom(s->err_path, o->err_from))
                 o->status = AB_ST_OOM;
         else if (o->signal == SIGKILL && !o->killed_by_us)
                 o->status = AB_ST_OOM; /* the kernel's OOM killer sends SIGKILL */
@@ -329,6 +358,11 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
         if (pipe_flags(err, FD_CLOEXEC, 0) != 0) {
                 r = -errno;
                 goto out;
+        }
+        o->err_from = -1;
+        if (s->err_path) {
+                struct stat es;
+                o->err_from = stat(s->err_path, &es) == 0 ? (long)es.st_size : 0;
         }
         o->start_ns = ab_prim_now_ns();
         pid = fork();

@@ -73,6 +73,7 @@ struct ab_outcome {
         } hello[16];
         size_t nhello;
         bool killed_by_us;    /* SIGKILL came from the timeout or Ctrl-C */
+        long err_from;        /* the size of err_path before the program started */
 };
 
 /* Install the SIGCHLD/SIGINT/SIGTERM handling once, before the first spawn. */

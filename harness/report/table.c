@@ -325,7 +325,7 @@ void ab_flags_print(FILE *f, const struct ab_doc *d)
                                       JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
                 fprintf(f, "\n  %-4s  %s  %s  %s  %s\n        %s\n        evidence: %s\n        "
                            "hint: %s\n",
-                        fl->severity, fl->kind, fl->allocator, fl->workload, where ? where : "",
+                        fl->severity, fl->kind, fl->allocator, fl->workload_id, where ? where : "",
                         fl->message, ev ? ev : "", fl->hint);
                 free(where);
                 free(ev);
