@@ -84,7 +84,7 @@ static int rows(struct rec *rc, const struct ab_doc *d)
         for (size_t i = 0; i < d->nruns; i++) {
                 const struct ab_vrun *r = &d->runs[i];
                 const char *alloc = keep(rc, r->alloc, false, &oom),
-                           *wl = keep(rc, r->workload, false, &oom);
+                           *wl = keep(rc, r->workload_id, false, &oom);
                 for (size_t j = 0; j < r->npoints; j++) {
                         const struct ab_vpoint *p = &r->points[j];
                         const char *label;
@@ -103,7 +103,7 @@ static int rows(struct rec *rc, const struct ab_doc *d)
                                 if (x < 0) {
                                         if (!rc->negative++)
                                                 snprintf(rc->neg_what, sizeof rc->neg_what,
-                                                         "%s %s %s %s = %g", r->alloc, r->workload,
+                                                         "%.60s %.200s %.60s %s = %g", r->alloc, r->workload_id,
                                                          p->label, ab_metrics[m].key, x);
                                         continue;
                                 }
@@ -130,7 +130,7 @@ static int flag_rows(struct rec *rc, const struct ab_doc *d)
                 o->kind = keep(rc, f->kind, false, &oom);
                 o->severity = keep(rc, f->severity, false, &oom);
                 o->alloc = keep(rc, f->allocator, true, &oom);
-                o->workload = keep(rc, f->workload, true, &oom);
+                o->workload = keep(rc, f->workload_id, true, &oom);
                 o->message = keep(rc, f->message, true, &oom);
                 o->where = keep(rc, where, false, &oom);
                 oom |= f->where && !where;
