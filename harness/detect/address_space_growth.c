@@ -13,7 +13,7 @@
 struct growth {
         struct ab_trend v, p; /* VSZ and page tables, in bytes */
         double v_first, v_last, p_first, p_last;
-        size_t skip;
+        size_t skip, from; /* warm-up rounds; the first round of the last phase */
         bool grow_v, grow_p;
 };
 
@@ -26,6 +26,7 @@ static bool growth(const struct ab_vrun *run, struct growth *g)
         bool ok = true;
         memset(g, 0, sizeof *g);
         g->skip = ab_trend_warmup(n);
+        g->from = from;
         if (n < g->skip + 4 || run->rounds_per_point)
                 return false;
         vsz = calloc(n, sizeof *vsz);
@@ -65,11 +66,12 @@ AB_DETECTOR(address_space_growth)
                                      sizeof a));
         ab_flag_add(flags, run, "address-space-growth", "high",
                     json_pack("{s:I}", "round", (json_int_t)(run->nrounds - 1)),
-                    json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:o}", "vsz_kib_per_round",
+                    json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:o}", "vsz_kib_per_round",
                               g.v.slope / 1024, "pte_kib_per_round", g.p.slope / 1024,
                               "vsz_kib_first", g.v_first / 1024, "vsz_kib_last", g.v_last / 1024,
                               "pte_kib_first", g.p_first / 1024, "pte_kib_last", g.p_last / 1024,
-                              "warmup_rounds", (json_int_t)g.skip, "native_vsz_kib_per_round",
+                              "warmup_rounds", (json_int_t)g.skip, "first_round_used",
+                              (json_int_t)(g.from + g.skip), "native_vsz_kib_per_round",
                               native_flat ? ab_jreal(gn.v.slope / 1024) : json_null()),
                     "%s grows by %s a round across identical rounds (%s after the last)%s%s%s",
                     g.grow_v ? "virtual size" : "page-table size",

@@ -118,10 +118,10 @@ static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
             tl.significant && tl.slope >= 64 && (conns == 0 || tl.slope / conns >= 0.25)) {
                 ab_flag_add(flags, run, "leak-growth", "high",
                             json_pack("{s:I}", "round", (json_int_t)(n - 1)),
-                            json_pack("{s:f,s:f,s:f,s:I,s:I,s:f,s:f}", "live_bytes_per_round",
+                            json_pack("{s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:f}", "live_bytes_per_round",
                                       tl.slope, "live_bytes_first", live[skip], "live_bytes_last",
                                       live[n - 1], "rounds_used", (json_int_t)tl.n, "warmup_rounds",
-                                      (json_int_t)skip, "t", isinf(tl.t) ? 1e9 : tl.t,
+                                      (json_int_t)skip, "first_round_used", (json_int_t)skip, "t", isinf(tl.t) ? 1e9 : tl.t,
                                       "bytes_per_connection_per_round",
                                       conns > 0 ? tl.slope / conns : 0),
                             "what the workload holds after each round grows by %s a round "
@@ -138,11 +138,11 @@ static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
                    tr.slope >= 256 * 1024 && rss[n - 1] - rss[skip] >= 1024 * 1024) {
                 ab_flag_add(flags, run, "leak-growth", "warn",
                             json_pack("{s:I}", "round", (json_int_t)(n - 1)),
-                            json_pack("{s:f,s:f,s:f,s:o,s:I,s:f}", "rss_kib_per_round",
+                            json_pack("{s:f,s:f,s:f,s:o,s:I,s:I,s:f}", "rss_kib_per_round",
                                       tr.slope / 1024, "rss_kib_first", rss[skip] / 1024,
                                       "rss_kib_last", rss[n - 1] / 1024, "live_bytes_last",
                                       ab_jreal(run->rounds[n - 1].live_bytes), "warmup_rounds",
-                                      (json_int_t)skip, "t", isinf(tr.t) ? 1e9 : tr.t),
+                                      (json_int_t)skip, "first_round_used", (json_int_t)skip, "t", isinf(tr.t) ? 1e9 : tr.t),
                             "resident memory after each round grows by %s a round while the "
                             "workload holds no more",
                             ab_size_str(tr.slope, a, sizeof a));

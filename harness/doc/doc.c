@@ -303,6 +303,34 @@ static const struct ab_vpoint *point_by_params(const struct ab_vrun *r, json_t *
         return NULL;
 }
 
+/* The timeline's spans, each within the timeline; all or none. */
+static int spans_view(json_t *a, struct ab_vrun *r)
+{
+        json_t *v;
+        size_t i;
+        if (!json_is_array(a) || !json_array_size(a))
+                return 0;
+        if (!(r->spans = calloc(json_array_size(a), sizeof *r->spans)))
+                return -ENOMEM;
+        json_array_foreach(a, i, v)
+        {
+                struct ab_vspan *sp = &r->spans[r->nspans];
+                double first = num(v, "first"), count = num(v, "count"), pt = num(v, "point");
+                if (!(first >= 0 && count >= 1 && first + count <= (double)r->ntimeline &&
+                      first == floor(first) && count == floor(count) && isfinite(num(v, "start_ms")))) {
+                        r->nspans = 0; /* not this file's timeline: plot it whole */
+                        return 0;
+                }
+                sp->start_ms = num(v, "start_ms");
+                sp->first = (size_t)first;
+                sp->count = (size_t)count;
+                sp->point = pt >= 0 && pt < (double)r->npoints ? &r->points[(size_t)pt] : NULL;
+                sp->rep = num(v, "rep") >= 1 && num(v, "rep") < 1e6 ? (int)num(v, "rep") : 0;
+                r->nspans++;
+        }
+        return 0;
+}
+
 static int run_view(json_t *run, struct ab_vrun *r)
 {
         json_t *alloc = json_object_get(run, "allocator"), *wl = json_object_get(run, "workload");
@@ -364,7 +392,7 @@ static int run_view(json_t *run, struct ab_vrun *r)
                         s[k] = json_is_number(x) ? json_number_value(x) : NAN;
                 }
         }
-        return 0;
+        return spans_view(json_object_get(run, "timeline_spans"), r);
 }
 
 static void run_free(struct ab_vrun *r)
@@ -376,6 +404,7 @@ static void run_free(struct ab_vrun *r)
         free(r->points);
         free(r->rounds);
         free(r->timeline);
+        free(r->spans);
         free(r->program);
         kv_free(r->params, r->nparams);
         kv_free(r->env, r->nenv);

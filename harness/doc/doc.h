@@ -134,6 +134,15 @@ struct ab_vrun {
         bool rounds_per_point; /* the rounds carry params (a sweep of round workloads) */
         double (*timeline)[3]; /* [ms, rss_kib, vsz_kib] */
         size_t ntimeline;
+        /* the timeline's stretch per measured process (timeline_spans; none
+         * in files before them, or when a span does not fit the timeline) */
+        struct ab_vspan {
+                double start_ms;     /* since the matrix started */
+                size_t first, count; /* timeline[first .. first+count) */
+                const struct ab_vpoint *point; /* NULL when not named */
+                int rep;
+        } *spans;
+        size_t nspans;
 };
 
 struct ab_vflag {

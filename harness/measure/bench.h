@@ -134,6 +134,15 @@ struct ab_run_res {
         struct ab_point_res *points; /* job->npoints */
         struct ab_sample *timeline;  /* t_ns since the matrix started */
         size_t ntimeline;
+        /* the timeline's stretches, one per measured process: which point
+         * and repetition it ran, when it started, its samples */
+        struct ab_span {
+                size_t point;
+                unsigned rep; /* 1-based */
+                uint64_t start_ns; /* since the matrix started */
+                size_t first, count; /* timeline[first .. first+count) */
+        } *spans;
+        size_t nspans;
         /* cmd: which files served malloc in the program's processes (from
          * the marks agent's hello), and in how many processes each */
         struct {

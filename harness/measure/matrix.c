@@ -80,7 +80,7 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
                 return 1;
         }
         ab_take_info(run, &out);
-        ab_take_timeline(m, run, &out);
+        ab_take_timeline(m, run, point, (unsigned)p->nreps + 1, &out);
         if (out.have_point && out.point.count_err)
                 m->count_err = out.point.count_err;
         if (run->job->w->kind == AB_WK_PROGRAM)

@@ -69,7 +69,8 @@ int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t ite
  * info only), the timeline (times made relative to the matrix's start), a
  * repetition of a kernel's point, of cmd's program, or its failure. */
 void ab_take_info(struct ab_run_res *run, const struct ab_outcome *out);
-void ab_take_timeline(struct ab_matrix *m, struct ab_run_res *run, const struct ab_outcome *out);
+void ab_take_timeline(struct ab_matrix *m, struct ab_run_res *run, size_t point, unsigned rep,
+                      const struct ab_outcome *out);
 void ab_take_rep(struct ab_point_res *p, const struct ab_outcome *out);
 void ab_take_external(struct ab_point_res *p, const struct ab_outcome *out);
 void ab_take_failure(struct ab_point_res *p, const struct ab_outcome *out);

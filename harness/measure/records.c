@@ -22,15 +22,23 @@ void ab_take_info(struct ab_run_res *run, const struct ab_outcome *out)
         run->runner_vsz_kib = out->info.runner_vsz_kib;
 }
 
-void ab_take_timeline(struct ab_matrix *m, struct ab_run_res *run, const struct ab_outcome *out)
+void ab_take_timeline(struct ab_matrix *m, struct ab_run_res *run, size_t point, unsigned rep,
+                      const struct ab_outcome *out)
 {
         struct ab_sample *n;
+        struct ab_span *sp;
         if (!out->nsamples)
                 return;
         n = realloc(run->timeline, (run->ntimeline + out->nsamples) * sizeof *n);
         if (!n)
                 return;
         run->timeline = n;
+        sp = realloc(run->spans, (run->nspans + 1) * sizeof *sp);
+        if (!sp)
+                return;
+        run->spans = sp;
+        run->spans[run->nspans++] = (struct ab_span){point, rep, out->start_ns - m->start_ns,
+                                                     run->ntimeline, out->nsamples};
         for (size_t i = 0; i < out->nsamples; i++) {
                 struct ab_sample s = out->samples[i];
                 s.t_ns += out->start_ns - m->start_ns;

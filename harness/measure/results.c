@@ -297,6 +297,22 @@ static void program_json(json_t *o, const struct ab_opts *opt, const struct ab_r
         json_object_set_new(o, "preload_verified", preload_verified(run));
 }
 
+/* One stretch of the timeline per measured process: the point (index into
+ * points) and repetition it ran, when it started, and its samples. */
+static json_t *spans_json(const struct ab_run_res *run)
+{
+        json_t *a = json_array();
+        for (size_t i = 0; i < run->nspans; i++) {
+                const struct ab_span *sp = &run->spans[i];
+                json_array_append_new(a, json_pack("{s:I,s:i,s:f,s:I,s:I}", "point",
+                                                   (json_int_t)sp->point, "rep", (int)sp->rep,
+                                                   "start_ms", (double)sp->start_ns / 1e6, "first",
+                                                   (json_int_t)sp->first, "count",
+                                                   (json_int_t)sp->count));
+        }
+        return a;
+}
+
 static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
 {
         json_t *o = json_object(), *env = json_object(), *points = json_array();
@@ -344,6 +360,7 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
                                                           jint(s->rss_kib), jint(s->vsz_kib)));
         }
         json_object_set_new(o, "timeline", timeline);
+        json_object_set_new(o, "timeline_spans", spans_json(run));
         return o;
 }
 

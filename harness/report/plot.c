@@ -165,7 +165,8 @@ static int draw_sizes(struct ab_plot *P)
         return 0;
 }
 
-/* Per file: rounds and bars per workload name, then every run's timeline. */
+/* Per file: rounds, bars and a program's timelines per workload name, then
+ * every run's timeline. */
 static int draw_file(struct ab_plot *P, size_t i)
 {
         struct ab_plot_src *s = &P->src[i];
@@ -184,6 +185,8 @@ static int draw_file(struct ab_plot *P, size_t i)
                         r = ab_plot_rounds(P, s, m, n, wl);
                 if (!r && ab_plot_wants_bars(m, n))
                         r = ab_plot_memory(P, s, m, n, wl);
+                if (!r && m[0].run->program)
+                        r = ab_plot_timelines(P, s, m, n, wl);
                 free(m);
         }
         for (size_t k = 0; k < s->doc.nruns && !r; k++)

@@ -137,7 +137,12 @@ void ab_plot_pick_unit(double max, const char *unit, double *div, const char **n
  * the built-in backends the same from one invocation to the next. */
 int ab_plot_lt(struct ab_plot *P, const char *alloc);
 
-/* Legend titles of the members: the allocator, "@ host" when the hosts
+/* The line type of a member: its allocator's, or, run under a launcher
+ * (--wrap), that of "ALLOC under LAUNCHER" (a colour of its own). */
+int ab_plot_member_lt(struct ab_plot *P, const struct ab_plot_member *m);
+
+/* Legend titles of the members: the allocator, "under LAUNCHER" or "native"
+ * when the launchers differ, "@ host" when the hosts
  * differ, the file when that still leaves two alike, "#k" after that. */
 void ab_plot_member_titles(const struct ab_plot_member *m, size_t n, char (*title)[AB_PLOT_LEGEND]);
 
@@ -165,8 +170,13 @@ bool ab_plot_wants_bars(const struct ab_plot_member *m, size_t n);
 int ab_plot_memory(struct ab_plot *P, struct ab_plot_src *s, struct ab_plot_member *m, size_t n,
                    const char *wl);
 
-/* plot_timeline.c: RSS and VSZ while one run's processes ran; a note, and
- * no figure, when the run has no sample. */
+/* plot_timeline.c: RSS and VSZ while one run's processes ran, each from
+ * its start; a note, and no figure, when the run has no sample. */
 int ab_plot_timeline(struct ab_plot *P, struct ab_plot_src *s, const struct ab_vrun *r);
+/* The same for every run of workload wl in one figure (drawn for programs:
+ * their runs differ in allocator and launcher alone); nothing with fewer
+ * than two runs sampled. */
+int ab_plot_timelines(struct ab_plot *P, struct ab_plot_src *s, struct ab_plot_member *m, size_t n,
+                      const char *wl);
 
 #endif

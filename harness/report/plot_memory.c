@@ -91,7 +91,7 @@ static void rows(struct ab_plot *P, struct bars *B, const struct ab_plot_member 
                 }
                 fputc('\n', B->f);
                 snprintf(B->lts + strlen(B->lts), sizeof B->lts - strlen(B->lts), "%s%d",
-                         B->lts[0] ? " " : "", ab_plot_lt(P, r->alloc));
+                         B->lts[0] ? " " : "", ab_plot_member_lt(P, &m[i]));
         }
 }
 

@@ -238,6 +238,15 @@ int ab_plot_lt(struct ab_plot *P, const char *alloc)
         return (int)(++P->nallocs + nk);
 }
 
+int ab_plot_member_lt(struct ab_plot *P, const struct ab_plot_member *m)
+{
+        char name[AB_PLOT_TITLE_NAME + 80];
+        if (!m->run->wrap)
+                return ab_plot_lt(P, m->run->alloc);
+        snprintf(name, sizeof name, "%s under %s", m->run->alloc, m->run->wrap);
+        return ab_plot_lt(P, name);
+}
+
 /* Append suffix (" @ host") to a legend title, cutting the title (on a
  * character boundary) rather than the suffix that tells it apart. */
 static void add_suffix(char *title, const char *suffix)
@@ -256,11 +265,20 @@ static void add_suffix(char *title, const char *suffix)
 
 void ab_plot_member_titles(const struct ab_plot_member *m, size_t n, char (*title)[AB_PLOT_LEGEND])
 {
-        bool hosts_differ = false, *dup = calloc(n + 1, sizeof *dup);
-        for (size_t i = 1; i < n; i++)
+        bool hosts_differ = false, wraps_differ = false, *dup = calloc(n + 1, sizeof *dup);
+        for (size_t i = 1; i < n; i++) {
+                const char *a = m[i].run->wrap, *b = m[0].run->wrap;
                 hosts_differ |= strcmp(m[i].s->host, m[0].s->host) != 0;
+                wraps_differ |= (a == NULL) != (b == NULL) || (a && b && strcmp(a, b) != 0);
+        }
         for (size_t i = 0; i < n; i++) {
                 ab_plot_clean(title[i], AB_PLOT_LEGEND, m[i].run->alloc);
+                if (wraps_differ) {
+                        char under[AB_PLOT_LEGEND], w[AB_PLOT_LEGEND / 2];
+                        ab_plot_clean(w, sizeof w, m[i].run->wrap ? m[i].run->wrap : "");
+                        snprintf(under, sizeof under, m[i].run->wrap ? " under %s" : " native", w);
+                        add_suffix(title[i], under);
+                }
                 if (hosts_differ) {
                         char at[AB_PLOT_LEGEND];
                         snprintf(at, sizeof at, " @ %s", m[i].s->host);
