@@ -107,9 +107,10 @@ $(O)/lib%.so: allocators/%.c
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden $(WL_CFLAGS) -o $@ $<
 # The marks agent preloaded into cmd's programs, and the header programs
 # include (installed by make: build/include/allocbench.h).
-$(O)/libabmark.so: harness/agent/mark.c harness/agent/mark.h
+AGENT_SRC := harness/agent/mark.c harness/agent/served.c
+$(O)/libabmark.so: $(AGENT_SRC) harness/agent/mark.h harness/agent/served.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $< -ldl -lpthread
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(AGENT_SRC) -ldl -lpthread
 $(O)/include/allocbench.h: harness/agent/allocbench.h
 	@mkdir -p $(dir $@)
 	cp $< $@
@@ -127,14 +128,17 @@ TEST_LAYERS_stats       := core
 TEST_LAYERS_prng        := core
 TEST_LAYERS_procfs      := core
 TEST_LAYERS_detect      := detect doc core
+TEST_LAYERS_detect_size := detect doc core
+TEST_LAYERS_detect_memory := detect doc core
+TEST_LAYERS_detect_program := detect doc core
 TEST_LAYERS_results     := measure doc core
 TEST_LAYERS_parse       := measure doc core
 TEST_LAYERS_canon       := report doc core
 test_layers = $(foreach l,$(or $(TEST_LAYERS_$(1)),core),$(LIB_$(l)))
 
 .SECONDEXPANSION:
-$(O)/test_%: tests/unit/test_%.c $$(call test_layers,$$*)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $^ $(TEST_LIBS)
+$(O)/test_%: tests/unit/test_%.c $$(call test_layers,$$*) $(wildcard tests/unit/*.h)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $(filter-out %.h,$^) $(TEST_LIBS)
 
 # The user programs the integration tests measure with cmd: built as a user
 # would build them (frame pointers kept, -O2 -g), marks from allocbench.h.

@@ -9,7 +9,8 @@ PKGS="build-essential pkg-config git
       nettle-dev
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
       libunwind-dev libdw-dev libelf-dev elfutils clang
-      gnuplot-nox qemu-user valgrind strace time chromium"
+      gnuplot-nox qemu-user valgrind strace time chromium
+      python3 sqlite3"
 
 missing=""
 for p in $PKGS; do

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent/mark.h"
+#include "agent/served.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -112,11 +113,17 @@ out:
         errno = saved;
 }
 
-EXPORT void allocbench_round(void)
+/* A round ends: by the program's mark, or (name "signal") by the signal. */
+static void round_end(const char *by)
 {
         if (trace_round)
                 trace_round();
-        send_mark(AB_MARK_ROUND, NULL);
+        send_mark(AB_MARK_ROUND, by);
+}
+
+EXPORT void allocbench_round(void)
+{
+        round_end(NULL);
 }
 
 EXPORT void allocbench_phase(const char *name)
@@ -144,7 +151,7 @@ static void *signal_thread(void *arg)
         for (;;) {
                 ssize_t n = read(sig_pipe[0], &b, 1);
                 if (n == 1)
-                        allocbench_round();
+                        round_end("signal");
                 else if (n < 0 && errno == EINTR)
                         continue;
                 else
@@ -183,12 +190,8 @@ static void after_fork_child(void)
 
 static void hello(void)
 {
-        Dl_info info;
-        void *sym = dlsym(RTLD_DEFAULT, "malloc");
-        if (sym && dladdr(sym, &info) && info.dli_fname)
-                send_mark(AB_MARK_HELLO, info.dli_fname);
-        else
-                send_mark(AB_MARK_HELLO, "unknown");
+        char owner[240];
+        send_mark(AB_MARK_HELLO, ab_agent_malloc_owner(owner, sizeof owner) == 0 ? owner : "unknown");
 }
 
 __attribute__((constructor)) static void mark_init(void)

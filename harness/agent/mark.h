@@ -24,7 +24,7 @@
 
 enum ab_mark_kind {
         AB_MARK_HELLO = 1, /* a process started with the agent: who serves its malloc */
-        AB_MARK_ROUND = 2, /* a round ended */
+        AB_MARK_ROUND = 2, /* a round ended: name "signal" when by the signal */
         AB_MARK_PHASE = 3, /* a phase begins: name */
 };
 

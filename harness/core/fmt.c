@@ -28,6 +28,10 @@ const char *ab_fmt_ns(double ns, char *buf, size_t len)
                 snprintf(buf, len, "-");
                 return buf;
         }
+        if (ns == 0) { /* none at all (CPU time under a clock tick, say) */
+                snprintf(buf, len, "0");
+                return buf;
+        }
         while (ns >= 1000 && u < 3) {
                 ns /= 1000;
                 u++;

@@ -32,6 +32,7 @@ AB_DETECTOR(run_failure)
         for (size_t i = 0; i < run->npoints; i++) {
                 const struct ab_vpoint *p = &run->points[i];
                 const char *st = p->status, *err = p->error ? p->error : "";
+                const char *said = strncmp(err, "out of memory: ", 15) == 0 ? err + 15 : err;
                 if (p->ok)
                         continue;
                 if (strcmp(st, "exited") == 0) {
@@ -47,11 +48,14 @@ AB_DETECTOR(run_failure)
                             strcmp(st, "oom") == 0       ? "ran out of memory"
                             : strcmp(st, "timeout") == 0 ? "did not finish in time"
                                                          : "crashed",
-                            err);
+                            said);
                 if (strcmp(st, "oom") == 0)
                         ab_flag_hint(flags, "an allocation failed under --mem-limit or the "
-                                            "machine's memory: raise the limit, or compare how "
-                                            "much the other allocators needed for this point");
+                                            "machine's memory%s: raise the limit, or compare how "
+                                            "much the other allocators needed for this point",
+                                     run->program ? " (the program's stderr, in the file "
+                                                    "program_output names, says where)"
+                                                  : "");
                 else if (strcmp(st, "timeout") == 0)
                         ab_flag_hint(flags, "raise --timeout, or lower the work (--set "
                                             "iterations=N, rounds=N) to see where the time goes");

@@ -358,6 +358,14 @@ static int run_view(json_t *run, struct ab_vrun *r)
         r->wrap = str(run, "wrap");
         workload_id(r);
         r->preload_verified = tristate(run, "preload_verified");
+        json_array_foreach(json_object_get(run, "malloc_served_by"), i, v)
+        {
+                const char *lib = str(v, "library");
+                if (lib && !r->served_other &&
+                    (r->alloc_requested ? strcmp(lib, r->alloc_requested) != 0
+                                        : !strstr(lib, "/libc.so") && !strstr(lib, "/libc-")))
+                        r->served_other = lib;
+        }
         r->cpus = str(json_object_get(run, "placement"), "cpus");
         r->numa = str(json_object_get(run, "placement"), "numa");
         r->op_hash = str(run, "op_hash");

@@ -125,6 +125,8 @@ struct ab_vrun {
         size_t nprogram;
         const char *job_file, *wrap, *cpus, *numa;
         int preload_verified; /* cmd: 1, 0, or -1 (unknown) */
+        const char *served_other; /* cmd: a file other than the allocator's that served
+                                     malloc in some process (malloc_served_by), or NULL */
         const char *op_hash, *status;
         double seed, runner_rss_kib, runner_vsz_kib;
         struct ab_vpoint *points;

@@ -182,6 +182,7 @@ struct ab_round_sum {
         int64_t rss_kib, vsz_kib, pte_kib; /* AB_UNKNOWN when unmeasured */
         int64_t anon_kib, anon_vsz_kib, threads, procs;
         char phase[40]; /* the first repetition's ("" when none) */
+        char by[8];     /* the first repetition's: mark, signal, window ("" for kernels) */
 };
 
 /* Rounds of a point: out[i] for the round indices every repetition reached.

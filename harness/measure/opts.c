@@ -224,9 +224,10 @@ static const struct opt_def defs[] = {
          "threads of threaded workloads (same as --set threads=N)"},
         {"env", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_env,
          "environment of the workload process only (repeatable)"},
-        {"wrap", 0, K_TEXT, "'CMD ARGS'", 0, 0, NULL, set_wrap,
+        {"wrap", 0, K_TEXT, "'CMD ARGS'[,..]", 0, 0, NULL, set_wrap,
          "run the workload process under a launcher (qemu-x86_64, 'valgrind --tool=none', "
-         "'taskset -c 1'); no shell"},
+         "'taskset -c 1'); no shell. A list runs every point under each, 'none' natively: "
+         "--wrap none,qemu-x86_64"},
         {"numa", 0, K_TEXT, "POLICY", 0, 0, NULL, set_numa,
          "memory policy of the workload process: local, node:N, interleave"},
         {"timeout", 0, K_UINT, "SEC", 1, 86400 * 7, NULL, set_timeout,

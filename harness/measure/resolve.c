@@ -145,10 +145,10 @@ static int add_job(struct ab_opts *o, const char *name)
         return 0;
 }
 
-/* --wrap 'CMD ARGS': words split on blanks (quotes group words), never a shell. */
-/* One launcher's words: split on blanks (quotes group them), never a shell;
- * the first found in PATH. "none" is no launcher. 0 or an exit code. */
-static int split_launcher(const char *text, struct ab_wrap *w)
+/* One launcher's words (text, an item of the list `whole`): split on
+ * blanks (quotes group them), never a shell; the first found in PATH. "none"
+ * is no launcher. 0 or an exit code. */
+static int split_launcher(const char *text, const char *whole, struct ab_wrap *w)
 {
         size_t n = 0;
         char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
@@ -190,8 +190,12 @@ static int split_launcher(const char *text, struct ab_wrap *w)
                                   "natively)");
         if (ab_which(av[0], resolved, sizeof resolved))
                 return ab_bad("", "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian "
-                                  "package qemu-user, valgrind in valgrind)",
-                              av[0]);
+                                  "package qemu-user, valgrind in valgrind)%s",
+                              av[0],
+                              strchr(whole, ',') ? "; a comma separates launchers: quote a "
+                                                   "word that holds one, as in --wrap "
+                                                   "\"taskset -c '0,1'\""
+                                                 : "");
         free(av[0]);
         av[0] = strdup(resolved);
         w->argc = n;
@@ -222,7 +226,7 @@ static int resolve_wrap(struct ab_opts *o, const char *text)
                 for (size_t i = 0; i < o->nwraps; i++)
                         if (strcmp(o->wraps[i].text, item) == 0)
                                 return ab_bad("", "--wrap '%s': %s is named twice", text, item);
-                if ((r = split_launcher(item, &o->wraps[o->nwraps++])))
+                if ((r = split_launcher(item, text, &o->wraps[o->nwraps++])))
                         return r;
                 if (!*p)
                         break;

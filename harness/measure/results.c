@@ -233,6 +233,8 @@ static json_t *round_json(const struct ab_round_sum *rs, bool program)
                 json_object_set_new(r, "procs", jint(rs->procs));
                 if (rs->phase[0])
                         json_object_set_new(r, "phase", json_string(rs->phase));
+                if (rs->by[0])
+                        json_object_set_new(r, "by", json_string(rs->by));
         }
         return r;
 }

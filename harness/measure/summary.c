@@ -74,6 +74,7 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
                 s->procs = kib(MEDIAN(procs));
 #undef MEDIAN
                 snprintf(s->phase, sizeof s->phase, "%s", first->phase);
+                snprintf(s->by, sizeof s->by, "%s", first->by);
         }
         free(tmp);
         return n;

@@ -38,13 +38,22 @@ static void push_round(struct ab_outcome *o, const struct ab_rec_round *r)
         o->rounds[o->nrounds++] = *r;
 }
 
-/* A round ends now: the tree's figures, with its anonymous address space. */
-static void end_round(struct ab_watch *w, uint64_t now)
+/* A round ends now (by a mark, a signal or a time window): the tree's
+ * figures, with its anonymous address space. */
+static void end_round(struct ab_watch *w, uint64_t now, const char *by)
 {
         struct ab_rec_round r;
         struct ab_tree t;
-        if (ab_prim_tree(w->pid, 1, &t) != 0)
-                return;
+        int e = ab_prim_tree(w->pid, 1, &t);
+        if (e != 0 && e != -ENOSYS)
+                return; /* gone: its last window ended with it */
+        /* a round is a moment seen too: a program shorter than the sampling
+         * interval still has its largest (where the tree can be read; where
+         * not, the round is still counted and timed) */
+        if (e == 0 && (!w->o->have_peak || t.vsz_kib > w->o->peak.vsz_kib)) {
+                w->o->peak = t;
+                w->o->have_peak = true;
+        }
         memset(&r, 0, sizeof r);
         r.index = w->o->nrounds;
         r.ns = now - w->last_round;
@@ -57,6 +66,7 @@ static void end_round(struct ab_watch *w, uint64_t now)
         r.threads = t.threads;
         r.procs = t.procs;
         snprintf(r.phase, sizeof r.phase, "%s", w->o->phase);
+        snprintf(r.by, sizeof r.by, "%s", by);
         push_round(w->o, &r);
         w->last_round = now;
 }
@@ -75,7 +85,7 @@ static void on_mark(void *ctx, const struct ab_mark_msg *m)
                 }
                 break;
         case AB_MARK_ROUND:
-                end_round(w, ab_prim_now_ns());
+                end_round(w, ab_prim_now_ns(), strcmp(m->name, "signal") == 0 ? "signal" : "mark");
                 break;
         case AB_MARK_PHASE:
                 snprintf(o->phase, sizeof o->phase, "%.39s", m->name);
@@ -103,7 +113,7 @@ void ab_watch_tick(struct ab_watch *w, uint64_t now)
 {
         if (!w->s->round_ms || now < w->next_round)
                 return;
-        end_round(w, now);
+        end_round(w, now, "window");
         while (w->next_round <= now)
                 w->next_round += (uint64_t)w->s->round_ms * 1000000u;
 }

@@ -156,28 +156,41 @@ static void account_tables(FILE *f, const struct ab_doc *d, const struct ab_vrun
         }
 }
 
-/* Round-based workloads: one row per round, allocators side by side. */
+/* Round-based workloads: one row per round, allocators side by side, each
+ * group headed by its allocator (and launcher). A program's rounds show its
+ * resident anonymous memory where a kernel's show the bytes it holds. */
 static void rounds_table(FILE *f, const struct ab_vrun *runs, size_t na)
 {
         size_t rows = 0;
+        bool prog = runs[0].program != NULL;
         if (na > 64 || runs[0].npoints != 1)
                 return;
         for (size_t a = 0; a < na; a++)
                 if (runs[a].nrounds > rows)
                         rows = runs[a].nrounds;
-        if (rows) {
-                fprintf(f, "\nafter each round (median over repetitions)\n%-10s", "round");
-                for (size_t a = 0; a < na; a++)
-                        fprintf(f, "  %9s %8s %8s %7s   ", "live", "RSS", "VSZ", "PTE");
-                fprintf(f, "\n");
+        if (!rows)
+                return;
+        fprintf(f, "\nafter each round (median over repetitions)\n%-10s", "");
+        for (size_t a = 0; a < na; a++) {
+                char who[160];
+                snprintf(who, sizeof who, "%s%s%s", runs[a].alloc, runs[a].wrap ? " under " : "",
+                         runs[a].wrap ? runs[a].wrap : "");
+                fprintf(f, "  %-38.38s", who);
         }
+        fprintf(f, "\n%-10s", "round");
+        for (size_t a = 0; a < na; a++)
+                fprintf(f, "  %9s %8s %8s %7s   ", prog ? "anon" : "live", "RSS", "VSZ", "PTE");
+        fprintf(f, "\n");
         for (size_t i = 0; i < rows; i++) {
                 fprintf(f, "%-10zu", i);
                 for (size_t a = 0; a < na; a++) {
                         char lb[16] = "-", r[16] = "-", v[16] = "-", p[16] = "-";
                         if (i < runs[a].nrounds) {
                                 const struct ab_vround *rd = &runs[a].rounds[i];
-                                ab_fmt_bytes(rd->live_bytes, lb, sizeof lb);
+                                if (prog)
+                                        ab_fmt_kib(rd->anon_kib, lb, sizeof lb);
+                                else
+                                        ab_fmt_bytes(rd->live_bytes, lb, sizeof lb);
                                 ab_fmt_kib(rd->rss_kib, r, sizeof r);
                                 ab_fmt_kib(rd->vsz_kib, v, sizeof v);
                                 ab_fmt_kib(rd->pte_kib, p, sizeof p);
@@ -196,7 +209,8 @@ static void group_header(FILE *f, const struct ab_doc *d, const struct ab_vrun *
                 fprintf(f, "\n%s  (%.0f-%.0f reps to ±%.0f%%, seed %.0f", run->workload_id,
                         d->min_reps, d->max_reps, 100 * d->precision, run->seed);
         else
-                fprintf(f, "\n%s  (%.0f reps, seed %.0f", run->workload_id, d->reps, run->seed);
+                fprintf(f, "\n%s  (%.0f rep%s, seed %.0f", run->workload_id, d->reps,
+                        d->reps == 1 ? "" : "s", run->seed);
         for (size_t i = 0; i < run->nparams; i++)
                 if (run->params[i].str && strcmp(run->params[i].str, "auto") != 0)
                         fprintf(f, ", %s=%s", run->params[i].key, run->params[i].str);
@@ -215,7 +229,7 @@ static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun 
                 "user", "sys", "minflt", "peak RSS", "procs", "preload");
         for (size_t a = 0; a < na; a++) {
                 const struct ab_vpoint *p = runs[a].npoints ? &runs[a].points[0] : NULL;
-                char title[64], w[24], u[24], s[24], pk[24], ci[16];
+                char title[64], w[24], u[24], s[24], pk[24], ci[16], flt[24], procs[24];
                 const char *pre = runs[a].preload_verified < 0   ? "-"
                                   : runs[a].preload_verified ? "verified"
                                                               : "NOT SERVED";
@@ -230,11 +244,15 @@ static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun 
                          precise(d, p) ? "" : "*");
                 if (!precise(d, p))
                         note_imprecise(im, p);
-                fprintf(f, "%-24.24s %9s %-8s %9s %9s %10.0f %9s %6.0f  %s\n", title,
+                snprintf(flt, sizeof flt, isnan(p->m[AB_M_MINFLT]) ? "-" : "%.0f",
+                         p->m[AB_M_MINFLT]);
+                snprintf(procs, sizeof procs, isnan(p->m[AB_M_PROCS]) ? "-" : "%.0f",
+                         p->m[AB_M_PROCS]);
+                fprintf(f, "%-24.24s %9s %-8s %9s %9s %10s %9s %6s  %s\n", title,
                         ab_fmt_ns(p->ns.median, w, sizeof w), ci,
                         ab_fmt_ns(p->m[AB_M_USER], u, sizeof u),
-                        ab_fmt_ns(p->m[AB_M_SYS], s, sizeof s), p->m[AB_M_MINFLT],
-                        ab_fmt_kib(p->m[AB_M_PEAK], pk, sizeof pk), p->m[AB_M_PROCS], pre);
+                        ab_fmt_ns(p->m[AB_M_SYS], s, sizeof s), flt,
+                        ab_fmt_kib(p->m[AB_M_PEAK], pk, sizeof pk), procs, pre);
         }
 }
 

@@ -72,6 +72,7 @@ struct ab_rec_round {
         int64_t rss_kib, vsz_kib, pte_kib;
         int64_t anon_kib, anon_vsz_kib, threads, procs;
         char phase[40];
+        char by[8]; /* a program's: what ended it (mark, signal, window); "" for kernels */
 };
 
 enum ab_calib_what { AB_CAL_MEMSET = 1, AB_CAL_PAGEFAULT = 2, AB_CAL_MMAP = 3 };

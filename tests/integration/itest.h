@@ -162,21 +162,22 @@ static inline size_t count_flags(json_t *doc, const char *kind, const char *allo
         return n;
 }
 
-/* Run bench with the list of arguments plus -q -o NAME (in the temporary
- * directory); it must exit 0 or 4. Returns the results document. */
+/* Run bench with -q -o NAME (in the temporary directory), then the list of
+ * arguments; it must exit 0 or 4. Returns the results document. */
 static inline json_t *run_doc(const char *name, const char *first, ...)
 {
         const char *argv[64];
         const char *out = tmpfile_path(name);
         va_list ap;
-        int n = 1, rc;
+        int n = 4, rc;
+        /* first: the arguments may end with "-- PROGRAM ARGS" */
+        argv[1] = "-q";
+        argv[2] = "-o";
+        argv[3] = out;
         va_start(ap, first);
-        for (const char *a = first; a && n < 58; a = va_arg(ap, const char *))
+        for (const char *a = first; a && n < 62; a = va_arg(ap, const char *))
                 argv[n++] = a;
         va_end(ap);
-        argv[n++] = "-q";
-        argv[n++] = "-o";
-        argv[n++] = out;
         argv[n] = NULL;
         rc = run_argv(NULL, argv);
         if (rc != 0 && rc != 4)
