@@ -68,10 +68,6 @@ struct ab_tree {
  * Returns 0, -ESRCH when root is gone, -ENOSYS where unsupported. */
 int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t);
 
-/* Whether process pid has the file `path` mapped (its maps name it):
- * 1, 0, or -errno (-ENOSYS where unsupported). Parent side. */
-int ab_prim_maps_has(pid_t pid, const char *path);
-
 /* Parse the text of a /proc/PID/status-style file (VmRSS:, VmSize:, VmPTE:,
  * VmHWM: lines in kB). Fields not present stay AB_UNKNOWN. Exposed for tests
  * on saved fixtures; on platforms without such a file it returns -ENOSYS. */

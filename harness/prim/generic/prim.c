@@ -126,13 +126,6 @@ int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t)
         return -ENOSYS;
 }
 
-int ab_prim_maps_has(pid_t pid, const char *path)
-{
-        (void)pid;
-        (void)path;
-        return -ENOSYS;
-}
-
 int ab_prim_signal_number(const char *name)
 {
         return common_signal_number(name);

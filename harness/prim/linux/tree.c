@@ -108,21 +108,3 @@ int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t)
         /* a zombie has no memory left: not a sample */
         return t->vsz_kib == AB_UNKNOWN || t->vsz_kib == 0 ? -ESRCH : 0;
 }
-
-int ab_prim_maps_has(pid_t pid, const char *path)
-{
-        char mpath[64], line[4096];
-        size_t plen = strlen(path);
-        int found = 0;
-        FILE *f;
-        snprintf(mpath, sizeof mpath, "/proc/%d/maps", (int)pid);
-        if (!(f = fopen(mpath, "re")))
-                return -errno;
-        while (!found && fgets(line, sizeof line, f)) {
-                size_t n = strcspn(line, "\n");
-                found = n >= plen && memcmp(line + n - plen, path, plen) == 0 &&
-                        (n == plen || line[n - plen - 1] == ' ');
-        }
-        fclose(f);
-        return found;
-}
