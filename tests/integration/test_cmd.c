@@ -407,8 +407,8 @@ static void test_process_tree(void **state)
 
 /* ---- identity and figures ---------------------------------------------------------- */
 
-/* The program is the run's identity: two programs never pair in compare;
- * the flags name it. */
+/* The program is the run's identity: two programs never pair in compare,
+ * and each is a series of its own in history. */
 static void test_identity(void **state)
 {
         const char *a = tmpfile_path("id-a.json"), *b = tmpfile_path("id-b.json");
@@ -421,6 +421,14 @@ static void test_identity(void **state)
         assert_non_null(strstr(outtext, "no point is in both files"));
         assert_non_null(strstr(outtext, "cmd: sh -c exit 0"));
         assert_non_null(strstr(outtext, "cmd: true"));
+        /* history keeps a series per program */
+        assert_int_equal(run("history", "add", a, b, "--db", tmpfile_path("id.sqlite")), 0);
+        assert_int_equal(run("history", "show", "--db", tmpfile_path("id.sqlite"), "--metric",
+                             "ns_per_op"),
+                         0);
+        assert_non_null(strstr(outtext, "2 series"));
+        assert_non_null(strstr(outtext, "cmd: sh -c exit 0  -  glibc"));
+        assert_non_null(strstr(outtext, "cmd: true  -  glibc"));
 }
 
 /* bench plot on a program: every allocator's timeline in one figure, each
