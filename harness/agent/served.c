@@ -49,7 +49,7 @@ static const void *dyn_ptr(const struct dl_phdr_info *info, ElfW(Addr) p)
 }
 
 /* The object's dynamic symbol `name`, or NULL. */
-static const ElfW(Sym) *lookup(const struct dl_phdr_info *info, const char *name)
+static const ElfW(Sym) * lookup(const struct dl_phdr_info *info, const char *name)
 {
         const ElfW(Dyn) *dyn = NULL;
         const ElfW(Sym) *symtab = NULL;

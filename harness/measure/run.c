@@ -5,6 +5,7 @@
  * atomically and print the summary from the document itself.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -147,6 +148,10 @@ static int program_output(struct ab_matrix *m, size_t a)
                 return 0;
         if (how) {
                 const char *file = strcmp(how, "null") == 0 ? "/dev/null" : how;
+                int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return -errno; /* said before anything runs */
+                close(fd);
                 m->pout[a][0] = strdup(file);
                 m->pout[a][1] = strdup(file);
                 return m->pout[a][0] && m->pout[a][1] ? 0 : -ENOMEM;
@@ -201,8 +206,14 @@ static int setup_program(struct ab_matrix *m)
                 if (!m->penvs[a])
                         return AB_BAD_INPUT;
                 if ((r = program_output(m, a))) {
-                        ab_err("", "cannot write the program's output beside %s: %s", o->out,
-                               strerror(-r));
+                        if (o->program_output)
+                                ab_err("", "--program-output '%s': cannot write to it: %s "
+                                           "(accepted: inherit, null, or a FILE that can be "
+                                           "written)",
+                                       o->program_output, strerror(-r));
+                        else
+                                ab_err("", "cannot write the program's output beside %s: %s",
+                                       o->out, strerror(-r));
                         return AB_BAD_INPUT;
                 }
                 for (size_t j = 0; j < o->njobs; j++) {

@@ -109,8 +109,7 @@ static void take_record(struct ab_outcome *o, const struct ab_rec *r)
                 break;
         }
         case AB_REC_ROUND: {
-                struct ab_rec_round *n =
-                        realloc(o->rounds, (o->nrounds + 1) * sizeof *o->rounds);
+                struct ab_rec_round *n = realloc(o->rounds, (o->nrounds + 1) * sizeof *o->rounds);
                 if (n) {
                         o->rounds = n;
                         o->rounds[o->nrounds++] = r->u.round;
@@ -142,10 +141,14 @@ static bool drain_records(int fd, struct ab_outcome *o, char *buf, size_t *have)
         }
 }
 
+/* What the child was doing when it failed, for the parent's message. */
+enum stage { ST_STDOUT, ST_STDERR, ST_RECORDS, ST_MEMLIMIT, ST_CPUS, ST_NUMA, ST_EXEC };
+
 /* Between fork and exec: async-signal-safe calls only. */
 static void child(const struct ab_spawn *s, int rec_w, int err_w)
 {
-        int e;
+        int e[2];
+        enum stage st = ST_STDOUT;
         struct sigaction dfl;
         setpgid(0, 0);
         memset(&dfl, 0, sizeof dfl);
@@ -158,11 +161,13 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
                 int fd;
                 if (!path)
                         continue;
+                st = k ? ST_STDERR : ST_STDOUT;
                 fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
                 if (fd < 0 || dup2(fd, k ? 2 : 1) < 0)
                         goto fail;
                 close(fd);
         }
+        st = ST_RECORDS;
         if (s->records) {
                 if (rec_w == AB_RECORD_FD) {
                         fcntl(rec_w, F_SETFD, 0);
@@ -170,13 +175,16 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
                         goto fail;
                 }
         }
+        st = ST_MEMLIMIT;
         if (s->mem_limit) {
                 struct rlimit rl = {(rlim_t)s->mem_limit, (rlim_t)s->mem_limit};
                 if (setrlimit(RLIMIT_AS, &rl) != 0)
                         goto fail;
         }
+        st = ST_CPUS;
         if (s->cpus && ab_prim_bind_cpus(s->cpus) != 0)
                 goto fail;
+        st = ST_NUMA;
         if (s->numa && s->numa->mode != AB_NUMA_NONE) {
                 static const int mode[] = {0, 4, 2, 3}; /* MPOL_LOCAL, MPOL_BIND, MPOL_INTERLEAVE */
                 int r = ab_prim_set_mempolicy(mode[s->numa->mode], s->numa->mask, AB_NUMA_MAXNODE);
@@ -185,12 +193,40 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
                         goto fail;
                 }
         }
+        st = ST_EXEC;
         execve(s->argv[0], s->argv, s->envp);
 fail:
-        e = errno;
-        if (write(err_w, &e, sizeof e) < 0)
+        e[0] = (int)st;
+        e[1] = errno;
+        if (write(err_w, e, sizeof e) < 0)
                 _exit(127);
         _exit(127);
+}
+
+/* The parent's words for a child that failed at stage st with errno e. */
+static void start_error(const struct ab_spawn *s, const int e[2], char *out, size_t len)
+{
+        switch ((enum stage)e[0]) {
+        case ST_STDOUT:
+        case ST_STDERR:
+                snprintf(out, len, "cannot write the program's %s to %s: %s",
+                         e[0] == ST_STDOUT ? "stdout" : "stderr",
+                         e[0] == ST_STDOUT ? s->out_path : s->err_path, strerror(e[1]));
+                break;
+        case ST_MEMLIMIT:
+                snprintf(out, len, "cannot set --mem-limit for %s: %s", s->argv[0], strerror(e[1]));
+                break;
+        case ST_CPUS:
+                snprintf(out, len, "cannot bind %s to --cpus %s: %s", s->argv[0], s->cpus,
+                         strerror(e[1]));
+                break;
+        case ST_NUMA:
+                snprintf(out, len, "cannot set the --numa policy for %s: %s", s->argv[0],
+                         strerror(e[1]));
+                break;
+        default:
+                snprintf(out, len, "cannot run %s: %s", s->argv[0], strerror(e[1]));
+        }
 }
 
 /* The largest virtual size the timeline saw, in bytes. */
@@ -276,8 +312,8 @@ static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, boo
 
 /* Wait for the child, watching it: its records, its timeline, a program's
  * marks and time windows, the timeout, Ctrl-C. */
-static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_watch *w,
-                      pid_t pid, int rec_fd, bool *timed_out)
+static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_watch *w, pid_t pid,
+                      int rec_fd, bool *timed_out)
 {
         char buf[sizeof(struct ab_rec) * 8];
         size_t have = 0;
@@ -300,8 +336,8 @@ static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_
                 if (deadline && deadline < until)
                         until = deadline;
                 timeout_ms = until == UINT64_MAX ? -1
-                             : until <= now     ? 0
-                                                : (int)((until - now + 999999) / 1000000);
+                             : until <= now      ? 0
+                                                 : (int)((until - now + 999999) / 1000000);
                 if (!rec_open)
                         pf[1].fd = -1; /* poll ignores it */
                 poll(pf, 2 + nw, timeout_ms);
@@ -341,7 +377,7 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
         struct ab_watch w;
         bool timed_out = false;
         pid_t pid;
-        int st = 0, e = 0, r = 0;
+        int st = 0, e[2] = {0, 0}, r = 0;
 
         memset(o, 0, sizeof *o);
         if ((r = ab_spawn_init()))
@@ -380,12 +416,11 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 rec[1] = -1;
                 fcntl(rec[0], F_SETFL, O_NONBLOCK);
         }
-        if (read(err[0], &e, sizeof e) == (ssize_t)sizeof e) {
-                /* exec failed: reap the child and report why */
+        if (read(err[0], e, sizeof e) == (ssize_t)sizeof e) {
+                /* the child could not start the program: reap it and say why */
                 waitpid(pid, NULL, 0);
-                snprintf(o->exec_error, sizeof o->exec_error, "cannot run %s: %s", s->argv[0],
-                         strerror(e));
-                r = -e;
+                start_error(s, e, o->exec_error, sizeof o->exec_error);
+                r = -e[1];
                 goto out;
         }
         ab_watch_child(&w, pid);

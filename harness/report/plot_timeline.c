@@ -24,7 +24,7 @@
 /* A timeline figure while it is built. */
 struct tl {
         FILE *f;
-        bool aligned;     /* time from each process's start */
+        bool aligned; /* time from each process's start */
         double t0, t1, max[2];
         bool has[2];
         size_t nseries, nproc;

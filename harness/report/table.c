@@ -236,7 +236,8 @@ static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun 
                 snprintf(title, sizeof title, "%s %s", runs[a].alloc,
                          runs[a].alloc_version ? runs[a].alloc_version : "");
                 if (!p || p->nsamples == 0) {
-                        fprintf(f, "%-24.24s %s%s%s\n", title, p ? p->status : "-",
+                        fprintf(f, "%-24.24s %s%s%s\n", title,
+                                !p || p->ok ? "not measured" : p->status,
                                 p && p->error ? ": " : "", p && p->error ? p->error : "");
                         continue;
                 }

@@ -215,7 +215,7 @@ static void test_grows_only_under_qemu(void **state)
         }
         /* nothing of the native run is flagged */
         json_array_foreach(json_object_get(doc, "flags"), k, f)
-                assert_non_null(strstr(jstr(f, "workload_id"), "under qemu-x86_64"));
+            assert_non_null(strstr(jstr(f, "workload_id"), "under qemu-x86_64"));
         f = flag_of(doc, 1, "address-space-growth");
         if (!f)
                 f = flag_of(doc, 1, "leak-growth");
@@ -267,9 +267,9 @@ static void test_clean_programs(void **state)
                 assert_int_equal(json_array_size(json_object_get(doc, "flags")), 0);
                 json_decref(doc);
 
-                doc = run_doc("clean-gz.json", alloc, "--workload=cmd", "--reps", "2",
-                              "--round-ms", "25", "--program-output=null", "--", "gzip", "-9",
-                              "-c", "/usr/bin/python3.11", NULL);
+                doc = run_doc("clean-gz.json", alloc, "--workload=cmd", "--reps", "2", "--round-ms",
+                              "25", "--program-output=null", "--", "gzip", "-9", "-c",
+                              "/usr/bin/python3.11", NULL);
                 assert_string_equal(jstr(point0(doc, 0), "status"), "ok");
                 assert_true(nrounds(doc, 0) >= 10);
                 assert_int_equal(json_array_size(json_object_get(doc, "flags")), 0);
@@ -303,8 +303,8 @@ static void test_output_apart(void **state)
         slurp(tmpfile_path("say.program/glibc.stderr"), text, sizeof text);
         assert_string_equal(text, "oops\noops\n");
         doc = load(out);
-        assert_non_null(strstr(jstr(run_i(doc, 0), "program_output.stdout"),
-                               "say.program/glibc.stdout"));
+        assert_non_null(
+            strstr(jstr(run_i(doc, 0), "program_output.stdout"), "say.program/glibc.stdout"));
         json_decref(doc);
 }
 
@@ -329,7 +329,8 @@ static void test_statuses(void **state)
         p = point0(doc, 0);
         assert_string_equal(jstr(p, "status"), "oom");
         assert_int_equal(num(p, "exit_code"), 1);
-        assert_non_null(strstr(jstr(flag_of(doc, 0, "run-failure"), "message"), "ran out of memory"));
+        assert_non_null(
+            strstr(jstr(flag_of(doc, 0, "run-failure"), "message"), "ran out of memory"));
         assert_non_null(strstr(jstr(flag_of(doc, 0, "run-failure"), "hint"), "--mem-limit"));
         json_decref(doc);
 
@@ -395,14 +396,40 @@ static void test_process_tree(void **state)
                 json_decref(doc);
                 return;
         }
-        json_array_foreach(json_object_get(run_i(doc, 0), "timeline"), k, s)
-                top = fmax(top, json_number_value(json_array_get(s, 1)));
+        json_array_foreach(json_object_get(run_i(doc, 0), "timeline"), k, s) top =
+            fmax(top, json_number_value(json_array_get(s, 1)));
         assert_true(top > 200 * 1024);
         assert_true(num(point0(doc, 0), "peak_rss_kib") > 200 * 1024);
         assert_true(num(point0(doc, 0), "procs") >= 3); /* sh, python3, cat */
         /* one span: the process, from its start */
         assert_int_equal(json_array_size(json_object_get(run_i(doc, 0), "timeline_spans")), 1);
         json_decref(doc);
+}
+
+/* Bad input names the problem and the accepted form; nothing runs and no
+ * results file appears. */
+static void test_bad_input(void **state)
+{
+        const char *out = tmpfile_path("bad.json");
+        (void)state;
+        assert_int_equal(run("--workload=cmd", "-o", out, "--round-signal", "FOO", "--", "true"),
+                         1);
+        assert_non_null(strstr(errtext, "--round-signal 'FOO'"));
+        assert_non_null(strstr(errtext, "USR2"));
+        assert_int_equal(run("--workload=cmd", "-o", out, "--round-ms", "0", "--", "true"), 1);
+        assert_non_null(strstr(errtext, "--round-ms '0': out of range"));
+        assert_int_equal(run("--workload=cmd", "-o", out, "--program-output=/nonexistent/dir/x",
+                             "--", "echo", "hi"),
+                         1);
+        assert_non_null(strstr(errtext, "--program-output '/nonexistent/dir/x': cannot write"));
+        assert_int_equal(run("--workload=cmd", "-o", out), 1);
+        assert_non_null(strstr(errtext, "needs a program after --"));
+        assert_int_equal(run("--workload=cmd", "-o", out, "--", "/no/such/program"), 1);
+        assert_non_null(strstr(errtext, "/no/such/program not found"));
+        assert_int_equal(run("--workload=cmd", "-o", out, "--wrap", "taskset -c 0,1", "--", "true"),
+                         1);
+        assert_non_null(strstr(errtext, "quote a word that holds one"));
+        assert_false(exists(out));
 }
 
 /* ---- identity and figures ---------------------------------------------------------- */
@@ -413,9 +440,8 @@ static void test_identity(void **state)
 {
         const char *a = tmpfile_path("id-a.json"), *b = tmpfile_path("id-b.json");
         (void)state;
-        assert_int_equal(run("--workload=cmd", "--reps", "2", "-q", "-o", a, "--", "sh", "-c",
-                             "exit 0"),
-                         0);
+        assert_int_equal(
+            run("--workload=cmd", "--reps", "2", "-q", "-o", a, "--", "sh", "-c", "exit 0"), 0);
         assert_int_equal(run("--workload=cmd", "--reps", "2", "-q", "-o", b, "--", "true"), 0);
         assert_int_equal(run("compare", a, b), 0);
         assert_non_null(strstr(outtext, "no point is in both files"));
@@ -423,9 +449,8 @@ static void test_identity(void **state)
         assert_non_null(strstr(outtext, "cmd: true"));
         /* history keeps a series per program */
         assert_int_equal(run("history", "add", a, b, "--db", tmpfile_path("id.sqlite")), 0);
-        assert_int_equal(run("history", "show", "--db", tmpfile_path("id.sqlite"), "--metric",
-                             "ns_per_op"),
-                         0);
+        assert_int_equal(
+            run("history", "show", "--db", tmpfile_path("id.sqlite"), "--metric", "ns_per_op"), 0);
         assert_non_null(strstr(outtext, "2 series"));
         assert_non_null(strstr(outtext, "cmd: sh -c exit 0  -  glibc"));
         assert_non_null(strstr(outtext, "cmd: true  -  glibc"));
@@ -479,13 +504,20 @@ static void test_figures(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_leak_marked),      cmocka_unit_test(test_leak_time_windows),
-            cmocka_unit_test(test_python),           cmocka_unit_test(test_threads_vsz_bloat),
-            cmocka_unit_test(test_grows_only_under_qemu), cmocka_unit_test(test_clean_programs),
-            cmocka_unit_test(test_output_apart),     cmocka_unit_test(test_statuses),
-            cmocka_unit_test(test_static_refused),   cmocka_unit_test(test_own_malloc),
+            cmocka_unit_test(test_leak_marked),
+            cmocka_unit_test(test_leak_time_windows),
+            cmocka_unit_test(test_python),
+            cmocka_unit_test(test_threads_vsz_bloat),
+            cmocka_unit_test(test_grows_only_under_qemu),
+            cmocka_unit_test(test_clean_programs),
+            cmocka_unit_test(test_output_apart),
+            cmocka_unit_test(test_statuses),
+            cmocka_unit_test(test_static_refused),
+            cmocka_unit_test(test_own_malloc),
             cmocka_unit_test(test_process_tree),
-            cmocka_unit_test(test_identity),         cmocka_unit_test(test_figures),
+            cmocka_unit_test(test_bad_input),
+            cmocka_unit_test(test_identity),
+            cmocka_unit_test(test_figures),
         };
         return cmocka_run_group_tests(tests, setup_all, teardown_all);
 }

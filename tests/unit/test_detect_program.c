@@ -23,11 +23,11 @@ static void prog_round(json_t *run, double anon_kib, double anon_vsz_kib, double
                        double threads, const char *phase)
 {
         size_t i = json_array_size(get(run, "rounds"));
-        json_t *r = json_pack("{s:I,s:f,s:f,s:f,s:f,s:n,s:f,s:f,s:f,s:f,s:s?}", "index",
-                              (json_int_t)i, "ns", 5e7, "rss_kib", anon_kib + 8000, "vsz_kib",
-                              vsz_kib, "pte_kib", 120.0, "live_bytes", "anon_kib", anon_kib,
-                              "anon_vsz_kib", anon_vsz_kib, "threads", threads, "procs", 1.0,
-                              "phase", phase);
+        json_t *r =
+            json_pack("{s:I,s:f,s:f,s:f,s:f,s:n,s:f,s:f,s:f,s:f,s:s?}", "index", (json_int_t)i,
+                      "ns", 5e7, "rss_kib", anon_kib + 8000, "vsz_kib", vsz_kib, "pte_kib", 120.0,
+                      "live_bytes", "anon_kib", anon_kib, "anon_vsz_kib", anon_vsz_kib, "threads",
+                      threads, "procs", 1.0, "phase", phase);
         assert_non_null(r);
         json_array_append_new(get(run, "rounds"), r);
 }
