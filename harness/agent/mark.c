@@ -191,7 +191,8 @@ static void after_fork_child(void)
 static void hello(void)
 {
         char owner[240];
-        send_mark(AB_MARK_HELLO, ab_agent_malloc_owner(owner, sizeof owner) == 0 ? owner : "unknown");
+        send_mark(AB_MARK_HELLO,
+                  ab_agent_malloc_owner(owner, sizeof owner) == 0 ? owner : "unknown");
 }
 
 __attribute__((constructor)) static void mark_init(void)

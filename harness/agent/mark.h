@@ -20,7 +20,7 @@
 #define AB_MARK_ENV        "ALLOCBENCH_MARK"         /* the socket's path */
 #define AB_MARK_SIGNAL_ENV "ALLOCBENCH_ROUND_SIGNAL" /* a signal number: a round */
 #define AB_MARK_MAGIC      0x4b4d4241u               /* "ABMK" */
-#define AB_MARK_TIMEOUT_MS 10000 /* a parent that does not answer is given up */
+#define AB_MARK_TIMEOUT_MS 10000                     /* a parent that does not answer is given up */
 
 enum ab_mark_kind {
         AB_MARK_HELLO = 1, /* a process started with the agent: who serves its malloc */

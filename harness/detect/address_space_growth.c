@@ -61,9 +61,9 @@ AB_DETECTOR(address_space_growth)
                 return;
         native_flat = native && growth(native, &gn) && !gn.grow_v && !gn.grow_p;
         if (native_flat)
-                snprintf(natively, sizeof natively, "; natively it does not (%s a round)",
-                         ab_size_str(g.grow_v ? fmax(gn.v.slope, 0) : fmax(gn.p.slope, 0), a,
-                                     sizeof a));
+                snprintf(
+                    natively, sizeof natively, "; natively it does not (%s a round)",
+                    ab_size_str(g.grow_v ? fmax(gn.v.slope, 0) : fmax(gn.p.slope, 0), a, sizeof a));
         ab_flag_add(flags, run, "address-space-growth", "high",
                     json_pack("{s:I}", "round", (json_int_t)(run->nrounds - 1)),
                     json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:I,s:I,s:o}", "vsz_kib_per_round",

@@ -89,10 +89,11 @@ static void program(const struct ab_doc *doc, const struct ab_vrun *run, struct 
                     ab_size_str(t.slope, a, sizeof a), t.n, ab_size_str(last, b, sizeof b),
                     run->wrap ? " under " : "", run->wrap ? run->wrap : "", natively);
         if (run->wrap && native && !native_grows)
-                ab_flag_hint(flags, "only the run under %s grows: the launcher keeps memory for "
-                                    "what the program does (QEMU's user-mode emulator keeps "
-                                    "bookkeeping for every region ever mapped): reuse one "
-                                    "mapping, or run natively",
+                ab_flag_hint(flags,
+                             "only the run under %s grows: the launcher keeps memory for "
+                             "what the program does (QEMU's user-mode emulator keeps "
+                             "bookkeeping for every region ever mapped): reuse one "
+                             "mapping, or run natively",
                              run->wrap);
         else
                 ab_flag_hint(flags, "something the program allocates every round is never "
@@ -116,19 +117,18 @@ static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
         rss = calloc(n, sizeof *rss);
         if (live && series(run, LIVE, 1, live) == n && ab_trend_fit(live, n, skip, &tl) == 0 &&
             tl.significant && tl.slope >= 64 && (conns == 0 || tl.slope / conns >= 0.25)) {
-                ab_flag_add(flags, run, "leak-growth", "high",
-                            json_pack("{s:I}", "round", (json_int_t)(n - 1)),
-                            json_pack("{s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:f}", "live_bytes_per_round",
-                                      tl.slope, "live_bytes_first", live[skip], "live_bytes_last",
-                                      live[n - 1], "rounds_used", (json_int_t)tl.n, "warmup_rounds",
-                                      (json_int_t)skip, "first_round_used", (json_int_t)skip, "t", isinf(tl.t) ? 1e9 : tl.t,
-                                      "bytes_per_connection_per_round",
-                                      conns > 0 ? tl.slope / conns : 0),
-                            "what the workload holds after each round grows by %s a round "
-                            "(%s after the last)%s",
-                            ab_size_str(tl.slope, a, sizeof a),
-                            ab_size_str(live[n - 1], b, sizeof b),
-                            conns > 0 ? ": objects outlive their connections" : "");
+                ab_flag_add(
+                    flags, run, "leak-growth", "high",
+                    json_pack("{s:I}", "round", (json_int_t)(n - 1)),
+                    json_pack("{s:f,s:f,s:f,s:I,s:I,s:I,s:f,s:f}", "live_bytes_per_round", tl.slope,
+                              "live_bytes_first", live[skip], "live_bytes_last", live[n - 1],
+                              "rounds_used", (json_int_t)tl.n, "warmup_rounds", (json_int_t)skip,
+                              "first_round_used", (json_int_t)skip, "t", isinf(tl.t) ? 1e9 : tl.t,
+                              "bytes_per_connection_per_round", conns > 0 ? tl.slope / conns : 0),
+                    "what the workload holds after each round grows by %s a round "
+                    "(%s after the last)%s",
+                    ab_size_str(tl.slope, a, sizeof a), ab_size_str(live[n - 1], b, sizeof b),
+                    conns > 0 ? ": objects outlive their connections" : "");
                 ab_flag_hint(flags, "blocks allocated in every round are never freed: find the "
                                     "allocation sites that hold the growth (heaptrack, valgrind "
                                     "--tool=massif, or the allocator's profiler) and the object "
@@ -142,15 +142,17 @@ static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
                                       tr.slope / 1024, "rss_kib_first", rss[skip] / 1024,
                                       "rss_kib_last", rss[n - 1] / 1024, "live_bytes_last",
                                       ab_jreal(run->rounds[n - 1].live_bytes), "warmup_rounds",
-                                      (json_int_t)skip, "first_round_used", (json_int_t)skip, "t", isinf(tr.t) ? 1e9 : tr.t),
+                                      (json_int_t)skip, "first_round_used", (json_int_t)skip, "t",
+                                      isinf(tr.t) ? 1e9 : tr.t),
                             "resident memory after each round grows by %s a round while the "
                             "workload holds no more",
                             ab_size_str(tr.slope, a, sizeof a));
                 if (run->wrap)
-                        ab_flag_hint(flags, "the process under %s holds more after every round "
-                                            "although the workload does not: compare with the "
-                                            "native run to tell the launcher's memory from the "
-                                            "allocator's",
+                        ab_flag_hint(flags,
+                                     "the process under %s holds more after every round "
+                                     "although the workload does not: compare with the "
+                                     "native run to tell the launcher's memory from the "
+                                     "allocator's",
                                      run->wrap);
                 else
                         ab_flag_hint(flags, "memory is lost or cached without bound inside the "

@@ -50,9 +50,10 @@ AB_DETECTOR(run_failure)
                                                          : "crashed",
                             said);
                 if (strcmp(st, "oom") == 0)
-                        ab_flag_hint(flags, "an allocation failed under --mem-limit or the "
-                                            "machine's memory%s: raise the limit, or compare how "
-                                            "much the other allocators needed for this point",
+                        ab_flag_hint(flags,
+                                     "an allocation failed under --mem-limit or the "
+                                     "machine's memory%s: raise the limit, or compare how "
+                                     "much the other allocators needed for this point",
                                      run->program ? " (the program's stderr, in the file "
                                                     "program_output names, says where)"
                                                   : "");

@@ -24,8 +24,8 @@ const struct ab_metric_def ab_metrics[AB_M_COUNT] = {
 #undef AB_METRIC
 };
 
-const char *const ab_syscall_names[AB_SC_N] = {"mmap", "munmap", "mprotect",
-                                               "madvise", "brk", "mremap"};
+const char *const ab_syscall_names[AB_SC_N] = {"mmap",    "munmap", "mprotect",
+                                               "madvise", "brk",    "mremap"};
 
 int ab_metric_find(const char *key)
 {
@@ -39,7 +39,10 @@ int ab_severity_rank(const char *s)
 {
         if (!s)
                 return -1;
-        return strcmp(s, "high") == 0 ? 2 : strcmp(s, "warn") == 0 ? 1 : strcmp(s, "info") == 0 ? 0 : -1;
+        return strcmp(s, "high") == 0   ? 2
+               : strcmp(s, "warn") == 0 ? 1
+               : strcmp(s, "info") == 0 ? 0
+                                        : -1;
 }
 
 static double num(json_t *o, const char *key)
@@ -116,7 +119,8 @@ static void kv_free(struct ab_kv *kv, size_t n)
 
 static int by_key(const void *a, const void *b)
 {
-        return strcmp((*(const struct ab_kv *const *)a)->key, (*(const struct ab_kv *const *)b)->key);
+        return strcmp((*(const struct ab_kv *const *)a)->key,
+                      (*(const struct ab_kv *const *)b)->key);
 }
 
 /* Cut a string truncated by snprintf back to whole UTF-8 characters: a label
@@ -192,8 +196,8 @@ static void workload_id(struct ab_vrun *r)
                 const char *word = r->program[i];
                 if (i == 0 && strrchr(word, '/'))
                         word = strrchr(word, '/') + 1;
-                off += (size_t)snprintf(r->workload_id + off, len - off, "%s%s", i ? " " : ": ",
-                                        word);
+                off +=
+                    (size_t)snprintf(r->workload_id + off, len - off, "%s%s", i ? " " : ": ", word);
         }
         if (off >= len)
                 utf8_trim(r->workload_id);
@@ -221,7 +225,8 @@ static void summary(json_t *o, struct ab_vsum *s)
 
 static void syscalls(json_t *pt, struct ab_vpoint *p)
 {
-        json_t *per = json_object_get(pt, "syscalls_per_op"), *tot = json_object_get(pt, "syscalls");
+        json_t *per = json_object_get(pt, "syscalls_per_op"),
+               *tot = json_object_get(pt, "syscalls");
         p->have_sc = json_is_object(per);
         for (int i = 0; i < AB_SC_N; i++) {
                 p->sc_per_op[i] = num(per, ab_syscall_names[i]);
@@ -261,15 +266,20 @@ static int point_view(json_t *pt, struct ab_vpoint *p)
         summary(json_object_get(pt, "cpu_ns_per_op"), &p->cpu);
         for (int m = 0; m < AB_M_COUNT; m++) {
                 json_t *mv = json_object_get(pt, ab_metrics[m].key);
-                p->m[m] = json_is_object(mv) ? num(mv, "median")
+                p->m[m] = json_is_object(mv)   ? num(mv, "median")
                           : json_is_number(mv) ? json_number_value(mv)
                                                : NAN;
         }
         p->steady = tristate(pt, "steady");
         for (int h = 0; h < 2; h++) {
-                json_t *a = json_object_get(halves, "ns_per_op"), *b = json_object_get(halves, "minflt_per_op");
-                p->half_ns[h] = json_is_number(json_array_get(a, h)) ? json_number_value(json_array_get(a, h)) : NAN;
-                p->half_minflt[h] = json_is_number(json_array_get(b, h)) ? json_number_value(json_array_get(b, h)) : NAN;
+                json_t *a = json_object_get(halves, "ns_per_op"),
+                       *b = json_object_get(halves, "minflt_per_op");
+                p->half_ns[h] = json_is_number(json_array_get(a, h))
+                                    ? json_number_value(json_array_get(a, h))
+                                    : NAN;
+                p->half_minflt[h] = json_is_number(json_array_get(b, h))
+                                        ? json_number_value(json_array_get(b, h))
+                                        : NAN;
         }
         p->precision_met = tristate(pt, "precision_met");
         p->precision_note = str(pt, "precision_note");
@@ -317,7 +327,8 @@ static int spans_view(json_t *a, struct ab_vrun *r)
                 struct ab_vspan *sp = &r->spans[r->nspans];
                 double first = num(v, "first"), count = num(v, "count"), pt = num(v, "point");
                 if (!(first >= 0 && count >= 1 && first + count <= (double)r->ntimeline &&
-                      first == floor(first) && count == floor(count) && isfinite(num(v, "start_ms")))) {
+                      first == floor(first) && count == floor(count) &&
+                      isfinite(num(v, "start_ms")))) {
                         r->nspans = 0; /* not this file's timeline: plot it whole */
                         return 0;
                 }
@@ -534,8 +545,8 @@ static int check(json_t *doc, const char *path, bool file, char *err, size_t err
                     !json_is_string(json_object_get(json_object_get(r, "workload"), "name")) ||
                     !json_is_array(json_object_get(r, "points"))) {
                         snprintf(err, errlen,
-                                 "%s: run %zu lacks allocator.name, workload.name or points",
-                                 path, i);
+                                 "%s: run %zu lacks allocator.name, workload.name or points", path,
+                                 i);
                         return -EINVAL;
                 }
         }

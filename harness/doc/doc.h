@@ -71,13 +71,13 @@ struct ab_vsum {
 };
 
 struct ab_vpoint {
-        json_t *params;      /* borrowed: the point's params object, for a flag's where */
-        struct ab_kv *kv;    /* the params, in the file's order */
+        json_t *params;   /* borrowed: the point's params object, for a flag's where */
+        struct ab_kv *kv; /* the params, in the file's order */
         size_t nkv;
-        double size;         /* params.size, or NAN */
-        char label[512];     /* "size=4096" ("-" without params); see ab_point_label */
-        const char *status;  /* "ok", "exited", "crashed", "timeout", "oom"; never NULL */
-        bool ok;             /* status is "ok" */
+        double size;        /* params.size, or NAN */
+        char label[512];    /* "size=4096" ("-" without params); see ab_point_label */
+        const char *status; /* "ok", "exited", "crashed", "timeout", "oom"; never NULL */
+        bool ok;            /* status is "ok" */
         double exit_code, signal;
         const char *error;
         const char *op_hash;
@@ -91,19 +91,19 @@ struct ab_vpoint {
         int precision_met; /* 1, 0, or -1 (null) */
         const char *precision_note;
         const char *warmup_end;
-        bool have_sc;                                 /* --syscalls pass ran */
-        double sc_per_op[AB_SC_N], sc_mapped_per_op;  /* per op of the pass */
+        bool have_sc;                                /* --syscalls pass ran */
+        double sc_per_op[AB_SC_N], sc_mapped_per_op; /* per op of the pass */
         double sc_unmapped_per_op, sc_advised_per_op;
-        double sc_ops;                               /* ops of the pass */
-        double sc_total[AB_SC_N];                    /* its exact counts */
-        const char *auto_method;                     /* iterations=auto: how, or NULL */
+        double sc_ops;            /* ops of the pass */
+        double sc_total[AB_SC_N]; /* its exact counts */
+        const char *auto_method;  /* iterations=auto: how, or NULL */
 };
 
 /* One round of a round-based workload, the median over repetitions. */
 struct ab_vround {
         double index, ns, rss_kib, vsz_kib, pte_kib, live_bytes;
         double anon_kib, anon_vsz_kib, threads, procs; /* a program's rounds (NAN for kernels) */
-        const char *phase; /* the phase the program named last, or NULL */
+        const char *phase;             /* the phase the program named last, or NULL */
         const struct ab_vpoint *point; /* set when rounds belong to a swept point */
 };
 
@@ -112,8 +112,8 @@ struct ab_vrun {
         const char *alloc_version; /* NULL when unknown */
         const char *alloc_library;
         const char *alloc_requested;
-        const char *workload; /* workload.name, never NULL */
-        const char *kernel;   /* workload.kernel (or the name), never NULL */
+        const char *workload;  /* workload.name, never NULL */
+        const char *kernel;    /* workload.kernel (or the name), never NULL */
         char workload_id[512]; /* the name, for cmd with the program ("cmd: python3 x.py"),
                                   and the launcher ("... under qemu-x86_64") */
         char base_id[512];     /* the same without the launcher */
@@ -124,7 +124,7 @@ struct ab_vrun {
         const char **program; /* cmd: its words, or NULL */
         size_t nprogram;
         const char *job_file, *wrap, *cpus, *numa;
-        int preload_verified; /* cmd: 1, 0, or -1 (unknown) */
+        int preload_verified;     /* cmd: 1, 0, or -1 (unknown) */
         const char *served_other; /* cmd: a file other than the allocator's that served
                                      malloc in some process (malloc_served_by), or NULL */
         const char *op_hash, *status;
@@ -139,20 +139,20 @@ struct ab_vrun {
         /* the timeline's stretch per measured process (timeline_spans; none
          * in files before them, or when a span does not fit the timeline) */
         struct ab_vspan {
-                double start_ms;     /* since the matrix started */
-                size_t first, count; /* timeline[first .. first+count) */
+                double start_ms;               /* since the matrix started */
+                size_t first, count;           /* timeline[first .. first+count) */
                 const struct ab_vpoint *point; /* NULL when not named */
                 int rep;
-        } *spans;
+        } * spans;
         size_t nspans;
 };
 
 struct ab_vflag {
         const char *kind, *severity, *allocator, *workload, *message, *hint;
         const char *workload_id; /* its run's ab_vrun.workload_id (the workload when absent) */
-        int rank;         /* info 0, warn 1, high 2, -1 unknown */
-        json_t *where;    /* borrowed */
-        json_t *evidence; /* borrowed */
+        int rank;                /* info 0, warn 1, high 2, -1 unknown */
+        json_t *where;           /* borrowed */
+        json_t *evidence;        /* borrowed */
 };
 
 struct ab_vhost {
@@ -162,18 +162,18 @@ struct ab_vhost {
 
 struct ab_vcal {
         double page_fault_ns, mmap_ns, measure_ms;
-        int cached; /* 1, 0, -1 */
+        int cached;                       /* 1, 0, -1 */
         double *memset_size, *memset_bpn; /* bytes per ns by size, sorted by size */
         size_t nmemset;
 };
 
 struct ab_doc {
-        json_t *json; /* one reference, owned */
+        json_t *json;     /* one reference, owned */
         const char *path; /* the file, or "results" when viewed in memory */
         const char *schema, *created, *tool_version, *tool_git;
         bool interrupted;
-        double reps, sample_ms;           /* reps: NAN when adaptive */
-        const char *rep_mode;             /* "adaptive", "fixed", or NULL (older files) */
+        double reps, sample_ms; /* reps: NAN when adaptive */
+        const char *rep_mode;   /* "adaptive", "fixed", or NULL (older files) */
         double precision, min_reps, max_reps;
         const char *instructions, *valgrind, *syscalls, *strace; /* accounting */
         struct ab_vhost host;
@@ -206,8 +206,7 @@ double ab_vrun_num(const struct ab_vrun *r, const char *key);
 const char *ab_vrun_str(const struct ab_vrun *r, const char *key);
 
 /* The identity of a point across files: "ALLOC|WORKLOAD_ID|LABEL". */
-const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, char *buf,
-                         size_t len);
+const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, char *buf, size_t len);
 
 /* Severity rank: info 0, warn 1, high 2; -1 for anything else. */
 int ab_severity_rank(const char *s);
@@ -222,8 +221,7 @@ double ab_vflag_where_num(const struct ab_vflag *f, const char *key);
 /* The list of numbers the flag's evidence has under key ("sizes"): how many
  * it has (0 when absent or not a list), the first up to max of them in out,
  * NAN for an item that is not a number. */
-size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out,
-                              size_t max);
+size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out, size_t max);
 
 /* ---- exact integers the view keeps as doubles -------------------------------
  *

@@ -20,12 +20,11 @@
 
 #define AB_MAX_PARAMS 64
 
-
-#define AB_MAX_REPS 1000  /* --reps and --max-reps */
-#define AB_MAX_ALLOCS 64  /* allocators in one run */
+#define AB_MAX_REPS   1000 /* --reps and --max-reps */
+#define AB_MAX_ALLOCS 64   /* allocators in one run */
 
 struct ab_job {
-        char name[128];   /* as the user named it: built-in name or job file */
+        char name[128]; /* as the user named it: built-in name or job file */
         const struct ab_workload *w;
         uint64_t v[AB_MAX_PARAMS]; /* scalar values; AB_AUTO where auto */
         char *text[AB_MAX_PARAMS]; /* AB_PT_SIZES values as given (malloc'd) */
@@ -36,31 +35,30 @@ struct ab_job {
         size_t npoints;            /* >= 1 */
 };
 
-
 struct ab_opts {
         struct ab_alloc *allocs;
         size_t nallocs;
         struct ab_job *jobs;
         size_t njobs;
-        unsigned reps;      /* fixed repetitions (--reps), or the minimum when adaptive */
-        bool adaptive;      /* repetitions until --precision, --max-reps or the budget */
-        double precision;   /* CI95 half-width wanted, relative to the median */
+        unsigned reps;    /* fixed repetitions (--reps), or the minimum when adaptive */
+        bool adaptive;    /* repetitions until --precision, --max-reps or the budget */
+        double precision; /* CI95 half-width wanted, relative to the median */
         unsigned max_reps;
         double point_budget_s; /* adaptive: wall time per point beyond the minimum */
         uint64_t seed;
         const char *out;
         enum ab_format format;
         bool quiet;
-        int fail_on; /* severity rank that makes bench exit 2, or -1 */
-        int count;      /* AB_COUNT_NONE, AB_COUNT_HW (--count instructions), AB_COUNT_CALLGRIND */
-        bool syscalls;  /* --syscalls: an strace accounting pass per point */
-        char **env; /* --env KEY=VALUE */
+        int fail_on;   /* severity rank that makes bench exit 2, or -1 */
+        int count;     /* AB_COUNT_NONE, AB_COUNT_HW (--count instructions), AB_COUNT_CALLGRIND */
+        bool syscalls; /* --syscalls: an strace accounting pass per point */
+        char **env;    /* --env KEY=VALUE */
         size_t nenv;
         unsigned sample_ms;
         uint64_t timeout_ns;
         uint64_t mem_limit;
         const char *cpus;
-        const char *numa;   /* --numa policy as given, or NULL */
+        const char *numa; /* --numa policy as given, or NULL */
         /* --wrap: the launchers, each run natively ("none": argc 0) or under
          * it; with several, every allocator runs under each (the runs of
          * allocs[] carry their launcher's index). wrap/wrap_argv/wrap_argc are
@@ -69,19 +67,19 @@ struct ab_opts {
                 char *text;  /* as given */
                 char **argv; /* its words; [0] resolved through PATH */
                 size_t argc; /* 0: none (natively) */
-        } *wraps;
+        } * wraps;
         size_t nwraps;
         char *wrap;
         char **wrap_argv;
         size_t wrap_argc;
-        char **cmd_argv;    /* after --: the program of the cmd workload */
+        char **cmd_argv; /* after --: the program of the cmd workload */
         int cmd_argc;
         /* cmd: rounds in the user's program, and where its output goes */
-        unsigned round_ms;  /* --round-ms: a round every N ms; 0: none */
-        int round_signal;   /* --round-signal: the program's signal that ends a round; 0: none */
+        unsigned round_ms; /* --round-ms: a round every N ms; 0: none */
+        int round_signal;  /* --round-signal: the program's signal that ends a round; 0: none */
         const char *program_output; /* --program-output: "inherit", "null", a FILE, or NULL:
                                        files beside the results */
-        int argc; /* the whole command line, for the results file */
+        int argc;                   /* the whole command line, for the results file */
         char **argv;
 };
 
@@ -93,8 +91,8 @@ struct ab_rep {
         /* a program's tree at its largest (cmd); AB_UNKNOWN for kernels */
         int64_t anon_kib, anon_vsz_kib, threads, procs;
         uint64_t live_peak;
-        double cpu_ns_per_op;             /* user + sys */
-        double first_ns, first_minflt;    /* the cold op; NAN when not timed */
+        double cpu_ns_per_op;          /* user + sys */
+        double first_ns, first_minflt; /* the cold op; NAN when not timed */
         uint64_t warmup_ops;
         uint32_t warmup_end;
         bool have_halves;
@@ -104,12 +102,12 @@ struct ab_rep {
 };
 
 struct ab_point_res {
-        uint64_t value; /* of the swept parameter (unused without a sweep) */
-        uint64_t ops;   /* per repetition */
+        uint64_t value;   /* of the swept parameter (unused without a sweep) */
+        uint64_t ops;     /* per repetition */
         uint64_t op_hash; /* of the point's op stream (equal in every repetition) */
         struct ab_rep *reps;
         size_t nreps, capreps;
-        bool done;        /* adaptive repetitions: this allocator needs no more */
+        bool done;                  /* adaptive repetitions: this allocator needs no more */
         const char *precision_note; /* why the precision was not met, or NULL */
         /* iterations=auto: how the op count was chosen (method NULL: not auto) */
         const char *auto_method;
@@ -117,10 +115,10 @@ struct ab_point_res {
         enum ab_status status;
         int exit_code, signal;
         char error[256];
-        double callgrind_per_op;  /* instructions per op from the callgrind pass; NAN if none */
-        bool have_syscalls;       /* from the strace pass */
+        double callgrind_per_op; /* instructions per op from the callgrind pass; NAN if none */
+        bool have_syscalls;      /* from the strace pass */
         struct ab_syscalls sc;
-        uint64_t sc_ops;          /* ops of the strace pass */
+        uint64_t sc_ops; /* ops of the strace pass */
 };
 
 struct ab_run_res {
@@ -138,10 +136,10 @@ struct ab_run_res {
          * and repetition it ran, when it started, its samples */
         struct ab_span {
                 size_t point;
-                unsigned rep; /* 1-based */
-                uint64_t start_ns; /* since the matrix started */
+                unsigned rep;        /* 1-based */
+                uint64_t start_ns;   /* since the matrix started */
                 size_t first, count; /* timeline[first .. first+count) */
-        } *spans;
+        } * spans;
         size_t nspans;
         /* cmd: which files served malloc in the program's processes (from
          * the marks agent's hello), and in how many processes each */
@@ -156,20 +154,20 @@ struct ab_run_res {
 /* The figures of a point over its repetitions (summary.c): what the results
  * writer writes, computed once. NAN or AB_UNKNOWN where not measured. */
 struct ab_point_sum {
-        size_t n;                /* repetitions */
+        size_t n; /* repetitions */
         bool have_ns, have_cpu;
         struct ab_summary ns, cpu; /* wall and CPU time per op */
-        double halfwidth;        /* of ns, relative to its median */
+        double halfwidth;          /* of ns, relative to its median */
         bool precision_met;
-        const char *precision_note; /* why not met, or NULL */
-        double user, sys, minflt, majflt; /* per op, medians */
-        int64_t rss_kib, vsz_kib, pte_kib, peak_kib; /* AB_UNKNOWN when a repetition lacks it */
+        const char *precision_note;                     /* why not met, or NULL */
+        double user, sys, minflt, majflt;               /* per op, medians */
+        int64_t rss_kib, vsz_kib, pte_kib, peak_kib;    /* AB_UNKNOWN when a repetition lacks it */
         int64_t anon_kib, anon_vsz_kib, threads, procs; /* cmd: the tree at its largest */
-        double instructions;     /* per op: the callgrind pass, else the counter; NAN */
-        int steady;              /* 1, 0, or -1 when not checked (one op per repetition) */
+        double instructions; /* per op: the callgrind pass, else the counter; NAN */
+        int steady;          /* 1, 0, or -1 when not checked (one op per repetition) */
         double half_ns[2], half_minflt[2];
         double first_ns, first_minflt, warmup_ops; /* NAN when the cold op was not timed */
-        const char *warmup_end;  /* "steady", "time cap", "most ops", or NULL */
+        const char *warmup_end;                    /* "steady", "time cap", "most ops", or NULL */
 };
 
 /* Summarise p's repetitions against the wanted precision. */
@@ -178,7 +176,7 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
 /* One round, summarised over the repetitions (median of each figure). */
 struct ab_round_sum {
         uint64_t index;
-        double ns, live_bytes; /* live_bytes NAN when unknown (a program's rounds) */
+        double ns, live_bytes;             /* live_bytes NAN when unknown (a program's rounds) */
         int64_t rss_kib, vsz_kib, pte_kib; /* AB_UNKNOWN when unmeasured */
         int64_t anon_kib, anon_vsz_kib, threads, procs;
         char phase[40]; /* the first repetition's ("" when none) */
@@ -200,11 +198,8 @@ json_t *ab_host_json(void);
 
 /* table.c */
 
-
 /* jobfile.c: load a job file into j (named `name`). */
-int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err,
-                    size_t errlen);
-
+int ab_jobfile_load(const char *path, const char *name, struct ab_job *j, char *err, size_t errlen);
 
 /* The directory of the shipped job files: workloads/ next to bench, or one
  * level up (bench built in build/). Returns 0 or -ENOENT. */
@@ -225,7 +220,6 @@ int ab_calibration_costs(json_t *cal, struct ab_costs *c);
 /* The calibrated cost of zeroing `size` bytes, or -1 without figures. */
 double ab_calib_memset_ns(json_t *cal, uint64_t size);
 
-
 /* account pass tools and their versions, for the results */
 struct ab_tools {
         char valgrind[64], strace[64];
@@ -236,6 +230,5 @@ int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
 const char *ab_runner_path(void);
 int ab_find_runner(const char *argv0);
-
 
 #endif

@@ -32,16 +32,16 @@ struct ab_matrix {
         char *(*pout)[2];
         char mark_path[128];
         uint64_t start_ns;
-        size_t total;        /* points of the matrix */
+        size_t total; /* points of the matrix */
         struct ab_progress prog;
-        json_t *cal;         /* this machine's calibration, or NULL */
+        json_t *cal; /* this machine's calibration, or NULL */
         bool interrupted;
         struct ab_numa numa; /* prepared --numa policy */
         char **env_plain;    /* the environment without a preload (strace gets it by -E) */
         char valgrind[PATH_MAX], strace[PATH_MAX]; /* accounting tools, resolved */
-        char tmpdir[64];     /* accounting outputs */
+        char tmpdir[64];                           /* accounting outputs */
         struct ab_tools tools;
-        int count_err;       /* why --count instructions found no counter */
+        int count_err; /* why --count instructions found no counter */
 };
 
 /* How one child is started: the user's launcher, or an accounting pass's. */

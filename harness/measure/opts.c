@@ -180,8 +180,9 @@ static int set_round_signal(struct ab_cli *c, const struct val *v)
 {
         int sig = ab_prim_signal_number(v->text);
         if (sig <= 0)
-                return ab_bad("", "--round-signal '%s': not a signal a program can catch "
-                                  "(accepted: USR1, USR2, SIGUSR2, or a number such as 12)",
+                return ab_bad("",
+                              "--round-signal '%s': not a signal a program can catch "
+                              "(accepted: USR1, USR2, SIGUSR2, or a number such as 12)",
                               v->text);
         OPTS(c)->round_signal = sig;
         return 0;
@@ -200,65 +201,65 @@ static int set_quiet(struct ab_cli *c, const struct val *v)
 
 /* The options of bench run, in the order --help lists them. */
 static const struct opt_def defs[] = {
-        {"alloc", 0, K_TEXT, "LIST", 0, 0, NULL, set_alloc,
-         "glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a malloc-replacing .so "
-         "(default: glibc)"},
-        {"workload", 0, K_TEXT, "LIST", 0, 0, NULL, set_workload,
-         "workload names or job files (see `bench list`); cmd measures the PROGRAM after --"},
-        {"set", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_set,
-         "override a workload parameter (repeatable); sizes take 4k, 16MiB, 1GiB; lists a,b,c "
-         "or 4KiB..1GiB*2"},
-        {"reps", 0, K_UINT, "N", 1, AB_MAX_REPS, NULL, set_reps,
-         "fixed repetitions per point (default: adaptive, see --precision)"},
-        {"precision", 0, K_FRACTION, "P", 0, 0, NULL, set_precision,
-         "repeat each allocator's point until the 95% CI of its median is within P of it (5% "
-         "or 0.05; default 5%)"},
-        {"max-reps", 0, K_UINT, "N", 6, AB_MAX_REPS, NULL, set_max_reps,
-         "most repetitions per point when adaptive (default 30)"},
-        {"point-budget", 0, K_UINT, "SEC", 0, 86400, NULL, set_point_budget,
-         "wall time each allocator may spend on a point beyond its first 6 repetitions to reach "
-         "--precision (default 1)"},
-        {"seed", 0, K_UINT, "N", 0, UINT64_MAX, NULL, set_seed,
-         "seed of the operation stream (default 1)"},
-        {"threads", 0, K_UINT, "N", 1, 1024, NULL, set_threads,
-         "threads of threaded workloads (same as --set threads=N)"},
-        {"env", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_env,
-         "environment of the workload process only (repeatable)"},
-        {"wrap", 0, K_TEXT, "'CMD ARGS'[,..]", 0, 0, NULL, set_wrap,
-         "run the workload process under a launcher (qemu-x86_64, 'valgrind --tool=none', "
-         "'taskset -c 1'); no shell. A list runs every point under each, 'none' natively: "
-         "--wrap none,qemu-x86_64"},
-        {"numa", 0, K_TEXT, "POLICY", 0, 0, NULL, set_numa,
-         "memory policy of the workload process: local, node:N, interleave"},
-        {"timeout", 0, K_UINT, "SEC", 1, 86400 * 7, NULL, set_timeout,
-         "kill a repetition after SEC seconds (status timeout)"},
-        {"mem-limit", 0, K_SIZE, "SIZE", 1u << 20, UINT64_MAX, NULL, set_mem_limit,
-         "address-space limit of the workload process (status oom)"},
-        {"cpus", 0, K_TEXT, "LIST", 0, 0, NULL, set_cpus,
-         "bind the workload process to these CPUs (0-3,5)"},
-        {"sample-ms", 0, K_UINT, "N", 0, 60000, NULL, set_sample_ms,
-         "RSS/VSZ timeline interval, 0 = off (default 10)"},
-        {"output", 'o', K_TEXT, "FILE", 0, 0, NULL, set_output,
-         "results file (default results/<UTC time>-<host>.json)"},
-        {"format", 0, K_CHOICE, "FMT", 0, 0, "table|json|csv", set_format,
-         "stdout: table (default), json or csv"},
-        {"fail-on", 0, K_CHOICE, "LEVEL", 0, 0, "warn|high", set_fail_on,
-         "exit 2 when a flag of LEVEL (warn or high) or worse is raised"},
-        {"count", 0, K_CHOICE, "WHAT", 0, 0, "instructions|callgrind", set_count,
-         "instructions per op: 'instructions' (hardware counter around the region, where the "
-         "machine has one) or 'callgrind' (exact, a separate pass under valgrind; timings stay "
-         "native)"},
-        {"round-ms", 0, K_UINT, "N", 1, 3600000, NULL, set_round_ms,
-         "cmd: end a round of the program every N ms (when it cannot mark its rounds)"},
-        {"round-signal", 0, K_TEXT, "SIG", 0, 0, NULL, set_round_signal,
-         "cmd: the signal (USR2) the program or a script sends it to end a round"},
-        {"program-output", 0, K_TEXT, "WHERE", 0, 0, NULL, set_program_output,
-         "cmd: the program's stdout and stderr: files beside the results (default), inherit, "
-         "null, or a FILE"},
-        {"syscalls", 0, K_FLAG, NULL, 0, 0, NULL, set_syscalls,
-         "mmap/munmap/mprotect/madvise/brk/mremap per op, from a separate pass under strace"},
-        {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},
-        {"help", 'h', K_FLAG, NULL, 0, 0, NULL, NULL, "this text"},
+    {"alloc", 0, K_TEXT, "LIST", 0, 0, NULL, set_alloc,
+     "glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a malloc-replacing .so "
+     "(default: glibc)"},
+    {"workload", 0, K_TEXT, "LIST", 0, 0, NULL, set_workload,
+     "workload names or job files (see `bench list`); cmd measures the PROGRAM after --"},
+    {"set", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_set,
+     "override a workload parameter (repeatable); sizes take 4k, 16MiB, 1GiB; lists a,b,c "
+     "or 4KiB..1GiB*2"},
+    {"reps", 0, K_UINT, "N", 1, AB_MAX_REPS, NULL, set_reps,
+     "fixed repetitions per point (default: adaptive, see --precision)"},
+    {"precision", 0, K_FRACTION, "P", 0, 0, NULL, set_precision,
+     "repeat each allocator's point until the 95% CI of its median is within P of it (5% "
+     "or 0.05; default 5%)"},
+    {"max-reps", 0, K_UINT, "N", 6, AB_MAX_REPS, NULL, set_max_reps,
+     "most repetitions per point when adaptive (default 30)"},
+    {"point-budget", 0, K_UINT, "SEC", 0, 86400, NULL, set_point_budget,
+     "wall time each allocator may spend on a point beyond its first 6 repetitions to reach "
+     "--precision (default 1)"},
+    {"seed", 0, K_UINT, "N", 0, UINT64_MAX, NULL, set_seed,
+     "seed of the operation stream (default 1)"},
+    {"threads", 0, K_UINT, "N", 1, 1024, NULL, set_threads,
+     "threads of threaded workloads (same as --set threads=N)"},
+    {"env", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_env,
+     "environment of the workload process only (repeatable)"},
+    {"wrap", 0, K_TEXT, "'CMD ARGS'[,..]", 0, 0, NULL, set_wrap,
+     "run the workload process under a launcher (qemu-x86_64, 'valgrind --tool=none', "
+     "'taskset -c 1'); no shell. A list runs every point under each, 'none' natively: "
+     "--wrap none,qemu-x86_64"},
+    {"numa", 0, K_TEXT, "POLICY", 0, 0, NULL, set_numa,
+     "memory policy of the workload process: local, node:N, interleave"},
+    {"timeout", 0, K_UINT, "SEC", 1, 86400 * 7, NULL, set_timeout,
+     "kill a repetition after SEC seconds (status timeout)"},
+    {"mem-limit", 0, K_SIZE, "SIZE", 1u << 20, UINT64_MAX, NULL, set_mem_limit,
+     "address-space limit of the workload process (status oom)"},
+    {"cpus", 0, K_TEXT, "LIST", 0, 0, NULL, set_cpus,
+     "bind the workload process to these CPUs (0-3,5)"},
+    {"sample-ms", 0, K_UINT, "N", 0, 60000, NULL, set_sample_ms,
+     "RSS/VSZ timeline interval, 0 = off (default 10)"},
+    {"output", 'o', K_TEXT, "FILE", 0, 0, NULL, set_output,
+     "results file (default results/<UTC time>-<host>.json)"},
+    {"format", 0, K_CHOICE, "FMT", 0, 0, "table|json|csv", set_format,
+     "stdout: table (default), json or csv"},
+    {"fail-on", 0, K_CHOICE, "LEVEL", 0, 0, "warn|high", set_fail_on,
+     "exit 2 when a flag of LEVEL (warn or high) or worse is raised"},
+    {"count", 0, K_CHOICE, "WHAT", 0, 0, "instructions|callgrind", set_count,
+     "instructions per op: 'instructions' (hardware counter around the region, where the "
+     "machine has one) or 'callgrind' (exact, a separate pass under valgrind; timings stay "
+     "native)"},
+    {"round-ms", 0, K_UINT, "N", 1, 3600000, NULL, set_round_ms,
+     "cmd: end a round of the program every N ms (when it cannot mark its rounds)"},
+    {"round-signal", 0, K_TEXT, "SIG", 0, 0, NULL, set_round_signal,
+     "cmd: the signal (USR2) the program or a script sends it to end a round"},
+    {"program-output", 0, K_TEXT, "WHERE", 0, 0, NULL, set_program_output,
+     "cmd: the program's stdout and stderr: files beside the results (default), inherit, "
+     "null, or a FILE"},
+    {"syscalls", 0, K_FLAG, NULL, 0, 0, NULL, set_syscalls,
+     "mmap/munmap/mprotect/madvise/brk/mremap per op, from a separate pass under strace"},
+    {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},
+    {"help", 'h', K_FLAG, NULL, 0, 0, NULL, NULL, "this text"},
 };
 #define NDEFS (sizeof defs / sizeof defs[0])
 
@@ -274,7 +275,10 @@ static void choices_text(const char *choices, char *buf, size_t len)
         for (const char *c = choices; *c && off < len; k++) {
                 size_t w = strcspn(c, "|");
                 off += (size_t)snprintf(buf + off, len - off, "%s%.*s",
-                                        k == 0 ? "" : k + 1 == n ? " or " : ", ", (int)w, c);
+                                        k == 0       ? ""
+                                        : k + 1 == n ? " or "
+                                                     : ", ",
+                                        (int)w, c);
                 c += w + (c[w] == '|');
         }
 }
@@ -366,10 +370,10 @@ static int check_value(const struct opt_def *d, const char *text, struct val *v)
                 return 0;
         form(d, f, sizeof f);
         return ab_bad("", "--%s '%s': %s (accepted: %s)", d->name, text,
-                      r == -ERANGE                            ? "out of range"
-                      : d->kind == K_UINT                     ? "not a whole number"
-                      : d->kind == K_CHOICE                   ? "not one of the choices"
-                                                              : "malformed",
+                      r == -ERANGE          ? "out of range"
+                      : d->kind == K_UINT   ? "not a whole number"
+                      : d->kind == K_CHOICE ? "not one of the choices"
+                                            : "malformed",
                       f);
 }
 

@@ -57,8 +57,7 @@ void ab_take_failure(struct ab_point_res *p, const struct ab_outcome *out)
                 snprintf(p->error, sizeof p->error, "killed after the --timeout");
         else if (out->signal)
                 snprintf(p->error, sizeof p->error, "killed by signal %d (%s)%s", out->signal,
-                         strsignal(out->signal),
-                         out->status == AB_ST_OOM ? ", out of memory" : "");
+                         strsignal(out->signal), out->status == AB_ST_OOM ? ", out of memory" : "");
         else
                 snprintf(p->error, sizeof p->error, "%sexited with code %d",
                          out->status == AB_ST_OOM ? "out of memory: " : "", out->exit_code);
@@ -112,7 +111,8 @@ void ab_take_external(struct ab_point_res *p, const struct ab_outcome *out)
         memset(rep, 0, sizeof *rep);
         rep->ops = 1;
         rep->ns_per_op = (double)out->wall_ns;
-        rep->user_ns_per_op = (double)out->ru.ru_utime.tv_sec * 1e9 + out->ru.ru_utime.tv_usec * 1e3;
+        rep->user_ns_per_op =
+            (double)out->ru.ru_utime.tv_sec * 1e9 + out->ru.ru_utime.tv_usec * 1e3;
         rep->sys_ns_per_op = (double)out->ru.ru_stime.tv_sec * 1e9 + out->ru.ru_stime.tv_usec * 1e3;
         rep->minflt_per_op = (double)out->ru.ru_minflt;
         rep->majflt_per_op = (double)out->ru.ru_majflt;
@@ -149,7 +149,6 @@ void ab_take_external(struct ab_point_res *p, const struct ab_outcome *out)
         rep->first_ns = rep->first_minflt = NAN;
         p->ops = 1;
 }
-
 
 void ab_take_owners(struct ab_run_res *run, const struct ab_outcome *out)
 {

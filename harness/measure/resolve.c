@@ -64,7 +64,6 @@ static int add_alloc(struct ab_opts *o, const char *item)
         return 0;
 }
 
-
 int ab_jobdir(char *out, size_t len)
 {
         char dir[PATH_MAX - 64];
@@ -178,8 +177,9 @@ static int split_launcher(const char *text, const char *whole, struct ab_wrap *w
                         p++;
                 }
                 if (q)
-                        return ab_bad("", "--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', "
-                                          "words split on blanks, quotes group them)",
+                        return ab_bad("",
+                                      "--wrap '%s': unbalanced quote (accepted: 'CMD ARGS', "
+                                      "words split on blanks, quotes group them)",
                                       text);
                 word[k] = '\0';
                 av[n++] = strdup(word);
@@ -189,8 +189,9 @@ static int split_launcher(const char *text, const char *whole, struct ab_wrap *w
                                   "--tool=none' or qemu-x86_64, or a list of them with none for "
                                   "natively)");
         if (ab_which(av[0], resolved, sizeof resolved))
-                return ab_bad("", "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian "
-                                  "package qemu-user, valgrind in valgrind)%s",
+                return ab_bad("",
+                              "--wrap: %s not found in PATH (qemu-x86_64 is in the Debian "
+                              "package qemu-user, valgrind in valgrind)%s",
                               av[0],
                               strchr(whole, ',') ? "; a comma separates launchers: quote a "
                                                    "word that holds one, as in --wrap "
@@ -300,9 +301,11 @@ static int apply_set(struct ab_opts *o, const char *kv)
                 }
         }
         if (!used)
-                return ab_bad("", "--set/--threads: no selected workload has a parameter '%s' (see bench "
-                           "list)",
-                           key);
+                return ab_bad(
+                    "",
+                    "--set/--threads: no selected workload has a parameter '%s' (see bench "
+                    "list)",
+                    key);
         return 0;
 }
 
@@ -344,8 +347,9 @@ static int each_named(struct ab_opts *o, const char *opt, const char *list,
         for (const char *p = list; *p; p++)
                 any |= *p != ',';
         if (!any)
-                return ab_bad("", "--%s '%s': names nothing (accepted: a comma-separated list "
-                                  "of names)",
+                return ab_bad("",
+                              "--%s '%s': names nothing (accepted: a comma-separated list "
+                              "of names)",
                               opt, list);
         return each_item(o, list, fn) ? AB_BAD_INPUT : 0;
 }
@@ -362,9 +366,10 @@ static int check_preloadable(const struct ab_opts *o, const char *prog)
         for (size_t a = 0; a < o->nallocs; a++) {
                 if (!o->allocs[a].library[0])
                         continue;
-                return ab_bad("", "--alloc=%s --workload=cmd: %s %s, so the dynamic linker "
-                                  "will not preload %s into it (accepted: a dynamically linked "
-                                  "program, or --alloc=glibc, which preloads nothing)",
+                return ab_bad("",
+                              "--alloc=%s --workload=cmd: %s %s, so the dynamic linker "
+                              "will not preload %s into it (accepted: a dynamically linked "
+                              "program, or --alloc=glibc, which preloads nothing)",
                               o->allocs[a].name, what,
                               k == AB_PROG_STATIC ? "is statically linked"
                                                   : "is setuid or setgid for another user",
@@ -390,8 +395,9 @@ static int resolve_program(struct ab_opts *o)
         if (!any)
                 return 0;
         if (ab_which(o->cmd_argv[0], prog, sizeof prog))
-                return ab_bad("", "--workload=cmd: program %s not found (accepted: a path or a "
-                                  "name in PATH)",
+                return ab_bad("",
+                              "--workload=cmd: program %s not found (accepted: a path or a "
+                              "name in PATH)",
                               o->cmd_argv[0]);
         o->cmd_argv[0] = strdup(prog);
         return check_preloadable(o, prog);
@@ -423,8 +429,9 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
         if ((r = ab_opts_scan(argc, argv, &c)))
                 return r;
         if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
-                return ab_bad("", "unexpected argument '%s' (a program to measure goes after --, "
-                                  "with --workload=cmd)",
+                return ab_bad("",
+                              "unexpected argument '%s' (a program to measure goes after --, "
+                              "with --workload=cmd)",
                               argv[optind]);
         if (optind < argc) {
                 o->cmd_argv = argv + optind;

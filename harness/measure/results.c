@@ -24,7 +24,6 @@
 #define AB_GIT "unknown"
 #endif
 
-
 /* A measured integer, or null when it could not be measured. */
 static json_t *jint(int64_t v)
 {
@@ -104,12 +103,10 @@ static json_t *summary_json(bool have, const struct ab_summary *s)
 {
         if (!have)
                 return json_null();
-        return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s->median, "min", s->min, "max",
-                         s->max, "ci95_lo", s->ci95_lo, "ci95_hi", s->ci95_hi, "ci_coverage",
-                         s->coverage, "halfwidth",
-                         s->median > 0 ? fmax(s->ci95_hi - s->median, s->median - s->ci95_lo) /
-                                                 s->median
-                                       : 0.0);
+        return json_pack(
+            "{s:f,s:f,s:f,s:f,s:f,s:f,s:f}", "median", s->median, "min", s->min, "max", s->max,
+            "ci95_lo", s->ci95_lo, "ci95_hi", s->ci95_hi, "ci_coverage", s->coverage, "halfwidth",
+            s->median > 0 ? fmax(s->ci95_hi - s->median, s->median - s->ci95_lo) / s->median : 0.0);
 }
 
 static json_t *jreal(double v)
@@ -174,8 +171,8 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "params", ab_point_params_json(run->job, p->value));
         json_object_set_new(o, "status", json_string(ab_status_name(p->status)));
         if (p->status != AB_ST_OK) {
-                json_object_set_new(o, "exit_code", p->exit_code >= 0 ? json_integer(p->exit_code)
-                                                                      : json_null());
+                json_object_set_new(o, "exit_code",
+                                    p->exit_code >= 0 ? json_integer(p->exit_code) : json_null());
                 json_object_set_new(o, "signal", p->signal ? json_integer(p->signal) : json_null());
                 json_object_set_new(o, "error", json_string(p->error));
         }
@@ -188,7 +185,8 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         }
         json_object_set_new(o, "samples_ns_per_op", samples);
         json_object_set_new(o, "ns_per_op", summary_json(s.have_ns, &s.ns));
-        json_object_set_new(o, "precision_met", p->nreps ? json_boolean(s.precision_met) : json_null());
+        json_object_set_new(o, "precision_met",
+                            p->nreps ? json_boolean(s.precision_met) : json_null());
         if (p->nreps && s.precision_note)
                 json_object_set_new(o, "precision_note", json_string(s.precision_note));
         json_object_set_new(o, "cpu_ns_per_op", summary_json(s.have_cpu, &s.cpu));
@@ -249,9 +247,9 @@ static json_t *rounds_json(const struct ab_run_res *run)
                 for (size_t i = 0; i < n; i++) {
                         json_t *r = round_json(&rs[i], program);
                         if (run->job->sweep >= 0)
-                                json_object_set_new(r, "params",
-                                                    ab_point_params_json(run->job,
-                                                                         run->points[p].value));
+                                json_object_set_new(
+                                    r, "params",
+                                    ab_point_params_json(run->job, run->points[p].value));
                         json_array_append_new(rounds, r);
                 }
                 free(rs);
@@ -288,13 +286,13 @@ static void program_json(json_t *o, const struct ab_opts *opt, const struct ab_r
         for (int i = 0; i < opt->cmd_argc; i++)
                 json_array_append_new(cmd, json_string(opt->cmd_argv[i]));
         json_object_set_new(o, "program", cmd);
-        json_object_set_new(o, "program_output",
-                            json_pack("{s:s?,s:s?}", "stdout", run->program_out[0], "stderr",
-                                      run->program_out[1]));
+        json_object_set_new(
+            o, "program_output",
+            json_pack("{s:s?,s:s?}", "stdout", run->program_out[0], "stderr", run->program_out[1]));
         for (size_t i = 0; i < run->nowners; i++)
-                json_array_append_new(served, json_pack("{s:s,s:i}", "library",
-                                                        run->malloc_owner[i].owner, "processes",
-                                                        (int)run->malloc_owner[i].procs));
+                json_array_append_new(served,
+                                      json_pack("{s:s,s:i}", "library", run->malloc_owner[i].owner,
+                                                "processes", (int)run->malloc_owner[i].procs));
         json_object_set_new(o, "malloc_served_by", served);
         json_object_set_new(o, "preload_verified", preload_verified(run));
 }
@@ -306,11 +304,10 @@ static json_t *spans_json(const struct ab_run_res *run)
         json_t *a = json_array();
         for (size_t i = 0; i < run->nspans; i++) {
                 const struct ab_span *sp = &run->spans[i];
-                json_array_append_new(a, json_pack("{s:I,s:i,s:f,s:I,s:I}", "point",
-                                                   (json_int_t)sp->point, "rep", (int)sp->rep,
-                                                   "start_ms", (double)sp->start_ns / 1e6, "first",
-                                                   (json_int_t)sp->first, "count",
-                                                   (json_int_t)sp->count));
+                json_array_append_new(
+                    a, json_pack("{s:I,s:i,s:f,s:I,s:I}", "point", (json_int_t)sp->point, "rep",
+                                 (int)sp->rep, "start_ms", (double)sp->start_ns / 1e6, "first",
+                                 (json_int_t)sp->first, "count", (json_int_t)sp->count));
         }
         return a;
 }
@@ -329,9 +326,10 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "workload",
                             json_pack("{s:s,s:s,s:o}", "name", run->job->name, "kernel",
                                       run->job->w->name, "params", ab_job_params_json(run->job)));
-        json_object_set_new(o, "wrap", run->alloc->wrap > 0 && run->alloc->wrap <= opt->nwraps
-                                               ? json_string(opt->wraps[run->alloc->wrap - 1].text)
-                                               : json_null());
+        json_object_set_new(o, "wrap",
+                            run->alloc->wrap > 0 && run->alloc->wrap <= opt->nwraps
+                                ? json_string(opt->wraps[run->alloc->wrap - 1].text)
+                                : json_null());
         json_object_set_new(o, "placement",
                             json_pack("{s:s?,s:s?}", "cpus", opt->cpus, "numa", opt->numa));
         if (run->job->w->kind == AB_WK_PROGRAM)
@@ -379,8 +377,9 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
         for (int i = 0; i < o->argc; i++)
                 json_array_append_new(cmd, json_string(o->argv[i]));
         json_object_set_new(doc, "schema", json_string("allocbench/results/1"));
-        json_object_set_new(doc, "tool", json_pack("{s:s,s:s,s:s}", "name", "allocbench", "version",
-                                                   AB_VERSION, "git", AB_GIT));
+        json_object_set_new(
+            doc, "tool",
+            json_pack("{s:s,s:s,s:s}", "name", "allocbench", "version", AB_VERSION, "git", AB_GIT));
         json_object_set_new(doc, "created", json_string(created));
         json_object_set_new(doc, "command", cmd);
         json_object_set_new(doc, "interrupted", json_boolean(interrupted));
@@ -392,11 +391,10 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
         json_object_set_new(doc, "reps", o->adaptive ? json_null() : json_integer(o->reps));
         json_object_set_new(doc, "repetitions",
                             json_pack("{s:s,s:f,s:i,s:i,s:f}", "mode",
-                                      o->adaptive ? "adaptive" : "fixed", "precision",
-                                      o->precision, "min", o->adaptive ? (o->reps > 6 ? o->reps : 6)
-                                                                      : o->reps,
-                                      "max", o->adaptive ? o->max_reps : o->reps,
-                                      "point_budget_s", o->point_budget_s));
+                                      o->adaptive ? "adaptive" : "fixed", "precision", o->precision,
+                                      "min", o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps,
+                                      "max", o->adaptive ? o->max_reps : o->reps, "point_budget_s",
+                                      o->point_budget_s));
         json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
         for (size_t i = 0; i < nruns; i++)
                 json_array_append_new(arr, run_json(o, &runs[i]));

@@ -93,10 +93,9 @@ static int setup_runs(struct ab_matrix *m)
         if (!m->runs || !m->envs)
                 return -ENOMEM;
         for (size_t a = 0; a < o->nallocs; a++)
-                if (!(m->envs[a] = ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a])
-                                                        ? NULL
-                                                        : o->allocs[a].library,
-                                                o->env, o->nenv)))
+                if (!(m->envs[a] = ab_env_build(
+                          ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : o->allocs[a].library, o->env,
+                          o->nenv)))
                         return -ENOMEM;
         for (size_t j = 0; j < o->njobs; j++) {
                 for (size_t a = 0; a < o->nallocs; a++) {
@@ -198,18 +197,20 @@ static int setup_program(struct ab_matrix *m)
         extra[o->nenv + 1] = sig;
         for (size_t a = 0; a < o->nallocs; a++) {
                 const char *lib = o->allocs[a].library;
-                if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) < 0)
+                if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) <
+                    0)
                         return AB_BAD_INPUT;
-                m->penvs[a] = ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : m->ppreload[a],
-                                           extra,
-                                           o->nenv + (o->round_signal ? 2 : 1));
+                m->penvs[a] =
+                    ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : m->ppreload[a], extra,
+                                 o->nenv + (o->round_signal ? 2 : 1));
                 if (!m->penvs[a])
                         return AB_BAD_INPUT;
                 if ((r = program_output(m, a))) {
                         if (o->program_output)
-                                ab_err("", "--program-output '%s': cannot write to it: %s "
-                                           "(accepted: inherit, null, or a FILE that can be "
-                                           "written)",
+                                ab_err("",
+                                       "--program-output '%s': cannot write to it: %s "
+                                       "(accepted: inherit, null, or a FILE that can be "
+                                       "written)",
                                        o->program_output, strerror(-r));
                         else
                                 ab_err("", "cannot write the program's output beside %s: %s",
@@ -232,7 +233,8 @@ static int setup_accounting(struct ab_matrix *m)
         const struct ab_opts *o = m->o;
         if (o->count != AB_COUNT_CALLGRIND && !o->syscalls)
                 return 0;
-        if (o->count == AB_COUNT_CALLGRIND && ab_which("valgrind", m->valgrind, sizeof m->valgrind)) {
+        if (o->count == AB_COUNT_CALLGRIND &&
+            ab_which("valgrind", m->valgrind, sizeof m->valgrind)) {
                 ab_err("", "--count callgrind needs valgrind (apt-get install valgrind)");
                 return AB_BAD_INPUT;
         }
@@ -309,8 +311,9 @@ int ab_cmd_run(int argc, char **argv)
         o.argc = ab_argc;
         o.argv = ab_argv;
         if (getenv(ab_prim_preload_var()) && *getenv(ab_prim_preload_var())) {
-                ab_err("", "%s is set in the harness's environment; the harness must not be "
-                           "preloaded (unset it and pass the library with --alloc=PATH)",
+                ab_err("",
+                       "%s is set in the harness's environment; the harness must not be "
+                       "preloaded (unset it and pass the library with --alloc=PATH)",
                        ab_prim_preload_var());
                 return AB_BAD_INPUT;
         }
@@ -347,9 +350,10 @@ int ab_cmd_run(int argc, char **argv)
         if (m.tmpdir[0])
                 rmdir(m.tmpdir);
         if (o.count == AB_COUNT_HW && m.count_err)
-                ab_note("", "--count instructions: this machine gives no hardware instruction "
-                            "counter (perf_event_open: %s); instructions_per_op is null. --count "
-                            "callgrind counts exactly.",
+                ab_note("",
+                        "--count instructions: this machine gives no hardware instruction "
+                        "counter (perf_event_open: %s); instructions_per_op is null. --count "
+                        "callgrind counts exactly.",
                         strerror(m.count_err));
         if (write_and_print(&m, nruns, m.cal, &m.tools, &worst))
                 return AB_RUN_FAILED;

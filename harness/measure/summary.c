@@ -140,7 +140,8 @@ static void warm(const struct ab_point_res *p, double *tmp, struct ab_point_sum 
         s->steady = nh && nh == p->nreps ? steady : -1;
         for (int k = 0; k < 2; k++) {
                 s->half_ns[k] = s->steady >= 0 ? MEDIAN_OF(p, tmp, r->half_ns_per_op[k]) : NAN;
-                s->half_minflt[k] = s->steady >= 0 ? MEDIAN_OF(p, tmp, r->half_minflt_per_op[k]) : NAN;
+                s->half_minflt[k] =
+                    s->steady >= 0 ? MEDIAN_OF(p, tmp, r->half_minflt_per_op[k]) : NAN;
         }
         s->first_ns = s->first_minflt = s->warmup_ops = NAN;
         s->warmup_end = NULL;
@@ -182,13 +183,13 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
         for (size_t i = 0; i < p->nreps; i++)
                 tmp[i] = p->reps[i].cpu_ns_per_op;
         s->have_cpu = ab_stats_summary(tmp, p->nreps, &s->cpu) == 0;
-        s->halfwidth = s->have_ns && s->ns.median > 0
-                               ? fmax(s->ns.ci95_hi - s->ns.median, s->ns.median - s->ns.ci95_lo) /
-                                         s->ns.median
-                               : 0;
+        s->halfwidth =
+            s->have_ns && s->ns.median > 0
+                ? fmax(s->ns.ci95_hi - s->ns.median, s->ns.median - s->ns.ci95_lo) / s->ns.median
+                : 0;
         s->precision_met = s->have_ns && p->nreps >= 6 && s->halfwidth <= precision;
         if (!s->precision_met)
-                s->precision_note = p->nreps < 6         ? "fewer than 6 repetitions: no 95% interval"
+                s->precision_note = p->nreps < 6 ? "fewer than 6 repetitions: no 95% interval"
                                     : p->precision_note ? p->precision_note
                                                         : "not reached";
         s->user = MEDIAN_OF(p, tmp, r->user_ns_per_op);

@@ -35,7 +35,7 @@ struct rd {
         size_t nseries, nflag;
         double max[4], rmax;
         bool has[4], prog; /* prog: every member is a program (cmd) */
-        char fig[600]; /* NAME-WL-rounds, for notes */
+        char fig[600];     /* NAME-WL-rounds, for notes */
 };
 
 static const struct panel *pan(const struct rd *R, int c)
@@ -45,9 +45,9 @@ static const struct panel *pan(const struct rd *R, int c)
 
 static double field(const struct rd *R, const struct ab_vround *o, int c)
 {
-        return c == 0   ? o->rss_kib
-               : c == 1 ? o->vsz_kib
-               : c == 2 ? o->pte_kib
+        return c == 0    ? o->rss_kib
+               : c == 1  ? o->vsz_kib
+               : c == 2  ? o->pte_kib
                : R->prog ? o->anon_kib
                          : o->live_bytes;
 }
@@ -82,7 +82,8 @@ static void member_rows(struct ab_plot *P, struct rd *R, const struct ab_plot_me
                 fprintf(R->f, "%.0f", index);
                 R->rmax = fmax(R->rmax, index);
                 for (int c = 0; c < 4; c++) {
-                        double x = ab_plot_checked(mb->s, r, pt, pan(R, c)->key, R->fig, field(R, o, c));
+                        double x =
+                            ab_plot_checked(mb->s, r, pt, pan(R, c)->key, R->fig, field(R, o, c));
                         ab_plot_dat_num(R->f, x);
                         if (!isnan(x)) {
                                 R->has[c] = true;
@@ -195,7 +196,8 @@ int ab_plot_rounds(struct ab_plot *P, struct ab_plot_src *s, struct ab_plot_memb
                 free(dat);
                 return -ENOMEM;
         }
-        fprintf(v, "; prog=%d; nseries=%zu; lts=\"%s\"; nflag=%zu; fpts=\"%s\"; rmax=%.0f; w=%d; h=%d",
+        fprintf(v,
+                "; prog=%d; nseries=%zu; lts=\"%s\"; nflag=%zu; fpts=\"%s\"; rmax=%.0f; w=%d; h=%d",
                 R.prog, R.nseries, R.lts, R.nflag, R.fpts, R.rmax, AB_PLOT_W, AB_PLOT_H);
         for (int c = 0; c < 4; c++) {
                 double div;

@@ -66,8 +66,8 @@ static bool precise(const struct ab_doc *d, const struct ab_vpoint *p)
 static void note_imprecise(struct imprecise *im, const struct ab_vpoint *p)
 {
         const char *why = p->precision_note ? p->precision_note
-                          : p->nsamples < 6  ? "fewer than 6 repetitions: no 95% interval"
-                                             : "not reached";
+                          : p->nsamples < 6 ? "fewer than 6 repetitions: no 95% interval"
+                                            : "not reached";
         im->n++;
         for (size_t i = 0; i < im->nwhy; i++)
                 if (strcmp(im->why[i], why) == 0)
@@ -93,8 +93,8 @@ static void cell(FILE *f, const struct ab_doc *d, const struct ab_vpoint *p, str
         ab_fmt_kib(p->m[AB_M_RSS], rss, sizeof rss);
         ab_fmt_kib(p->m[AB_M_VSZ], vsz, sizeof vsz);
         /* "±" is two bytes in UTF-8 but one column wide: pad by one more */
-        fprintf(f, flt < 1000 ? "  %8s %-6s %8.2f %7s %7s" : "  %8s %-6s %8.0f %7s %7s", a, ci,
-                flt, rss, vsz);
+        fprintf(f, flt < 1000 ? "  %8s %-6s %8.2f %7s %7s" : "  %8s %-6s %8.0f %7s %7s", a, ci, flt,
+                rss, vsz);
         if (!p->ok)
                 fprintf(f, "!");
 }
@@ -112,8 +112,8 @@ static void account_tables(FILE *f, const struct ab_doc *d, const struct ab_vrun
         if (instr) {
                 fprintf(f, "\ninstructions per op (%s)\n%-10s",
                         d->instructions && strcmp(d->instructions, "callgrind") == 0
-                                ? "callgrind, exact"
-                                : "hardware counter",
+                            ? "callgrind, exact"
+                            : "hardware counter",
                         point_key(&runs[0].points[0]));
                 for (size_t a = 0; a < na; a++)
                         fprintf(f, "  %14s", runs[a].alloc);
@@ -122,7 +122,8 @@ static void account_tables(FILE *f, const struct ab_doc *d, const struct ab_vrun
                         char label[32];
                         fprintf(f, "%-10s", point_label(&runs[0].points[p], label, sizeof label));
                         for (size_t a = 0; a < na; a++) {
-                                double v = p < runs[a].npoints ? runs[a].points[p].m[AB_M_INSTR] : NAN;
+                                double v =
+                                    p < runs[a].npoints ? runs[a].points[p].m[AB_M_INSTR] : NAN;
                                 if (!(v > 0))
                                         fprintf(f, "  %14s", "-");
                                 else
@@ -132,8 +133,9 @@ static void account_tables(FILE *f, const struct ab_doc *d, const struct ab_vrun
                 }
         }
         if (sc) {
-                fprintf(f, "\nmemory system calls per op (strace pass): mmap munmap madvise brk\n%-10s",
-                        point_key(&runs[0].points[0]));
+                fprintf(
+                    f, "\nmemory system calls per op (strace pass): mmap munmap madvise brk\n%-10s",
+                    point_key(&runs[0].points[0]));
                 for (size_t a = 0; a < na; a++)
                         fprintf(f, "  %-27s", runs[a].alloc);
                 fprintf(f, "\n");
@@ -142,7 +144,7 @@ static void account_tables(FILE *f, const struct ab_doc *d, const struct ab_vrun
                         fprintf(f, "%-10s", point_label(&runs[0].points[p], label, sizeof label));
                         for (size_t a = 0; a < na; a++) {
                                 const struct ab_vpoint *pt =
-                                        p < runs[a].npoints ? &runs[a].points[p] : NULL;
+                                    p < runs[a].npoints ? &runs[a].points[p] : NULL;
                                 if (!pt || !pt->have_sc) {
                                         fprintf(f, "  %-27s", "-");
                                         continue;
@@ -225,20 +227,20 @@ static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun 
                           struct imprecise *im)
 {
         group_header(f, d, &runs[0]);
-        fprintf(f, "%-24s %9s %-7s %9s %9s %10s %9s %6s  %s\n", "allocator", "wall", "CI95",
-                "user", "sys", "minflt", "peak RSS", "procs", "preload");
+        fprintf(f, "%-24s %9s %-7s %9s %9s %10s %9s %6s  %s\n", "allocator", "wall", "CI95", "user",
+                "sys", "minflt", "peak RSS", "procs", "preload");
         for (size_t a = 0; a < na; a++) {
                 const struct ab_vpoint *p = runs[a].npoints ? &runs[a].points[0] : NULL;
                 char title[64], w[24], u[24], s[24], pk[24], ci[16], flt[24], procs[24];
-                const char *pre = runs[a].preload_verified < 0   ? "-"
-                                  : runs[a].preload_verified ? "verified"
-                                                              : "NOT SERVED";
+                const char *pre = runs[a].preload_verified < 0 ? "-"
+                                  : runs[a].preload_verified   ? "verified"
+                                                               : "NOT SERVED";
                 snprintf(title, sizeof title, "%s %s", runs[a].alloc,
                          runs[a].alloc_version ? runs[a].alloc_version : "");
                 if (!p || p->nsamples == 0) {
                         fprintf(f, "%-24.24s %s%s%s\n", title,
-                                !p || p->ok ? "not measured" : p->status,
-                                p && p->error ? ": " : "", p && p->error ? p->error : "");
+                                !p || p->ok ? "not measured" : p->status, p && p->error ? ": " : "",
+                                p && p->error ? p->error : "");
                         continue;
                 }
                 snprintf(ci, sizeof ci, "±%.0f%%%s", 100 * p->ns.halfwidth,
@@ -342,8 +344,9 @@ void ab_flags_print(FILE *f, const struct ab_doc *d)
                 char *where = json_dumps(fl->where, JSON_COMPACT | JSON_ENCODE_ANY),
                      *ev = json_dumps(fl->evidence,
                                       JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
-                fprintf(f, "\n  %-4s  %s  %s  %s  %s\n        %s\n        evidence: %s\n        "
-                           "hint: %s\n",
+                fprintf(f,
+                        "\n  %-4s  %s  %s  %s  %s\n        %s\n        evidence: %s\n        "
+                        "hint: %s\n",
                         fl->severity, fl->kind, fl->allocator, fl->workload_id, where ? where : "",
                         fl->message, ev ? ev : "", fl->hint);
                 free(where);
@@ -388,9 +391,9 @@ static void csv_field(FILE *f, const char *s, bool first)
 
 void ab_csv_print(FILE *f, const struct ab_doc *d)
 {
-        static const enum ab_metric cols[] = {AB_M_USER, AB_M_SYS, AB_M_MINFLT, AB_M_MAJFLT,
-                                              AB_M_RSS,  AB_M_VSZ, AB_M_PTE,    AB_M_PEAK,
-                                              AB_M_INSTR};
+        static const enum ab_metric cols[] = {AB_M_USER,   AB_M_SYS,  AB_M_MINFLT,
+                                              AB_M_MAJFLT, AB_M_RSS,  AB_M_VSZ,
+                                              AB_M_PTE,    AB_M_PEAK, AB_M_INSTR};
         fprintf(f, "allocator,version,workload,point,status,ops,reps,ns_per_op_median,"
                    "ns_per_op_min,ns_per_op_max,ns_per_op_ci95_lo,ns_per_op_ci95_hi");
         for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++)
@@ -403,9 +406,8 @@ void ab_csv_print(FILE *f, const struct ab_doc *d)
                         char point[600] = "";
                         size_t off = 0;
                         for (size_t k = 0; k < p->nkv && off < sizeof point; k++)
-                                off += (size_t)snprintf(point + off, sizeof point - off,
-                                                        "%s%s=%s", k ? ";" : "", p->kv[k].key,
-                                                        p->kv[k].text);
+                                off += (size_t)snprintf(point + off, sizeof point - off, "%s%s=%s",
+                                                        k ? ";" : "", p->kv[k].key, p->kv[k].text);
                         csv_field(f, run->alloc, true);
                         csv_field(f, run->alloc_version ? run->alloc_version : "", false);
                         csv_field(f, run->workload, false);

@@ -12,11 +12,11 @@
 
 #include <stdint.h>
 
-#define AB_RECORD_FD    3
-#define AB_REC_MAGIC    0x31434241u /* "ABC1" */
-#define AB_VERSION_LEN  64
-#define AB_LIBRARY_LEN  256
-#define AB_ERRMSG_LEN   200
+#define AB_RECORD_FD   3
+#define AB_REC_MAGIC   0x31434241u /* "ABC1" */
+#define AB_VERSION_LEN 64
+#define AB_LIBRARY_LEN 256
+#define AB_ERRMSG_LEN  200
 
 enum ab_rec_kind {
         AB_REC_INFO = 1,  /* once, before the workload: who was loaded */
@@ -28,17 +28,17 @@ enum ab_rec_kind {
 
 /* Exit codes of the runner besides 0, so the parent can tell them apart from crashes. */
 enum ab_runner_exit {
-        AB_EXIT_USAGE = 64, /* bad arguments from the parent: a harness bug */
-        AB_EXIT_OOM = 65,   /* an allocation failed: the memory limit was hit */
+        AB_EXIT_USAGE = 64,   /* bad arguments from the parent: a harness bug */
+        AB_EXIT_OOM = 65,     /* an allocation failed: the memory limit was hit */
         AB_EXIT_PRELOAD = 66, /* the requested allocator is not what serves malloc */
-        AB_EXIT_FAIL = 67,  /* any other workload error (see the ERROR record) */
+        AB_EXIT_FAIL = 67,    /* any other workload error (see the ERROR record) */
 };
 
 struct ab_rec_info {
-        char version[AB_VERSION_LEN];  /* "" when the library has no version query */
-        char library[AB_LIBRARY_LEN];  /* the object that serves malloc (dladdr) */
-        int64_t runner_rss_kib;        /* runner's resident set before the workload */
-        int64_t runner_vsz_kib;        /* and its virtual size */
+        char version[AB_VERSION_LEN]; /* "" when the library has no version query */
+        char library[AB_LIBRARY_LEN]; /* the object that serves malloc (dladdr) */
+        int64_t runner_rss_kib;       /* runner's resident set before the workload */
+        int64_t runner_vsz_kib;       /* and its virtual size */
 };
 
 struct ab_rec_point {
@@ -46,7 +46,7 @@ struct ab_rec_point {
         uint64_t elapsed_ns; /* monotonic wall time of the region */
         uint64_t user_ns, sys_ns, minflt, majflt;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib; /* right after the region */
-        int64_t instructions;                        /* AB_UNKNOWN unless counting */
+        int64_t instructions;                       /* AB_UNKNOWN unless counting */
         uint64_t op_hash;
         uint64_t live_peak; /* most bytes the workload itself held at once (or a bound) */
         int32_t count_err;  /* --count instructions: errno why the counter is unavailable */
@@ -78,9 +78,9 @@ struct ab_rec_round {
 enum ab_calib_what { AB_CAL_MEMSET = 1, AB_CAL_PAGEFAULT = 2, AB_CAL_MMAP = 3 };
 
 struct ab_rec_calib {
-        uint32_t what;   /* enum ab_calib_what */
-        uint64_t size;   /* bytes per operation */
-        double ns;       /* best time of one operation */
+        uint32_t what; /* enum ab_calib_what */
+        uint64_t size; /* bytes per operation */
+        double ns;     /* best time of one operation */
 };
 
 struct ab_rec_error {

@@ -59,9 +59,8 @@ static inline int run_argv(char **envp, const char **argv)
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv,
-                                     envp ? envp : environ),
-                         0);
+        assert_int_equal(
+            posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, envp ? envp : environ), 0);
         posix_spawn_file_actions_destroy(&fa);
         assert_int_equal(waitpid(pid, &st, 0), pid);
         slurp(outp, outtext, sizeof outtext);
@@ -193,7 +192,6 @@ static inline char *lib(const char *name)
         snprintf(p, 512, "--alloc=%s/lib%s.so", build_dir, name);
         return p;
 }
-
 
 /* Headless Chromium: is it installed, and the DOM of a page after its
  * scripts ran to dom, its log (console messages included) to log; the exit

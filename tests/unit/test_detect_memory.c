@@ -451,9 +451,8 @@ static void test_lg_rss_with_vsz(void **state)
                 add_round(run, 10000 + 300.0 * i, 60000 + 300.0 * i, 56, 4096);
         flags = run_detector(ab_detect_leak_growth, doc, run);
         assert_int_equal(json_array_size(flags), 1);
-        assert_string_equal(json_string_value(json_object_get(json_array_get(flags, 0),
-                                                              "severity")),
-                            "warn");
+        assert_string_equal(
+            json_string_value(json_object_get(json_array_get(flags, 0), "severity")), "warn");
         json_decref(flags);
         json_decref(doc);
 }

@@ -101,7 +101,8 @@ int ab_prim_tree(pid_t root, int with_maps, struct ab_tree *t)
                 if (with_maps) {
                         int64_t a = anon_vsz(pids[i]);
                         if (a != AB_UNKNOWN)
-                                t->anon_vsz_kib = (t->anon_vsz_kib == AB_UNKNOWN ? 0 : t->anon_vsz_kib) + a;
+                                t->anon_vsz_kib =
+                                    (t->anon_vsz_kib == AB_UNKNOWN ? 0 : t->anon_vsz_kib) + a;
                 }
                 children(pids[i], pids, &n, AB_TREE_MAX);
         }
