@@ -170,6 +170,9 @@ bench-harness: all
 clean:
 	rm -rf build build-generic bench
 
-.PHONY: all check check-one clean bench-harness
+bench-cmd: all $(PROG_BINS)
+	benchmarks/cmd_cost.sh
+
+.PHONY: all check check-one clean bench-harness bench-cmd
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk

@@ -22,11 +22,12 @@ lt() { python3 -c "import sys; sys.exit(0 if ($1) < ($2) else 1)"; }
 now_ns() { date +%s%N; }
 secs() { python3 -c "print('%.3f' % (($2 - $1) / 1e9))"; }
 
-# Run ./bench quietly into FILE; the table and stderr go to FILE.log.
+# Run ./bench quietly into FILE; the table and stderr go to FILE.log. The
+# options come first: the arguments may end with "-- PROGRAM ARGS".
 bench_to() {
         local out=$1
         shift
-        ./bench "$@" -q -o "$out" >"$out.log" 2>&1
+        ./bench -q -o "$out" "$@" >"$out.log" 2>&1
 }
 
 # The first lines of a report: what ran, on what machine, from which commit.

@@ -238,9 +238,12 @@ static void print_program(FILE *f, const struct ab_doc *d, const struct ab_vrun 
                 snprintf(title, sizeof title, "%s %s", runs[a].alloc,
                          runs[a].alloc_version ? runs[a].alloc_version : "");
                 if (!p || p->nsamples == 0) {
-                        fprintf(f, "%-24.24s %s%s%s\n", title,
-                                !p || p->ok ? "not measured" : p->status, p && p->error ? ": " : "",
-                                p && p->error ? p->error : "");
+                        const char *st = !p || p->ok ? "not measured" : p->status;
+                        const char *err = p && p->error ? p->error : "";
+                        /* "exited with code 1" says its status already */
+                        bool says = strncmp(err, st, strlen(st)) == 0;
+                        fprintf(f, "%-24.24s %s%s%s\n", title, says ? "" : st,
+                                !says && *err ? ": " : "", err);
                         continue;
                 }
                 snprintf(ci, sizeof ci, "±%.0f%%%s", 100 * p->ns.halfwidth,
