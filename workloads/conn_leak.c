@@ -96,6 +96,16 @@ static void xfree(struct sim *s, uint32_t code, void *p, uint64_t size)
         s->live -= size;
 }
 
+/* The timer has an allocation path of its own, as a server's timer code
+ * would: it is what leak_every leaves behind, and the tracer's site key
+ * (function names, not lines) tells it from the header and the buffers. */
+static __attribute__((noinline)) char *timer_new(struct sim *s)
+{
+        char *t = xalloc(s, OP_OPEN, TIMER_SIZE);
+        __asm__ volatile("" : : "r"(t) : "memory"); /* a call, not a jump: its own frame */
+        return t;
+}
+
 static void open_conn(struct sim *s, struct conn *c, uint64_t id)
 {
         const uint64_t *v = s->v;
@@ -105,7 +115,7 @@ static void open_conn(struct sim *s, struct conn *c, uint64_t id)
         c->header = xalloc(s, OP_OPEN, HEADER_SIZE);
         c->rx = xalloc(s, OP_OPEN, v[P_RX]);
         c->tx = xalloc(s, OP_OPEN, v[P_TX]);
-        c->timer = xalloc(s, OP_OPEN, TIMER_SIZE);
+        c->timer = timer_new(s);
 }
 
 static void close_conn(struct sim *s, struct conn *c)

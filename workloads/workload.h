@@ -148,8 +148,9 @@ void ab_first_end(struct ab_kctx *k);
 
 /* After round `index` of a round-based kernel (inside the region, between
  * rounds): reads this process's memory figures and reports them with the
- * round's wall time and the kernel's own exact count of live bytes. Its own
- * time is added to k->paused_ns: reporting is not the workload's work. */
+ * round's wall time and the kernel's own exact count of live bytes, and
+ * ends the allocation-site tracer's round when one traces the process. Its
+ * own time is added to k->paused_ns: reporting is not the workload's work. */
 void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_bytes);
 
 /* Parse a list parameter's text into out[0..cap) without allocating;

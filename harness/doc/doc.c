@@ -16,6 +16,7 @@
 
 #include "core/stats.h"
 #include "doc/doc.h"
+#include "doc/view.h"
 
 const struct ab_metric_def ab_metrics[AB_M_COUNT] = {
 #define AB_METRIC(id, key, unit, agg, floor, tracked, help)                                        \
@@ -45,16 +46,8 @@ int ab_severity_rank(const char *s)
                                         : -1;
 }
 
-static double num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-        return json_string_value(json_object_get(o, key));
-}
+#define num(o, key) ab_view_num(o, key)
+#define str(o, key) ab_view_str(o, key)
 
 static int tristate(json_t *o, const char *key)
 {
@@ -411,7 +404,9 @@ static int run_view(json_t *run, struct ab_vrun *r)
                         s[k] = json_is_number(x) ? json_number_value(x) : NAN;
                 }
         }
-        return spans_view(json_object_get(run, "timeline_spans"), r);
+        if ((e = spans_view(json_object_get(run, "timeline_spans"), r)))
+                return e;
+        return ab_view_sites(run, r);
 }
 
 static void run_free(struct ab_vrun *r)
@@ -424,6 +419,7 @@ static void run_free(struct ab_vrun *r)
         free(r->rounds);
         free(r->timeline);
         free(r->spans);
+        ab_view_sites_free(r);
         free(r->program);
         kv_free(r->params, r->nparams);
         kv_free(r->env, r->nenv);

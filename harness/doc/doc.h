@@ -107,6 +107,72 @@ struct ab_vround {
         const struct ab_vpoint *point; /* set when rounds belong to a swept point */
 };
 
+/* The totals of an allocation site (sites[].total), in this order. */
+#define AB_SITE_TOTALS(X)                                                                          \
+        X(ALLOCS, allocs)             /* allocations (malloc family, new) */                       \
+        X(FREES, frees)               /* frees of its blocks */                                    \
+        X(BYTES_ALLOC, bytes_alloc)   /* bytes asked for */                                        \
+        X(BYTES_FREED, bytes_freed)   /* bytes of its blocks freed */                              \
+        X(LIVE_BYTES, live_bytes)     /* still allocated when the process ended */                 \
+        X(LIVE_BLOCKS, live_blocks)                                                                \
+        X(PEAK_LIVE, peak_live)       /* the most live at once */                                  \
+        X(BIG_OPS, big_ops)           /* malloc/calloc/realloc/free of blocks >= 128 KiB */        \
+        X(ZC_CALLS, zc_calls)         /* callocs >= 128 KiB */                                     \
+        X(ZC_NS, zc_ns)               /* their wall time */                                        \
+        X(ZC_MINFLT, zc_minflt)       /* their minor faults */                                     \
+        X(ZC_BYTES, zc_bytes)         /* their bytes */                                            \
+        X(MAP_CALLS, map_calls)       /* the program's own mmap, mremap */                         \
+        X(MAP_BYTES, map_bytes)                                                                    \
+        X(UNMAP_CALLS, unmap_calls)   /* munmap */                                                 \
+        X(UNMAP_BYTES, unmap_bytes)                                                                \
+        X(COMMIT_CALLS, commit_calls) /* mprotect to an accessible protection */                   \
+        X(COMMIT_BYTES, commit_bytes)                                                              \
+        X(RESERVE_BYTES, reserve_bytes) /* mapped PROT_NONE: address space reserved */
+
+enum ab_site_total {
+#define AB_ST_ENUM(N, n) AB_ST_##N,
+        AB_SITE_TOTALS(AB_ST_ENUM)
+#undef AB_ST_ENUM
+            AB_ST_COUNT
+};
+extern const char *const ab_site_total_keys[AB_ST_COUNT];
+
+/* One allocation site of a --trace pass (a run's sites): a call stack's
+ * normalised key, its frames, and its counts in total and per round. */
+struct ab_vsite {
+        const struct ab_vpoint *point; /* the point whose trace pass saw it, or NULL */
+        const char *key;               /* never NULL */
+        const char *source;            /* "tracer", or "strace" (syscalls attributed by
+                                          strace -k stacks); never NULL */
+        struct ab_vframe {
+                const char *function, *module; /* never NULL ("?" unknown) */
+                const char *file;              /* NULL without line information */
+                double line;                   /* NAN without */
+                bool inlined;
+        } *frames; /* innermost first: the key's frames and a few more */
+        size_t nframes;
+        double stacks; /* raw stacks merged under the key */
+        bool unwound, truncated;
+        double total[AB_ST_COUNT]; /* NAN where the file lacks one */
+        /* per round of the trace pass; NAN where missing */
+        double *live_bytes, *live_blocks, *allocs;
+        size_t nrounds;
+};
+
+/* How a run's --trace passes went (trace): one entry per traced point. */
+struct ab_vtrace {
+        const char *target; /* "program" or "launcher"; NULL: the run was not traced */
+        double sample_bytes, depth, sites_max;
+        struct ab_vtrace_point {
+                const struct ab_vpoint *point;
+                const char *status, *error; /* "ok", or why there are no sites */
+                double processes, rounds, sites_seen, sites_kept;
+                bool incomplete;
+                json_t *tracer; /* borrowed: the tracer's own figures */
+        } *points;
+        size_t npoints;
+};
+
 struct ab_vrun {
         const char *alloc;         /* allocator.name, never NULL */
         const char *alloc_version; /* NULL when unknown */
@@ -145,6 +211,9 @@ struct ab_vrun {
                 int rep;
         } * spans;
         size_t nspans;
+        struct ab_vtrace trace; /* --trace; target NULL without */
+        struct ab_vsite *sites; /* most bytes allocated first, per point */
+        size_t nsites;
 };
 
 struct ab_vflag {
@@ -204,6 +273,10 @@ const struct ab_kv *ab_vrun_param(const struct ab_vrun *r, const char *key);
 /* Its number (NAN when absent or not a number) and string (NULL). */
 double ab_vrun_num(const struct ab_vrun *r, const char *key);
 const char *ab_vrun_str(const struct ab_vrun *r, const char *key);
+
+/* The site of run r whose key is `key` at point p (NULL: any point), or NULL. */
+const struct ab_vsite *ab_vrun_site(const struct ab_vrun *r, const struct ab_vpoint *p,
+                                    const char *key);
 
 /* The identity of a point across files: "ALLOC|WORKLOAD_ID|LABEL". */
 const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, char *buf, size_t len);

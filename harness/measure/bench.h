@@ -52,6 +52,14 @@ struct ab_opts {
         int fail_on;   /* severity rank that makes bench exit 2, or -1 */
         int count;     /* AB_COUNT_NONE, AB_COUNT_HW (--count instructions), AB_COUNT_CALLGRIND */
         bool syscalls; /* --syscalls: an strace accounting pass per point */
+        enum ab_trace_target {
+                AB_TRACE_OFF,
+                AB_TRACE_PROGRAM,  /* --trace: the workload process (runner or program) */
+                AB_TRACE_LAUNCHER, /* --trace=launcher: the --wrap emulator's own process */
+        } trace;
+        uint64_t trace_sample; /* --trace-sample: mean bytes between samples; 0 exact */
+        unsigned trace_depth;  /* --trace-depth (32) */
+        unsigned trace_sites;  /* --trace-sites: sites kept per point (16) */
         char **env;    /* --env KEY=VALUE */
         size_t nenv;
         unsigned sample_ms;
@@ -119,6 +127,13 @@ struct ab_point_res {
         bool have_syscalls;      /* from the strace pass */
         struct ab_syscalls sc;
         uint64_t sc_ops; /* ops of the strace pass */
+        /* --trace: how the point's trace pass went (schema.md: trace.points)
+         * and its sites (sites), built by trace_pass.c; NULL without */
+        json_t *trace, *sites;
+        /* --syscalls with --trace: the strace pass's mmap/munmap/mprotect
+         * attributed to their callers by strace -k stacks (sites with
+         * "source": "strace"); NULL without */
+        json_t *sc_sites;
 };
 
 struct ab_run_res {
@@ -229,6 +244,8 @@ struct ab_tools {
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
 const char *ab_runner_path(void);
+/* The allocation-site tracer, libabtrace.so, next to the runner. */
+const char *ab_tracer_path(void);
 int ab_find_runner(const char *argv0);
 
 #endif

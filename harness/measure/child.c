@@ -27,6 +27,15 @@ const char *ab_agent_path(void)
         return agent_path;
 }
 
+const char *ab_tracer_path(void)
+{
+        static char path[PATH_MAX];
+        const char *slash = strrchr(runner_path, '/');
+        snprintf(path, sizeof path, "%.*s/libabtrace.so", slash ? (int)(slash - runner_path) : 1,
+                 slash ? runner_path : ".");
+        return path;
+}
+
 const char *ab_runner_path(void)
 {
         return runner_path;
@@ -121,7 +130,9 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
         bool preload_arg = ab_wrap_is_qemu(o, run->alloc);
         bool program = w->kind == AB_WK_PROGRAM && strcmp(mode, AB_PROTO_RUN) == 0;
         const char *preload =
-                program ? m->ppreload[(size_t)(run - m->runs) % o->nallocs] : run->alloc->library;
+            pass == PASS_TRACE && m->tr.guest_preload ? m->tr.guest_preload
+            : program                                 ? m->ppreload[(size_t)(run - m->runs) % o->nallocs]
+                                                      : run->alloc->library;
 
         if (pass == PASS_CALLGRIND) {
                 push(&a, "%s", m->valgrind);
@@ -219,6 +230,12 @@ int ab_child_spawn(struct ab_matrix *m, size_t ri, const char *mode, size_t poin
                 s.round_ms = m->o->round_ms;
                 s.out_path = m->pout[ai][0];
                 s.err_path = m->pout[ai][1];
+        }
+        if (pass == PASS_TRACE) {
+                s.envp = m->tr.envp;
+                s.sample_ms = 0; /* the timed repetitions have the timeline */
+                s.trace_rounds = true;
+                s.trace_all_rounds = m->tr.all_rounds;
         }
         r = ab_spawn_run(&s, out);
         free_argv(av);

@@ -169,7 +169,9 @@ int ab_matrix_point(struct ab_matrix *m, size_t job, size_t point)
                 return -1;
         if (run_reps(m, job, point, iters))
                 return -1;
-        return ab_child_account(m, job, point, iters);
+        if (ab_child_account(m, job, point, iters))
+                return -1;
+        return m->o->trace ? ab_trace_pass(m, job, point, iters) : 0;
 }
 
 /* Before the matrix: start each allocator once to prove it loads and serves

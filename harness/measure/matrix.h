@@ -42,10 +42,18 @@ struct ab_matrix {
         char tmpdir[64];                           /* accounting outputs */
         struct ab_tools tools;
         int count_err; /* why --count instructions found no counter */
+        /* the --trace pass's child being started (trace_pass.c): its
+         * environment, the preload a qemu guest gets by -E, and whether
+         * every round the parent sees goes to the tracer's round pipe */
+        struct {
+                char **envp;
+                char *guest_preload;
+                bool all_rounds;
+        } tr;
 };
 
 /* How one child is started: the user's launcher, or an accounting pass's. */
-enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE };
+enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE, PASS_TRACE };
 
 /* child.c */
 /* The launcher allocator a runs under (NULL: natively), and whether it is
@@ -64,6 +72,11 @@ int ab_child_one(struct ab_matrix *m, size_t ri, const char *mode, size_t point,
 /* The accounting passes of a point (callgrind, strace), after its timed
  * repetitions. 0, or -1 when a child could not be started. */
 int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t iters);
+
+/* trace_pass.c: --trace, after the accounting passes: one child per
+ * allocator with the tracer preloaded, its dumps read into the point's
+ * sites. 0, or -1 when a child could not be started. */
+int ab_trace_pass(struct ab_matrix *m, size_t job, size_t point, uint64_t iters);
 
 /* records.c: a child's records into the run: who was loaded (the first
  * info only), the timeline (times made relative to the matrix's start), a

@@ -28,6 +28,7 @@ enum kind {
         K_SIZE,     /* a size from min to max (4096, 4k, 16MiB) */
         K_FRACTION, /* 5% or 0.05, above 0 and below 1 */
         K_CHOICE,   /* one of choices ("table|json|csv"): its index */
+        K_OPTCHOICE, /* --name alone (the first choice) or --name=CHOICE */
         K_TEXT,     /* anything; the option's apply function checks it */
 };
 
@@ -192,6 +193,29 @@ static int set_program_output(struct ab_cli *c, const struct val *v)
         OPTS(c)->program_output = v->text;
         return 0;
 }
+static int set_trace(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->trace = v->n == 0 ? AB_TRACE_PROGRAM : AB_TRACE_LAUNCHER;
+        return 0;
+}
+static int set_trace_sample(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->trace_sample = v->n;
+        c->trace_tuned = "--trace-sample";
+        return 0;
+}
+static int set_trace_depth(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->trace_depth = (unsigned)v->n;
+        c->trace_tuned = "--trace-depth";
+        return 0;
+}
+static int set_trace_sites(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->trace_sites = (unsigned)v->n;
+        c->trace_tuned = "--trace-sites";
+        return 0;
+}
 static int set_quiet(struct ab_cli *c, const struct val *v)
 {
         (void)v;
@@ -258,6 +282,19 @@ static const struct opt_def defs[] = {
      "null, or a FILE"},
     {"syscalls", 0, K_FLAG, NULL, 0, 0, NULL, set_syscalls,
      "mmap/munmap/mprotect/madvise/brk/mremap per op, from a separate pass under strace"},
+    {"trace", 0, K_OPTCHOICE, "[=launcher]", 0, 0, "program|launcher", set_trace,
+     "allocation sites: after each point's timed repetitions, one more run per allocator "
+     "with libabtrace.so preloaded attributes every allocation to its call stack, per round "
+     "(sites in the results, site flags, bench sites FILE); =launcher traces the --wrap "
+     "emulator itself (qemu-*) instead of the workload"},
+    {"trace-sample", 0, K_SIZE, "BYTES", 1024, UINT64_MAX, NULL, set_trace_sample,
+     "--trace: sample one allocation per BYTES allocated on average (Poisson, reweighted "
+     "without bias), for large programs; default exact"},
+    {"trace-depth", 0, K_UINT, "N", 1, 128, NULL, set_trace_depth,
+     "--trace: frames per stack (default 32)"},
+    {"trace-sites", 0, K_UINT, "N", 1, 1000, NULL, set_trace_sites,
+     "--trace: sites kept per point in the results (default 16; the sites the detectors "
+     "need come first)"},
     {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},
     {"help", 'h', K_FLAG, NULL, 0, 0, NULL, NULL, "this text"},
 };
@@ -299,6 +336,7 @@ static void form(const struct opt_def *d, char *buf, size_t len)
                 snprintf(buf, len, "a relative width such as 5%% or 0.05, above 0 and below 100%%");
                 break;
         case K_CHOICE:
+        case K_OPTCHOICE:
                 choices_text(d->choices, buf, len);
                 break;
         default:
@@ -361,6 +399,7 @@ static int check_value(const struct opt_def *d, const char *text, struct val *v)
                 r = parse_fraction(text, &v->d);
                 break;
         case K_CHOICE:
+        case K_OPTCHOICE:
                 r = choice_index(d->choices, text, &v->n);
                 break;
         default:
@@ -372,7 +411,7 @@ static int check_value(const struct opt_def *d, const char *text, struct val *v)
         return ab_bad("", "--%s '%s': %s (accepted: %s)", d->name, text,
                       r == -ERANGE          ? "out of range"
                       : d->kind == K_UINT   ? "not a whole number"
-                      : d->kind == K_CHOICE ? "not one of the choices"
+                      : d->kind == K_CHOICE || d->kind == K_OPTCHOICE ? "not one of the choices"
                                             : "malformed",
                       f);
 }
@@ -414,7 +453,8 @@ void ab_opts_usage(FILE *f)
                 int n = d->letter ? snprintf(head, sizeof head, "  -%c, --%s", d->letter, d->name)
                                   : snprintf(head, sizeof head, "  --%s", d->name);
                 if (d->metavar)
-                        n += snprintf(head + n, sizeof head - (size_t)n, " %s", d->metavar);
+                        n += snprintf(head + n, sizeof head - (size_t)n,
+                                      d->kind == K_OPTCHOICE ? "%s" : " %s", d->metavar);
                 if (n > 21)
                         fprintf(f, "%s\n%22s", head, "");
                 else
@@ -449,7 +489,9 @@ int ab_opts_scan(int argc, char **argv, struct ab_cli *c)
         int ch, idx;
         for (size_t i = 0; i < NDEFS; i++) {
                 lo[i] = (struct option){defs[i].name,
-                                        defs[i].kind == K_FLAG ? no_argument : required_argument,
+                                        defs[i].kind == K_FLAG        ? no_argument
+                                        : defs[i].kind == K_OPTCHOICE ? optional_argument
+                                                                      : required_argument,
                                         NULL, 1000 + (int)i};
                 if (defs[i].letter) {
                         shorts[ns++] = defs[i].letter;
@@ -484,7 +526,9 @@ int ab_opts_scan(int argc, char **argv, struct ab_cli *c)
                         ab_opts_usage(stdout);
                         return -1;
                 }
-                if (d->kind != K_FLAG && (r = check_value(d, optarg, &v)))
+                if (d->kind == K_OPTCHOICE && !optarg)
+                        v.n = 0; /* --trace alone: the first choice */
+                else if (d->kind != K_FLAG && (r = check_value(d, optarg, &v)))
                         return r;
                 if ((r = d->apply(c, &v)))
                         return r;

@@ -21,6 +21,7 @@ struct ab_cli {
         size_t nsets;
         uint64_t threads; /* --threads, or 0 */
         const char *wrap; /* --wrap as given, or NULL */
+        const char *trace_tuned; /* a --trace-* option given (for its check), or NULL */
 };
 
 /* Read the options of argv into c (and c->o): each value checked against its

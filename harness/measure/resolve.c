@@ -413,6 +413,41 @@ static void defaults(struct ab_opts *o)
         o->fail_on = -1;
         o->seed = 1;
         o->sample_ms = 10;
+        o->trace_depth = 32;
+        o->trace_sites = 16;
+}
+
+/* --trace and its tuning: the tracer built, a launcher to trace for
+ * =launcher (an emulator, which runs the workload inside its own process:
+ * a launcher that execs the workload would pass the tracer on to it). */
+static int resolve_trace(struct ab_opts *o, const struct ab_cli *c)
+{
+        bool emulated = false;
+        if (c->trace_tuned && o->trace == AB_TRACE_OFF)
+                return ab_bad("", "%s needs --trace", c->trace_tuned);
+        if (o->trace == AB_TRACE_OFF)
+                return 0;
+        if (access(ab_tracer_path(), R_OK) != 0)
+                return ab_bad("", "--trace needs %s (run make)", ab_tracer_path());
+        if (o->trace != AB_TRACE_LAUNCHER)
+                return 0;
+        for (size_t i = 0; i < o->nwraps; i++) {
+                const char *w = o->wraps[i].argc ? o->wraps[i].argv[0] : NULL;
+                const char *base = w && strrchr(w, '/') ? strrchr(w, '/') + 1 : w;
+                if (!w)
+                        continue;
+                if (strncmp(base, "qemu-", 5) != 0)
+                        return ab_bad("", "--trace=launcher traces an emulator that runs the "
+                                          "workload inside its own process (qemu-x86_64); %s "
+                                          "starts the workload as a process of its own: use "
+                                          "--trace",
+                                      base);
+                emulated = true;
+        }
+        if (!emulated)
+                return ab_bad("", "--trace=launcher needs an emulator to trace (--wrap "
+                                  "qemu-x86_64, or --wrap none,qemu-x86_64 for both sides)");
+        return 0;
 }
 
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
@@ -448,6 +483,8 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                 return r;
         if ((r = each_named(o, "workload", c.workloads, add_job)) || o->njobs == 0)
                 return r ? r : AB_BAD_INPUT;
+        if ((r = resolve_trace(o, &c)))
+                return r;
         if (o->count == AB_COUNT_CALLGRIND && o->wrap)
                 return ab_bad("", "--count callgrind runs its pass under valgrind itself; it "
                                   "cannot be combined with --wrap");

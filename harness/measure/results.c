@@ -312,6 +312,31 @@ static json_t *spans_json(const struct ab_run_res *run)
         return a;
 }
 
+/* --trace: how each point's trace pass went, and the sites of every point
+ * in one list (each names its point). */
+static void trace_json(json_t *o, const struct ab_opts *opt, const struct ab_run_res *run)
+{
+        json_t *points = json_array(), *sites = json_array();
+        bool launcher = opt->trace == AB_TRACE_LAUNCHER && run->alloc->wrap > 0 &&
+                        run->alloc->wrap <= opt->nwraps &&
+                        opt->wraps[run->alloc->wrap - 1].argc > 0;
+        for (size_t p = 0; p < run->job->npoints; p++) {
+                const struct ab_point_res *pt = &run->points[p];
+                if (pt->trace)
+                        json_array_append(points, pt->trace);
+                if (pt->sites)
+                        json_array_extend(sites, pt->sites);
+                if (pt->sc_sites)
+                        json_array_extend(sites, pt->sc_sites);
+        }
+        json_object_set_new(o, "trace",
+                            json_pack("{s:s,s:I,s:i,s:i,s:o}", "target",
+                                      launcher ? "launcher" : "program", "sample_bytes",
+                                      (json_int_t)opt->trace_sample, "depth", (int)opt->trace_depth,
+                                      "sites_max", (int)opt->trace_sites, "points", points));
+        json_object_set_new(o, "sites", sites);
+}
+
 static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
 {
         json_t *o = json_object(), *env = json_object(), *points = json_array();
@@ -361,6 +386,8 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         }
         json_object_set_new(o, "timeline", timeline);
         json_object_set_new(o, "timeline_spans", spans_json(run));
+        if (opt->trace)
+                trace_json(o, opt, run);
         return o;
 }
 

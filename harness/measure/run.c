@@ -329,6 +329,8 @@ int ab_cmd_run(int argc, char **argv)
                 return AB_BAD_INPUT;
         if ((r = setup_accounting(&m)) || (r = setup_program(&m)))
                 return r;
+        if (o.trace && make_tmpdir(&m)) /* the tracer's dumps go there */
+                return AB_BAD_INPUT;
         if (o.numa && ab_place_numa_prepare(o.numa, &m.numa, err, sizeof err)) {
                 ab_err("", "%s", err);
                 return AB_BAD_INPUT;

@@ -145,12 +145,17 @@ static bool drain_records(int fd, struct ab_outcome *o, char *buf, size_t *have)
 enum stage { ST_STDOUT, ST_STDERR, ST_RECORDS, ST_MEMLIMIT, ST_CPUS, ST_NUMA, ST_EXEC };
 
 /* Between fork and exec: async-signal-safe calls only. */
-static void child(const struct ab_spawn *s, int rec_w, int err_w)
+static void child(const struct ab_spawn *s, int rec_w, int err_w, int round_r)
 {
         int e[2];
         enum stage st = ST_STDOUT;
         struct sigaction dfl;
         setpgid(0, 0);
+        /* out of the way of the fixed numbers the dup2s below write */
+        if (err_w <= AB_TRACE_ROUND_FD)
+                err_w = fcntl(err_w, F_DUPFD_CLOEXEC, 16);
+        if (round_r >= 0 && round_r <= AB_TRACE_ROUND_FD)
+                round_r = fcntl(round_r, F_DUPFD_CLOEXEC, 16);
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
         sigaction(SIGCHLD, &dfl, NULL);
@@ -175,6 +180,8 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w)
                         goto fail;
                 }
         }
+        if (round_r >= 0 && dup2(round_r, AB_TRACE_ROUND_FD) < 0)
+                goto fail;
         st = ST_MEMLIMIT;
         if (s->mem_limit) {
                 struct rlimit rl = {(rlim_t)s->mem_limit, (rlim_t)s->mem_limit};
@@ -312,11 +319,25 @@ static void classify(const struct ab_spawn *s, struct ab_outcome *o, int st, boo
 
 /* Wait for the child, watching it: its records, its timeline, a program's
  * marks and time windows, the timeout, Ctrl-C. */
+/* The rounds since the last call that the tracer cannot see end by itself,
+ * one byte each on its round pipe (ab_spawn.trace_rounds). */
+static void forward_rounds(const struct ab_spawn *s, const struct ab_outcome *o, int fd,
+                           size_t *done)
+{
+        for (; fd >= 0 && *done < o->nrounds; (*done)++) {
+                const char *by = o->rounds[*done].by;
+                char b = 1;
+                if ((s->trace_all_rounds || strcmp(by, "window") == 0) && write(fd, &b, 1) < 0) {
+                        /* the tracer is gone: nothing to tell */
+                }
+        }
+}
+
 static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_watch *w, pid_t pid,
-                      int rec_fd, bool *timed_out)
+                      int rec_fd, int round_fd, bool *timed_out)
 {
         char buf[sizeof(struct ab_rec) * 8];
-        size_t have = 0;
+        size_t have = 0, forwarded = 0;
         uint64_t next_sample = o->start_ns + (uint64_t)s->sample_ms * 1000000u, deadline = 0;
         bool rec_open = rec_fd >= 0;
         int st = 0;
@@ -352,6 +373,7 @@ static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_
                         break;
                 now = ab_prim_now_ns();
                 ab_watch_tick(w, now);
+                forward_rounds(s, o, round_fd, &forwarded);
                 if (s->sample_ms && now >= next_sample) {
                         ab_watch_sample(w, now);
                         while (next_sample <= now)
@@ -373,7 +395,7 @@ static int wait_child(const struct ab_spawn *s, struct ab_outcome *o, struct ab_
 
 int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
 {
-        int rec[2] = {-1, -1}, err[2] = {-1, -1};
+        int rec[2] = {-1, -1}, err[2] = {-1, -1}, rnd[2] = {-1, -1};
         struct ab_watch w;
         bool timed_out = false;
         pid_t pid;
@@ -395,6 +417,13 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 r = -errno;
                 goto out;
         }
+        /* the tracer's round pipe: a slow tracer never blocks the parent */
+        if (s->trace_rounds && pipe_flags(rnd, FD_CLOEXEC, 0) != 0) {
+                r = -errno;
+                goto out;
+        }
+        if (rnd[1] >= 0)
+                fcntl(rnd[1], F_SETFL, O_NONBLOCK);
         o->err_from = -1;
         if (s->err_path) {
                 struct stat es;
@@ -407,10 +436,15 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 goto out;
         }
         if (pid == 0)
-                child(s, rec[1], err[1]);
+                child(s, rec[1], err[1], rnd[0]);
+        o->pid = pid;
         setpgid(pid, pid); /* also done by the child: whichever runs first */
         close(err[1]);
         err[1] = -1;
+        if (rnd[0] >= 0) {
+                close(rnd[0]);
+                rnd[0] = -1;
+        }
         if (s->records) {
                 close(rec[1]);
                 rec[1] = -1;
@@ -424,7 +458,7 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 goto out;
         }
         ab_watch_child(&w, pid);
-        st = wait_child(s, o, &w, pid, rec[0], &timed_out);
+        st = wait_child(s, o, &w, pid, rec[0], rnd[1], &timed_out);
         o->wall_ns = ab_prim_now_ns() - o->start_ns;
         classify(s, o, st, timed_out);
 out:
@@ -434,6 +468,8 @@ out:
                         close(rec[i]);
                 if (err[i] >= 0)
                         close(err[i]);
+                if (rnd[i] >= 0)
+                        close(rnd[i]);
         }
         return r;
 }

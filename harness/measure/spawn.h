@@ -38,7 +38,14 @@ struct ab_spawn {
         unsigned round_ms;    /* also end a round every round_ms; 0: none */
         const char *out_path, *err_path; /* append the child's stdout/stderr here;
                                             NULL: inherit bench's */
+        /* --trace: hand the child the read end of a pipe as AB_TRACE_ROUND_FD
+         * (its environment names it to the tracer) and write a byte to it for
+         * every round that ends by a time window, and with trace_all_rounds
+         * for every round (a guest's, when the tracer is in its emulator) */
+        bool trace_rounds, trace_all_rounds;
 };
+
+#define AB_TRACE_ROUND_FD 4
 
 struct ab_sample {
         uint64_t t_ns; /* since the child started */
@@ -73,6 +80,7 @@ struct ab_outcome {
         } hello[16];
         size_t nhello;
         bool killed_by_us;    /* SIGKILL came from the timeout or Ctrl-C */
+        pid_t pid;            /* the child's */
         long err_from;        /* the size of err_path before the program started */
 };
 

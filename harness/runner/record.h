@@ -107,5 +107,9 @@ void ab_record_send(struct ab_rec *r, uint32_t kind);
 
 /* Send the POINT record filled by ab_region_end, with the op-stream hash. */
 void ab_region_send_point(uint64_t op_hash, uint64_t live_peak);
+/* When bench traces this process (ALLOCBENCH_TRACE_OUT set, libabtrace.so
+ * preloaded), every ab_round_end ends the tracer's round too. Call once,
+ * before the workload. */
+void ab_region_trace_init(void);
 
 #endif

@@ -4,11 +4,13 @@
  * harness, where it does not run but the workload descriptors reference it.
  * Nothing here allocates.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <sys/syscall.h>
 #include <valgrind/callgrind.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +19,15 @@
 #include "workload.h"
 
 static struct ab_rec point_rec;
+/* The allocation-site tracer's round end, when bench traces this process
+ * (libabtrace.so preloaded): a kernel's round is the tracer's round too. */
+static void (*trace_round)(void);
+
+void ab_region_trace_init(void)
+{
+        if (getenv("ALLOCBENCH_TRACE_OUT"))
+                trace_round = (void (*)(void))dlsym(RTLD_DEFAULT, "allocbench_trace_round");
+}
 
 void ab_record_send(struct ab_rec *r, uint32_t kind)
 {
@@ -212,6 +223,8 @@ void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_
         uint64_t t0 = ab_prim_now_ns();
         struct ab_rec r;
         struct ab_mem m;
+        if (trace_round)
+                trace_round();
         ab_prim_mem_self(&m);
         memset(&r, 0, sizeof r);
         r.u.round.index = index;

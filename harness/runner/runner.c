@@ -137,8 +137,10 @@ int main(int argc, char **argv)
 
         if (strcmp(argv[1], AB_PROTO_INFO) == 0)
                 return 0;
-        if (strcmp(argv[1], AB_PROTO_RUN) == 0)
+        if (strcmp(argv[1], AB_PROTO_RUN) == 0) {
+                ab_region_trace_init();
                 return run_workload(argc, argv, i, seed);
+        }
         if (strcmp(argv[1], AB_PROTO_CALIBRATE) == 0)
                 return ab_calibrate(argc - i, argv + i) ? AB_EXIT_FAIL : 0;
         return usage("mode must be info, run or calibrate");

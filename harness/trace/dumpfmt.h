@@ -50,6 +50,8 @@
  *     varint site delta (site - previous site in this round - 1; the
  *     first is the site id itself: sites strictly ascend),
  *     varint field mask, then one varint per set bit, lowest bit first.
+ *     (Version 2 added ZC_BYTES and RESERVE_BYTES and moved REPEAT from
+ *     bit 15 to bit 31.)
  *     Values are what happened during the round (differences of cumulative
  *     counters between two round ends), except peak_over: how far the live
  *     bytes of the site rose above their round-end value within the round.
@@ -72,7 +74,7 @@
 #include <stdint.h>
 
 #define AB_TD_MAGIC       "ABTRACE"
-#define AB_TD_VERSION     1
+#define AB_TD_VERSION     2
 #define AB_TD_HEADER_SIZE 72
 #define AB_TD_SECTION_HDR 16
 #define AB_TD_DEPTH_MAX   128
@@ -121,7 +123,9 @@ enum {
         X(UNMAP_CALLS, unmap_calls)   /* munmap */                                                 \
         X(UNMAP_BYTES, unmap_bytes)   /* bytes unmapped (mremap: shrinkage) */                     \
         X(COMMIT_CALLS, commit_calls) /* mprotect to an accessible protection */                   \
-        X(COMMIT_BYTES, commit_bytes) /* bytes made accessible */
+        X(COMMIT_BYTES, commit_bytes) /* bytes made accessible */                                  \
+        X(ZC_BYTES, zc_bytes)         /* bytes of the callocs of >= 128 KiB */                     \
+        X(RESERVE_BYTES, reserve_bytes) /* bytes mapped PROT_NONE (reserved, not usable) */
 
 enum {
 #define AB_TD_ENUM(N, n) AB_TD_##N,
@@ -130,7 +134,8 @@ enum {
             AB_TD_NFIELDS
 };
 
-#define AB_TD_REPEAT (1u << 15)
+/* A mask of REPEAT alone: the site's previous values (above every field bit). */
+#define AB_TD_REPEAT (1u << 31)
 
 /* Keys of SELF. */
 enum {

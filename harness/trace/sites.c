@@ -310,6 +310,8 @@ static void add_totals(struct ab_site_totals *t, const uint64_t *v)
         t->unmap_bytes += v[AB_TD_UNMAP_BYTES];
         t->commit_calls += v[AB_TD_COMMIT_CALLS];
         t->commit_bytes += v[AB_TD_COMMIT_BYTES];
+        t->zc_bytes += v[AB_TD_ZC_BYTES];
+        t->reserve_bytes += v[AB_TD_RESERVE_BYTES];
 }
 
 static int merge_src(struct work *w, struct src *s, size_t si, const struct ab_sites_opts *o)
@@ -458,6 +460,16 @@ static int round_meta(struct ab_sites *out, struct src *srcs, size_t n)
         return 0;
 }
 
+/* Keep the first n sites (their frames, still unresolved, need no freeing). */
+static void cut_sites(struct ab_sites *out, size_t n)
+{
+        for (size_t i = n; i < out->nsites; i++) {
+                free(out->sites[i].key);
+                free(out->sites[i].rounds);
+        }
+        out->nsites = n;
+}
+
 static int load(const char *const *paths, size_t n, const struct ab_sites_opts *opts,
                 struct ab_sites *out, struct src *srcs, char *err, size_t errlen)
 {
@@ -506,13 +518,13 @@ static int load(const char *const *paths, size_t n, const struct ab_sites_opts *
                 for (size_t i = 0; i < out->nsites; i++)
                         out->sites[i].frames = (void *)&w.rep[i];
                 qsort(out->sites, out->nsites, sizeof *out->sites, cmp_site);
-                if (o.max_sites && out->nsites > o.max_sites) {
-                        for (size_t i = o.max_sites; i < out->nsites; i++) {
-                                free(out->sites[i].key);
-                                free(out->sites[i].rounds);
-                        }
-                        out->nsites = o.max_sites;
+                if (o.select) {
+                        size_t keep = o.select(out->sites, out->nsites, out->nrounds, o.select_arg);
+                        cut_sites(out, keep < out->nsites ? keep : out->nsites);
+                        qsort(out->sites, out->nsites, sizeof *out->sites, cmp_site);
                 }
+                if (o.max_sites && out->nsites > o.max_sites)
+                        cut_sites(out, o.max_sites);
                 for (size_t i = 0; i < out->nsites; i++) {
                         struct rep rp = *(struct rep *)out->sites[i].frames;
                         out->sites[i].frames = NULL;

@@ -80,6 +80,8 @@ struct ab_site_totals {
         uint64_t map_calls, map_bytes;       /* mmap, mmap64, mremap (growth) */
         uint64_t unmap_calls, unmap_bytes;   /* munmap (and mremap shrinkage bytes) */
         uint64_t commit_calls, commit_bytes; /* mprotect to an accessible protection */
+        uint64_t zc_bytes;                   /* bytes of those big callocs */
+        uint64_t reserve_bytes;              /* mapped PROT_NONE (a reservation) */
 };
 
 struct ab_site {
@@ -118,6 +120,12 @@ struct ab_sites_opts {
         size_t max_sites;                /* keep the N sites of most bytes allocated; 0 = all */
         const char *const *drop_modules; /* NULL-terminated module name prefixes */
         bool raw;                        /* no symbolisation: frames are module!+0xOFFSET */
+        /* Which sites to keep, before their frames are resolved (key, totals
+         * and rounds are set; frames must not be read): move them to the front
+         * of sites[0..n) and return how many; the rest are dropped, and the
+         * kept ones are put back in the usual order. NULL: max_sites alone. */
+        size_t (*select)(struct ab_site *sites, size_t n, size_t nrounds, void *arg);
+        void *select_arg;
 };
 
 /* Loads one dump. 0, or a negative errno with a message in err (a refused

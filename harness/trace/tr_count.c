@@ -383,24 +383,47 @@ static void on_signal(int sig)
         errno = e;
 }
 
+/* Round ends from the harness: one per byte on round_fd (it knows when
+ * a round of a program the tracer cannot hear ended: a guest under an
+ * emulator, a time window). Returns how many, -1 at its end. */
+static int harness_rounds(void)
+{
+        char buf[64];
+        ssize_t n = read(g_tr.round_fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return 0;
+        return n > 0 ? (int)n : -1;
+}
+
 static void *helper(void *arg)
 {
         (void)arg;
         tr_tls.guard = 1; /* nothing this thread does is the program's */
         for (;;) {
-                struct pollfd pfd = {.fd = g_tr.wake_fd[0], .events = POLLIN};
+                struct pollfd pfd[2] = {{.fd = g_tr.wake_fd[0], .events = POLLIN},
+                                        {.fd = g_tr.round_fd, .events = POLLIN}};
                 int timeout = g_tr.round_ms ? (int)g_tr.round_ms : -1;
-                int r = poll(&pfd, pfd.fd >= 0 ? 1 : 0, timeout);
+                int r = poll(pfd, 2, timeout), ends = 1;
                 if (r > 0) {
                         char buf[64];
-                        while (read(g_tr.wake_fd[0], buf, sizeof buf) > 0)
-                                ;
+                        ends = 0;
+                        if (pfd[0].revents)
+                                while (read(g_tr.wake_fd[0], buf, sizeof buf) > 0)
+                                        ends = 1;
+                        if (pfd[1].revents) {
+                                int k = harness_rounds();
+                                if (k < 0)
+                                        g_tr.round_fd = -1; /* the harness is gone */
+                                else
+                                        ends += k;
+                        }
                 } else if (r < 0) {
                         if (errno == EINTR)
                                 continue;
                         return NULL;
                 }
-                tr_round_end();
+                while (ends-- > 0)
+                        tr_round_end();
         }
         return NULL;
 }
@@ -411,7 +434,7 @@ void tr_helper_start(void)
         sigset_t all, old;
 
         g_tr.helper_pending = false;
-        if (helper_running || (!g_tr.round_ms && !g_tr.round_signal))
+        if (helper_running || (!g_tr.round_ms && !g_tr.round_signal && g_tr.round_fd < 0))
                 return;
         if (g_tr.round_signal && g_tr.wake_fd[0] < 0) {
                 struct sigaction sa;
@@ -481,6 +504,8 @@ void tr_fork_child(void)
         g_tr.rounds.len = 0;
         g_tr.rounds.failed = false;
         g_tr.nrounds = 0;
+        /* the harness's round ends are the parent's (one pipe, one reader) */
+        g_tr.round_fd = -1;
         g_tr.phases.len = 0;
         g_tr.phases.failed = false;
         g_tr.nphases = 0;
@@ -501,6 +526,6 @@ void tr_fork_child(void)
         /* Threads do not survive fork; start the helper again later, outside
          * the atfork handlers (the allocator's own may not have run yet). */
         helper_running = false;
-        g_tr.helper_pending = g_tr.round_ms || g_tr.round_signal;
+        g_tr.helper_pending = g_tr.round_ms || g_tr.round_signal || g_tr.round_fd >= 0;
         tr_tls.guard--;
 }

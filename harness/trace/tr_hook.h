@@ -181,7 +181,10 @@ static inline void tr_on_free(void *p)
 }
 
 /* An mmap-family call: counted on the caller's own stack. */
-static inline void tr_on_map(void *fp, int calls_field, int bytes_field, uint64_t bytes)
+/* A mapping call of the program: calls and bytes, and the bytes again in
+ * also_field (a PROT_NONE reservation) unless it is -1. */
+static inline void tr_on_map(void *fp, int calls_field, int bytes_field, uint64_t bytes,
+                             int also_field)
 {
         struct tr_ctr *c;
         uint32_t site;
@@ -192,6 +195,8 @@ static inline void tr_on_map(void *fp, int calls_field, int bytes_field, uint64_
         c = tr_ctr(site);
         tr_count_add(c, calls_field, 1);
         tr_count_add(c, bytes_field, bytes);
+        if (also_field >= 0)
+                tr_count_add(c, also_field, bytes);
         tr_ctr_done();
 }
 

@@ -42,7 +42,8 @@ TR_EXPORT void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
         tr_tls.guard = 1;
         r = tr_real.mmap(a, n, prot, flags, fd, off);
         if (r != MAP_FAILED)
-                tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, n);
+                tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, n,
+                          prot == PROT_NONE ? AB_TD_RESERVE_BYTES : -1);
         tr_tls.guard = 0;
         return r;
 }
@@ -61,7 +62,8 @@ TR_EXPORT void *mmap64(void *a, size_t n, int prot, int flags, int fd, off_t off
         tr_tls.guard = 1;
         r = next(a, n, prot, flags, fd, off);
         if (r != MAP_FAILED)
-                tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, n);
+                tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, n,
+                          prot == PROT_NONE ? AB_TD_RESERVE_BYTES : -1);
         tr_tls.guard = 0;
         return r;
 }
@@ -79,7 +81,7 @@ TR_EXPORT int munmap(void *a, size_t n)
         tr_tls.guard = 1;
         r = tr_real.munmap(a, n);
         if (r == 0)
-                tr_on_map(FP(), AB_TD_UNMAP_CALLS, AB_TD_UNMAP_BYTES, n);
+                tr_on_map(FP(), AB_TD_UNMAP_CALLS, AB_TD_UNMAP_BYTES, n, -1);
         tr_tls.guard = 0;
         return r;
 }
@@ -105,9 +107,9 @@ TR_EXPORT void *mremap(void *old, size_t old_n, size_t new_n, int flags, ...)
         if (r != MAP_FAILED) {
                 /* growth counts as mapped, shrinkage as unmapped */
                 if (new_n >= old_n)
-                        tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, new_n - old_n);
+                        tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_MAP_BYTES, new_n - old_n, -1);
                 else
-                        tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_UNMAP_BYTES, old_n - new_n);
+                        tr_on_map(FP(), AB_TD_MAP_CALLS, AB_TD_UNMAP_BYTES, old_n - new_n, -1);
         }
         tr_tls.guard = 0;
         return r;
@@ -126,7 +128,7 @@ TR_EXPORT int mprotect(void *a, size_t n, int prot)
         tr_tls.guard = 1;
         r = tr_real.mprotect(a, n, prot);
         if (r == 0 && (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
-                tr_on_map(FP(), AB_TD_COMMIT_CALLS, AB_TD_COMMIT_BYTES, n);
+                tr_on_map(FP(), AB_TD_COMMIT_CALLS, AB_TD_COMMIT_BYTES, n, -1);
         tr_tls.guard = 0;
         return r;
 }

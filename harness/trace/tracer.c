@@ -14,6 +14,11 @@
  *   ALLOCBENCH_TRACE_ROUND_MS     end a round every N ms (helper thread)
  *   ALLOCBENCH_TRACE_ROUND_SIGNAL end a round on this signal (number or
  *                                 name: USR2, SIGUSR2)
+ *   ALLOCBENCH_TRACE_ROUND_FD     end a round for every byte read from this
+ *                                 descriptor (bench writes one when a round
+ *                                 it sees ends: a guest's under an emulator
+ *                                 with the tracer in the emulator, a time
+ *                                 window)
  *   ALLOCBENCH_TRACE_FLUSH_MS     at a round end, rewrite the dump when
  *                                 this long passed since the last write
  *                                 (1000; 0 = only at exit)
@@ -27,6 +32,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
 #include <pthread.h>
@@ -158,6 +164,20 @@ static int env_signal(const char *name)
         return 0;
 }
 
+/* A descriptor number from the environment that is open here, or -1. */
+static int env_fd(const char *name)
+{
+        const char *s = getenv(name);
+        char *end;
+        long v;
+        if (!s || !*s)
+                return -1;
+        v = strtol(s, &end, 10);
+        if (*end || v < 0 || v > 65535 || fcntl((int)v, F_GETFD) < 0)
+                return -1;
+        return (int)v;
+}
+
 /* The code of the allocator under test (the object that defines the next
  * malloc): its mmap calls are its own business, not the program's. */
 static void allocator_text(void)
@@ -191,6 +211,7 @@ static void setup(void)
         g_tr.force_from = g_tr.big_bytes < TR_ZC_MIN ? g_tr.big_bytes : TR_ZC_MIN;
         g_tr.round_ms = env_size("ALLOCBENCH_TRACE_ROUND_MS", 0);
         g_tr.round_signal = env_signal("ALLOCBENCH_TRACE_ROUND_SIGNAL");
+        g_tr.round_fd = env_fd("ALLOCBENCH_TRACE_ROUND_FD");
         g_tr.flush_ms = env_size("ALLOCBENCH_TRACE_FLUSH_MS", 1000);
         g_tr.pid = getpid();
         g_tr.ppid = getppid();
@@ -200,7 +221,7 @@ static void setup(void)
         if (tr_table_init() < 0 || tr_stack_init() < 0 || tr_modules_refresh(true) < 0)
                 return;
         pthread_atfork(tr_fork_prepare, tr_fork_parent, tr_fork_child);
-        g_tr.helper_pending = g_tr.round_ms || g_tr.round_signal;
+        g_tr.helper_pending = g_tr.round_ms || g_tr.round_signal || g_tr.round_fd >= 0;
         allocator_text();
         __atomic_store_n(&g_tr.on, true, __ATOMIC_RELEASE);
         __atomic_store_n(&g_tr.fast, g_tr.sample_bytes != 0, __ATOMIC_RELEASE);
@@ -350,6 +371,7 @@ TR_EXPORT void *calloc(size_t k, size_t n)
                         tr_count_add(c, AB_TD_ZC_CALLS, 1);
                         tr_count_add(c, AB_TD_ZC_NS, ns);
                         tr_count_add(c, AB_TD_ZC_MINFLT, (uint64_t)(r1.ru_minflt - r0.ru_minflt));
+                        tr_count_add(c, AB_TD_ZC_BYTES, total);
                         tr_ctr_done();
                 }
         } else {

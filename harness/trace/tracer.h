@@ -183,6 +183,7 @@ struct tr_global {
         uint64_t flush_ms;
         uint64_t round_ms;
         int round_signal;
+        int round_fd;   /* a byte read from it ends a round (ALLOCBENCH_TRACE_ROUND_FD); -1 */
         int wake_fd[2]; /* the signal handler writes, the helper thread reads */
         pid_t pid, ppid;
         bool forked;

@@ -106,8 +106,10 @@ static void test_bad_header(void **state)
         b.p[0] = 'X';
         refused(b.p, b.len, "offset 0: bad magic");
         b.p[0] = 'A';
-        b.p[8] = 2;
-        refused(b.p, b.len, "offset 8: version 2 not supported");
+        b.p[8] = 1; /* version 1: REPEAT was bit 15, without ZC_BYTES and RESERVE_BYTES */
+        refused(b.p, b.len, "offset 8: version 1 not supported");
+        b.p[8] = AB_TD_VERSION + 1;
+        refused(b.p, b.len, "not supported");
         b.p[8] = AB_TD_VERSION;
         ab_td_put_le(b.p + 64, b.len + 5, 8);
         refused(b.p, b.len, "truncated");
