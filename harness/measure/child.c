@@ -158,6 +158,10 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
         if (preload_arg && preload[0]) { /* the traced program's environment */
                 push(&a, "-E");
                 push(&a, "%s=%s", ab_prim_preload_var(), preload);
+        } else if (preload_arg && pass == PASS_TRACE && m->tr.all_rounds) {
+                /* the emulator is traced: its preload is not the guest's */
+                push(&a, "-U");
+                push(&a, "%s", ab_prim_preload_var());
         }
         if (program) {
                 for (int i = 0; i < o->cmd_argc; i++)

@@ -55,7 +55,10 @@ static int trace_env(struct ab_matrix *m, size_t ri)
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_OUT=%s/" DUMP_PREFIX "%%p", m->tmpdir) < 0 ||
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_DEPTH=%u", o->trace_depth) < 0 ||
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_SAMPLE=%" PRIu64, o->trace_sample) < 0 ||
-            asprintf(&extra[n++], "ALLOCBENCH_TRACE_ROUND_FD=%d", AB_TRACE_ROUND_FD) < 0)
+            asprintf(&extra[n++], "ALLOCBENCH_TRACE_ROUND_FD=%d", AB_TRACE_ROUND_FD) < 0 ||
+            /* QEMU ends with a raw exit_group, past every exit hook: the dump
+             * the emulator's tracer rewrites at each round end is its last */
+            (launcher && asprintf(&extra[n++], "ALLOCBENCH_TRACE_FLUSH_MS=1") < 0))
                 goto out;
         /* the tracer first: it forwards to the next malloc, the allocator's */
         m->tr.guest_preload = NULL;
