@@ -39,7 +39,7 @@ struct ab_matrix {
         struct ab_numa numa; /* prepared --numa policy */
         char **env_plain;    /* the environment without a preload (strace gets it by -E) */
         char valgrind[PATH_MAX], strace[PATH_MAX]; /* accounting tools, resolved */
-        char tmpdir[64];                           /* accounting outputs */
+        char tmpdir[96]; /* $TMPDIR/allocbench.XXXXXX: passes' outputs, the marks socket */
         struct ab_tools tools;
         int count_err; /* why --count instructions found no counter */
         /* the --trace pass's child being started (trace_pass.c): its

@@ -4,6 +4,7 @@
  * then build the results document, decide the flags, write the file
  * atomically and print the summary from the document itself.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -126,7 +127,10 @@ static int make_tmpdir(struct ab_matrix *m)
 {
         if (m->tmpdir[0])
                 return 0;
-        snprintf(m->tmpdir, sizeof m->tmpdir, "/tmp/allocbench.XXXXXX");
+        const char *t = getenv("TMPDIR");
+        if (!t || t[0] != '/' || strlen(t) > sizeof m->tmpdir - 24)
+                t = "/tmp";
+        snprintf(m->tmpdir, sizeof m->tmpdir, "%s/allocbench.XXXXXX", t);
         if (!mkdtemp(m->tmpdir)) {
                 ab_err("", "cannot make a temporary directory: %s", strerror(errno));
                 m->tmpdir[0] = '\0';
@@ -299,14 +303,76 @@ static int exit_code(const struct ab_matrix *m, size_t nruns, bool aborted, int 
         return AB_OK;
 }
 
+/* The temporary directory and whatever is left in it (the marks socket, a
+ * pass's outputs after an interruption): it is bench's own. */
+static void remove_tmpdir(struct ab_matrix *m)
+{
+        DIR *d;
+        struct dirent *e;
+        char path[PATH_MAX];
+        if (!m->tmpdir[0] || !(d = opendir(m->tmpdir)))
+                return;
+        while ((e = readdir(d)))
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                        snprintf(path, sizeof path, "%s/%s", m->tmpdir, e->d_name);
+                        unlink(path);
+                }
+        closedir(d);
+        rmdir(m->tmpdir);
+        m->tmpdir[0] = '\0';
+}
+
+/* The matrix from the options in o to the results file: bench run's exit
+ * code. Leaves the temporary directory to the caller. */
+static int run_all(struct ab_matrix *m, struct ab_opts *o)
+{
+        char err[512];
+        int worst = -1, r;
+        bool aborted;
+        size_t nruns = o->nallocs * o->njobs;
+
+        m->o = o;
+        if (setup_runs(m))
+                return AB_BAD_INPUT;
+        if ((r = setup_accounting(m)) || (r = setup_program(m)))
+                return r;
+        if (o->trace && make_tmpdir(m)) /* the tracer's dumps go there */
+                return AB_BAD_INPUT;
+        if (o->numa && ab_place_numa_prepare(o->numa, &m->numa, err, sizeof err)) {
+                ab_err("", "%s", err);
+                return AB_BAD_INPUT;
+        }
+        ab_progress_init(&m->prog, o->quiet, isatty(STDERR_FILENO), m->total);
+        if (ab_spawn_init() || (r = ab_matrix_preflight(m)))
+                return r ? r : AB_BAD_INPUT;
+        m->cal = ab_calibration_get(o, false, !o->quiet, err, sizeof err);
+        if (!m->cal)
+                ab_note("", "%s; time-based evidence is off", err);
+
+        aborted = run_matrix(m);
+        if (aborted) /* a child could not be started: keep what was measured */
+                m->interrupted = true;
+        ab_progress_clear(&m->prog);
+        if (ab_spawn_interrupted())
+                m->interrupted = true;
+        ab_matrix_finish(m, nruns);
+        remove_tmpdir(m);
+        if (o->count == AB_COUNT_HW && m->count_err)
+                ab_note("",
+                        "--count instructions: this machine gives no hardware instruction "
+                        "counter (perf_event_open: %s); instructions_per_op is null. --count "
+                        "callgrind counts exactly.",
+                        strerror(m->count_err));
+        if (write_and_print(m, nruns, m->cal, &m->tools, &worst))
+                return AB_RUN_FAILED;
+        return exit_code(m, nruns, aborted, worst);
+}
+
 int ab_cmd_run(int argc, char **argv)
 {
         struct ab_opts o = {0};
         struct ab_matrix m = {0};
-        char err[512];
-        int worst = -1, r;
-        bool aborted;
-        size_t nruns;
+        int r;
 
         o.argc = ab_argc;
         o.argv = ab_argv;
@@ -323,41 +389,7 @@ int ab_cmd_run(int argc, char **argv)
                 return r < 0 ? AB_OK : r;
         if (!o.out)
                 o.out = ab_default_output();
-        nruns = o.nallocs * o.njobs;
-        m.o = &o;
-        if (setup_runs(&m))
-                return AB_BAD_INPUT;
-        if ((r = setup_accounting(&m)) || (r = setup_program(&m)))
-                return r;
-        if (o.trace && make_tmpdir(&m)) /* the tracer's dumps go there */
-                return AB_BAD_INPUT;
-        if (o.numa && ab_place_numa_prepare(o.numa, &m.numa, err, sizeof err)) {
-                ab_err("", "%s", err);
-                return AB_BAD_INPUT;
-        }
-        ab_progress_init(&m.prog, o.quiet, isatty(STDERR_FILENO), m.total);
-        if (ab_spawn_init() || (r = ab_matrix_preflight(&m)))
-                return r ? r : AB_BAD_INPUT;
-        m.cal = ab_calibration_get(&o, false, !o.quiet, err, sizeof err);
-        if (!m.cal)
-                ab_note("", "%s; time-based evidence is off", err);
-
-        aborted = run_matrix(&m);
-        if (aborted) /* a child could not be started: keep what was measured */
-                m.interrupted = true;
-        ab_progress_clear(&m.prog);
-        if (ab_spawn_interrupted())
-                m.interrupted = true;
-        ab_matrix_finish(&m, nruns);
-        if (m.tmpdir[0])
-                rmdir(m.tmpdir);
-        if (o.count == AB_COUNT_HW && m.count_err)
-                ab_note("",
-                        "--count instructions: this machine gives no hardware instruction "
-                        "counter (perf_event_open: %s); instructions_per_op is null. --count "
-                        "callgrind counts exactly.",
-                        strerror(m.count_err));
-        if (write_and_print(&m, nruns, m.cal, &m.tools, &worst))
-                return AB_RUN_FAILED;
-        return exit_code(&m, nruns, aborted, worst);
+        r = run_all(&m, &o);
+        remove_tmpdir(&m);
+        return r;
 }

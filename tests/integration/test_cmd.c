@@ -430,6 +430,21 @@ static void test_bad_input(void **state)
                          1);
         assert_non_null(strstr(errtext, "quote a word that holds one"));
         assert_false(exists(out));
+        /* refused after its temporary directory was made: none is left */
+        {
+                char tdir[512], env[600], *envp[] = {env, NULL};
+                snprintf(tdir, sizeof tdir, "%s", tmpfile_path("tmp-bad"));
+                snprintf(env, sizeof env, "TMPDIR=%s", tdir);
+                assert_int_equal(mkdir(tdir, 0700), 0);
+                assert_int_equal(run_envp(envp, "--workload=cmd", "-o", out,
+                                          "--program-output=/nonexistent/dir/x", "--", "echo",
+                                          "hi", NULL),
+                                 1);
+                assert_int_equal(run_envp(envp, "--workload=cmd", "--reps", "1", "-q", "-o", out,
+                                          "--program-output=null", "--", "echo", "hi", NULL),
+                                 0);
+                assert_int_equal(rmdir(tdir), 0); /* empty */
+        }
 }
 
 /* ---- identity and figures ---------------------------------------------------------- */
