@@ -160,9 +160,11 @@ $(O)/progs/%: tests/integration/progs/%.c harness/agent/allocbench.h
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
-# `make check` tests the Linux build and the generic POSIX fallback.
+# `make check` tests the Linux build (with the tracer's own tests) and the
+# generic POSIX fallback.
 check: check-one
 ifeq ($(PLATFORM),linux)
+	$(MAKE) --no-print-directory check-trace
 	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
 endif
 
