@@ -321,7 +321,7 @@ static json_t *site_json(const struct ab_site *s, size_t nrounds, size_t point)
 static json_t *info_json(const struct ab_sites *ss, const struct pick *pk, size_t point)
 {
         uint64_t self[AB_TD_SELF_MAX] = {0}, peak = 0;
-        bool incomplete = false;
+        bool incomplete = false, named = false;
         json_t *phases = json_array();
         for (size_t i = 0; i < ss->nprocs; i++) {
                 for (int k = 0; k < AB_TD_SELF_MAX; k++)
@@ -331,6 +331,8 @@ static json_t *info_json(const struct ab_sites *ss, const struct pick *pk, size_
                 incomplete |= (ss->procs[i].flags & AB_TD_F_INCOMPLETE) != 0;
         }
         for (size_t r = 0; r < ss->nrounds; r++)
+                named |= ss->round_phase[r] != NULL;
+        for (size_t r = 0; named && r < ss->nrounds; r++) /* none named: none written */
                 json_array_append_new(phases, ss->round_phase[r] ? json_string(ss->round_phase[r])
                                                                  : json_null());
         return json_pack(
