@@ -79,7 +79,7 @@ endif
 INTEG_BINS  := $(patsubst tests/integration/test_%.c,$(O)/itest_%,$(wildcard tests/integration/test_*.c))
 UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
 ALLOCATORS  := $(O)/libabcount.so $(O)/libzerocache.so $(O)/libnoreturn.so $(O)/libthreadreserve.so \
-               $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so
+               $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so $(O)/libstall.so
 
 # ./bench is the entry point users run; other build directories (O=...) keep
 # their own bench next to their runner.

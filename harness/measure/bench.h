@@ -15,6 +15,7 @@
 #include "measure/account.h"
 #include "measure/backend.h"
 #include "measure/spawn.h"
+#include "measure/target.h"
 #include "core/stats.h"
 #include "workload.h"
 
@@ -47,6 +48,7 @@ struct ab_opts {
         double point_budget_s; /* adaptive: wall time per point beyond the minimum */
         uint64_t seed;
         const char *out;
+        struct ab_target target; /* out, checked: where the results file goes */
         enum ab_format format;
         bool quiet;
         int fail_on;   /* severity rank that makes bench exit 2, or -1 */

@@ -225,6 +225,11 @@ int ab_child_spawn(struct ab_matrix *m, size_t ri, const char *mode, size_t poin
         s.envp = pass == PASS_STRACE ? m->env_plain : m->envs[ai];
         s.sample_ms = strcmp(mode, AB_PROTO_RUN) == 0 ? m->o->sample_ms : 0;
         s.timeout_ns = m->o->timeout_ns;
+        /* starting the runner with an allocator takes milliseconds: one that
+         * hangs in its initialisation is not waited for forever */
+        if (strcmp(mode, AB_PROTO_INFO) == 0 &&
+            (!s.timeout_ns || s.timeout_ns > AB_PREFLIGHT_TIMEOUT_S * 1000000000ull))
+                s.timeout_ns = AB_PREFLIGHT_TIMEOUT_S * 1000000000ull;
         s.mem_limit = m->o->mem_limit;
         s.cpus = m->o->cpus;
         s.numa = m->o->numa ? &m->numa : NULL;

@@ -176,6 +176,27 @@ int ab_matrix_point(struct ab_matrix *m, size_t job, size_t point)
 
 /* Before the matrix: start each allocator once to prove it loads and serves
  * malloc. A library that does not is bad input, refused before any result. */
+/* Does the runner start with allocator al natively (no launcher)? For a
+ * preflight that failed under --wrap: is it the launcher or the allocator? */
+static bool starts_natively(struct ab_matrix *m, const struct ab_alloc *al)
+{
+        char vq[32], *argv[] = {(char *)ab_runner_path(), (char *)AB_PROTO_INFO, vq, NULL};
+        struct ab_spawn s = {0};
+        struct ab_outcome out;
+        bool ok;
+        snprintf(vq, sizeof vq, AB_PROTO_VQ "%d", (int)al->vq);
+        s.argv = argv;
+        s.envp = ab_env_build(al->library, m->o->env, m->o->nenv);
+        s.records = true;
+        s.timeout_ns = AB_PREFLIGHT_TIMEOUT_S * 1000000000ull;
+        if (!s.envp)
+                return false;
+        ok = ab_spawn_run(&s, &out) == 0 && out.status == AB_ST_OK && out.have_info;
+        ab_outcome_free(&out);
+        ab_env_free(s.envp);
+        return ok;
+}
+
 int ab_matrix_preflight(struct ab_matrix *m)
 {
         for (size_t a = 0; a < m->o->nallocs; a++) {
@@ -183,6 +204,37 @@ int ab_matrix_preflight(struct ab_matrix *m)
                 struct ab_outcome out;
                 if (ab_child_one(m, a, AB_PROTO_INFO, 0, 0, &out))
                         return AB_BAD_INPUT;
+                if (out.interrupted) { /* nothing measured yet: nothing to write */
+                        ab_outcome_free(&out);
+                        ab_err("", "interrupted (%s) while starting the allocators; nothing "
+                                   "was measured",
+                               strsignal(ab_spawn_interrupt_signal()));
+                        return 128 + ab_spawn_interrupt_signal();
+                }
+                if (out.status == AB_ST_TIMEOUT) {
+                        ab_outcome_free(&out);
+                        ab_err("", "--alloc=%s: the runner did not start with %s within %d s "
+                                   "(its initialisation hangs?); nothing was measured",
+                               al->name, al->library[0] ? al->library : "the system allocator",
+                               AB_PREFLIGHT_TIMEOUT_S);
+                        return AB_BAD_INPUT;
+                }
+                if (!out.have_info && !out.have_error && ab_wrap_of(m->o, al) &&
+                    ab_wrap_of(m->o, al)->argc && starts_natively(m, al)) {
+                        char how[96];
+                        if (out.signal)
+                                snprintf(how, sizeof how, "killed by %s", strsignal(out.signal));
+                        else
+                                snprintf(how, sizeof how, "exit code %d", out.exit_code);
+                        ab_err("",
+                               "--wrap '%s': the runner does not start under the launcher (%s "
+                               "before the runner said anything), though it starts with "
+                               "--alloc=%s without it: check that the launcher runs the "
+                               "program it is given",
+                               ab_wrap_of(m->o, al)->text, how, al->name);
+                        ab_outcome_free(&out);
+                        return AB_BAD_INPUT;
+                }
                 if (out.status != AB_ST_OK || !out.have_info) {
                         fprintf(stderr,
                                 "bench: --alloc=%s: %s cannot serve as an allocator: %s "

@@ -55,6 +55,9 @@ struct ab_matrix {
 /* How one child is started: the user's launcher, or an accounting pass's. */
 enum pass { PASS_NATIVE, PASS_CALLGRIND, PASS_STRACE, PASS_TRACE };
 
+/* How long the runner may take to start with an allocator (preflight). */
+#define AB_PREFLIGHT_TIMEOUT_S 30
+
 /* child.c */
 /* The launcher allocator a runs under (NULL: natively), and whether it is
  * one of QEMU's user-mode emulators (which take the preload by -E). */

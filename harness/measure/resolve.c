@@ -309,21 +309,6 @@ static int apply_set(struct ab_opts *o, const char *kv)
         return 0;
 }
 
-static int check_output(const char *path)
-{
-        char dir[PATH_MAX];
-        const char *slash = strrchr(path, '/');
-        struct stat st;
-        if (!*path || (slash && !slash[1]))
-                return ab_bad("", "-o '%s': expected a file name", path);
-        if (!slash)
-                return 0;
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-        if (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)))
-                return ab_bad("", "-o '%s': directory %s does not exist", path, dir);
-        return 0;
-}
-
 char *ab_default_output(void)
 {
         char host[256] = "host", stamp[32];
@@ -333,7 +318,6 @@ char *ab_default_output(void)
         gethostname(host, sizeof host - 1);
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        mkdir("results", 0777);
         snprintf(path, sizeof path, "results/%s-%s.json", stamp, host);
         return path;
 }
@@ -506,7 +490,9 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                         return AB_BAD_INPUT;
                 }
         }
-        if (o->out && (r = check_output(o->out)))
-                return r;
-        return 0;
+        if (!o->out) {
+                o->out = ab_default_output();
+                return ab_target_check(&o->target, o->out, true);
+        }
+        return ab_target_check(&o->target, o->out, false);
 }

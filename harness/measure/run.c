@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
 {
         json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), cal, m->interrupted);
         struct ab_doc view;
-        char *text, err[512];
+        char *text, err[PATH_MAX + 128], where[PATH_MAX];
         int r = 0;
         if (!doc)
                 return -ENOMEM;
@@ -59,10 +60,8 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                 json_decref(doc);
                 return -ENOMEM;
         }
-        if (ab_write_atomic(m->o->out, text, strlen(text), err, sizeof err)) {
-                fprintf(stderr, "bench: %s\n", err);
-                r = -EIO;
-        }
+        r = ab_target_publish(&m->o->target, text, strlen(text), where, sizeof where, err,
+                              sizeof err);
         switch (m->o->format) {
         case AB_FMT_JSON:
                 fputs(text, stdout);
@@ -76,8 +75,21 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                 ab_flags_print(stdout, &view);
                 break;
         }
-        if (!r)
-                fprintf(stderr, "results: %s\n", m->o->out);
+        if (r == 0 && strcmp(where, m->o->target.path) != 0)
+                ab_note("", "%s was written by another run meanwhile; this run's results went "
+                            "beside it",
+                        m->o->target.path);
+        if (r == 0 || r == 1)
+                fprintf(stderr, "results: %s\n", where);
+        if (r == 1) {
+                ab_err("", "%s; the results were kept in %s instead", err, where);
+                r = -EIO;
+        } else if (r < 0) {
+                /* nowhere to write them: stderr is the last place they can go */
+                ab_err("", "%s, and in $TMPDIR as well; the results document follows", err);
+                fputs(text, stderr);
+                fputc('\n', stderr);
+        }
         free(text);
         ab_doc_free(&view);
         json_decref(doc);
@@ -123,14 +135,62 @@ static int setup_runs(struct ab_matrix *m)
 
 /* A temporary directory for the accounting passes' outputs and the marks
  * socket, made once. 0 or an exit code. */
+/* Empty dir (bench's own: no subdirectories) and remove it. */
+static void remove_dir(const char *dir)
+{
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        char path[PATH_MAX];
+        if (!d)
+                return;
+        while ((e = readdir(d)))
+                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+                        unlink(path);
+                }
+        closedir(d);
+        rmdir(dir);
+}
+
+/* The temporary directories of earlier runs that were killed (SIGKILL, a
+ * crash: nothing of theirs could clean up), named allocbench.PID.* after a
+ * process that is gone: removed. */
+static void sweep_stale(const char *tmp)
+{
+        DIR *d = opendir(tmp);
+        struct dirent *e;
+        char path[PATH_MAX];
+        if (!d)
+                return;
+        while ((e = readdir(d))) {
+                char *end;
+                long pid;
+                if (strncmp(e->d_name, "allocbench.", 11) != 0)
+                        continue;
+                pid = strtol(e->d_name + 11, &end, 10);
+                if (end == e->d_name + 11 || *end != '.' || pid <= 0 ||
+                    (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+                        if (end != e->d_name + 11 && *end == '.' && pid > 0) {
+                                snprintf(path, sizeof path, "%s/%s", tmp, e->d_name);
+                                remove_dir(path);
+                        }
+                }
+        }
+        closedir(d);
+}
+
+/* A temporary directory for the passes' outputs, the marks socket and the
+ * tracer's dumps, made once: $TMPDIR/allocbench.PID.XXXXXX (the pid lets a
+ * later run remove it if this one is killed). 0 or an exit code. */
 static int make_tmpdir(struct ab_matrix *m)
 {
+        const char *t = getenv("TMPDIR");
         if (m->tmpdir[0])
                 return 0;
-        const char *t = getenv("TMPDIR");
-        if (!t || t[0] != '/' || strlen(t) > sizeof m->tmpdir - 24)
+        if (!t || t[0] != '/' || strlen(t) > sizeof m->tmpdir - 32)
                 t = "/tmp";
-        snprintf(m->tmpdir, sizeof m->tmpdir, "%s/allocbench.XXXXXX", t);
+        sweep_stale(t);
+        snprintf(m->tmpdir, sizeof m->tmpdir, "%s/allocbench.%d.XXXXXX", t, (int)getpid());
         if (!mkdtemp(m->tmpdir)) {
                 ab_err("", "cannot make a temporary directory: %s", strerror(errno));
                 m->tmpdir[0] = '\0';
@@ -292,8 +352,10 @@ static int exit_code(const struct ab_matrix *m, size_t nruns, bool aborted, int 
                 return AB_RUN_FAILED;
         }
         if (m->interrupted) {
-                ab_err("", "interrupted; the results file holds what was measured");
-                return 130;
+                int sig = ab_spawn_interrupt_signal() ? ab_spawn_interrupt_signal() : SIGINT;
+                ab_err("", "interrupted (%s); the results file holds what was measured",
+                       strsignal(sig));
+                return 128 + sig;
         }
         for (size_t i = 0; i < nruns; i++)
                 if (m->runs[i].status != AB_ST_OK)
@@ -307,18 +369,9 @@ static int exit_code(const struct ab_matrix *m, size_t nruns, bool aborted, int 
  * pass's outputs after an interruption): it is bench's own. */
 static void remove_tmpdir(struct ab_matrix *m)
 {
-        DIR *d;
-        struct dirent *e;
-        char path[PATH_MAX];
-        if (!m->tmpdir[0] || !(d = opendir(m->tmpdir)))
+        if (!m->tmpdir[0])
                 return;
-        while ((e = readdir(d)))
-                if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                        snprintf(path, sizeof path, "%s/%s", m->tmpdir, e->d_name);
-                        unlink(path);
-                }
-        closedir(d);
-        rmdir(m->tmpdir);
+        remove_dir(m->tmpdir);
         m->tmpdir[0] = '\0';
 }
 

@@ -40,11 +40,16 @@ static int pipe_flags(int fd[2], int fdflags, int flflags)
         return 0;
 }
 
+/* The signals that stop bench the way Ctrl-C does: the child stopped, the
+ * results of what was measured written, exit 128 + the signal. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1};
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
 static void on_signal(int sig)
 {
         int saved = errno;
-        if (sig == SIGINT || sig == SIGTERM)
-                got_interrupt = 1;
+        if (sig != SIGCHLD && !got_interrupt)
+                got_interrupt = sig;
         if (write(wake_pipe[1], "x", 1) < 0) {
                 /* the pipe is full: a wake-up is already pending */
         }
@@ -62,15 +67,25 @@ int ab_spawn_init(void)
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
         sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-        if (sigaction(SIGCHLD, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ||
-            sigaction(SIGTERM, &sa, NULL))
+        if (sigaction(SIGCHLD, &sa, NULL))
                 return -errno;
+        for (size_t i = 0; i < NSTOP; i++)
+                if (sigaction(stop_signals[i], &sa, NULL))
+                        return -errno;
+        /* a reader of stdout that went away (bench ... | head) must not cost
+         * the results file: writes fail with EPIPE instead */
+        signal(SIGPIPE, SIG_IGN);
         return 0;
 }
 
 bool ab_spawn_interrupted(void)
 {
         return got_interrupt != 0;
+}
+
+int ab_spawn_interrupt_signal(void)
+{
+        return got_interrupt;
 }
 
 void ab_outcome_free(struct ab_outcome *o)
@@ -159,8 +174,10 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w, int round_r)
         memset(&dfl, 0, sizeof dfl);
         dfl.sa_handler = SIG_DFL;
         sigaction(SIGCHLD, &dfl, NULL);
-        sigaction(SIGINT, &dfl, NULL);
-        sigaction(SIGTERM, &dfl, NULL);
+        sigaction(SIGPIPE, &dfl, NULL);
+        for (size_t i = 0; i < NSTOP; i++)
+                sigaction(stop_signals[i], &dfl, NULL);
+        ab_prim_die_with_parent();
         for (int k = 0; k < 2; k++) {
                 const char *path = k ? s->err_path : s->out_path;
                 int fd;

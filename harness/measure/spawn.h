@@ -89,6 +89,8 @@ int ab_spawn_init(void);
 
 /* True once Ctrl-C (SIGINT) or SIGTERM has been received. */
 bool ab_spawn_interrupted(void);
+/* The signal that interrupted it (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1), or 0. */
+int ab_spawn_interrupt_signal(void);
 
 /* Run the child to its end. Returns 0 when the outcome is filled (whatever the
  * child did), or -errno when it could not be started at all. */

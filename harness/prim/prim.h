@@ -120,6 +120,12 @@ void ab_prim_icount_enable(int h, int on);
 /* Read the count; AB_UNKNOWN on error. */
 int64_t ab_prim_icount_read(int h);
 
+/* Between fork and exec: have the calling process killed when the process
+ * that forked it dies (a harness killed by SIGKILL leaves no child running
+ * on; a timeout is only enforced by a living harness). Async-signal-safe.
+ * 0, or -ENOSYS where unsupported. */
+int ab_prim_die_with_parent(void);
+
 /* Which platform implementation was built ("linux", "generic"). */
 const char *ab_prim_name(void);
 

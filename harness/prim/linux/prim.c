@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "prim/common.h"
@@ -254,4 +255,15 @@ int ab_prim_bind_cpus(const char *cpus)
 int ab_prim_signal_number(const char *name)
 {
         return common_signal_number(name);
+}
+
+int ab_prim_die_with_parent(void)
+{
+        pid_t parent = getppid();
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+                return -errno;
+        /* the parent may have died between fork and the prctl */
+        if (getppid() != parent)
+                _exit(127);
+        return 0;
 }
