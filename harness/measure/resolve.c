@@ -108,7 +108,10 @@ static int add_job(struct ab_opts *o, const char *name)
         if (strchr(name, '/') || strstr(name, ".ini")) {
                 snprintf(path, sizeof path, "%s", name);
                 if (!ab_is_regular(path)) {
-                        fprintf(stderr, "bench: --workload: no job file %s\n", path);
+                        struct stat st;
+                        fprintf(stderr, "bench: --workload: %s %s (accepted: an INI job file)\n",
+                                path,
+                                stat(path, &st) == 0 ? "is not a regular file" : "does not exist");
                         return -1;
                 }
         } else if (ab_jobdir(dir, sizeof dir) == 0) {
