@@ -212,11 +212,14 @@ int ab_matrix_preflight(struct ab_matrix *m)
                         return 128 + ab_spawn_interrupt_signal();
                 }
                 if (out.status == AB_ST_TIMEOUT) {
+                        uint64_t t = m->o->timeout_ns;
                         ab_outcome_free(&out);
-                        ab_err("", "--alloc=%s: the runner did not start with %s within %d s "
+                        if (!t || t > AB_PREFLIGHT_TIMEOUT_S * 1000000000ull)
+                                t = AB_PREFLIGHT_TIMEOUT_S * 1000000000ull;
+                        ab_err("", "--alloc=%s: the runner did not start with %s within %llu s "
                                    "(its initialisation hangs?); nothing was measured",
                                al->name, al->library[0] ? al->library : "the system allocator",
-                               AB_PREFLIGHT_TIMEOUT_S);
+                               (unsigned long long)(t / 1000000000ull));
                         return AB_BAD_INPUT;
                 }
                 if (!out.have_info && !out.have_error && ab_wrap_of(m->o, al) &&
