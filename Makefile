@@ -186,3 +186,4 @@ bench-cmd: all $(PROG_BINS)
 .PHONY: all check check-one clean bench-harness bench-cmd
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk
+include tests/fuzz/fuzz.mk

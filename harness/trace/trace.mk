@@ -3,8 +3,8 @@
 #   $(O)/libabtrace.so    the tracer, LD_PRELOADed in front of an allocator
 #   $(O)/ab-tracedump     prints a dump's symbolised sites (tests, debugging)
 #   the test programs and tests of tests/trace/
-# Targets: check-trace (the tests, about a minute), fuzz-trace (libFuzzer on
-# the dump reader, FUZZ_SECONDS=60), bench-trace (benchmarks/trace_cost.sh).
+# Targets: check-trace (the tests, about a minute), fuzz-trace (= make fuzz,
+# tests/fuzz/fuzz.mk), bench-trace (benchmarks/trace_cost.sh).
 # TRACE_ALL lists what `all` should build; TRACE_OBJS the reader and
 # symboliser objects bench will link (with TRACE_LIBS).
 
@@ -66,24 +66,9 @@ $(O)/test_tracedump $(O)/test_tracekey $(O)/test_trace: $(O)/test_%: tests/trace
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TRACE_OBJS) \
 		$(TRACE_TEST_LIBS)
 
-# --- fuzzing the reader: clang's libFuzzer with ASan and UBSan ----------------
-FUZZ_SECONDS ?= 60
-FUZZ_CC      ?= clang
-$(O)/fuzz_tracedump: tests/fuzz/fuzz_tracedump.c $(TRACE_DIR)/dump.c $(TRACE_DIR)/dump.h \
-		$(TRACE_DIR)/dumpfmt.h
-	$(FUZZ_CC) -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -o $@ tests/fuzz/fuzz_tracedump.c $(TRACE_DIR)/dump.c
-
-# Seeds: dumps the tracer writes for trace_prog (2 rounds, with a fork
-# child) and trace_cxx.
-fuzz-trace: $(O)/fuzz_tracedump $(O)/libabtrace.so $(O)/trace_prog $(O)/trace_cxx
-	@rm -rf $(O)/fuzz-seeds && mkdir -p $(O)/fuzz-seeds $(O)/fuzz-corpus
-	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/prog.%p \
-		$(O)/trace_prog 2 >/dev/null
-	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/cxx.%p \
-		$(O)/trace_cxx >/dev/null
-	$(O)/fuzz_tracedump -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-		$(O)/fuzz-corpus $(O)/fuzz-seeds
+# --- fuzzing the reader: tests/fuzz/fuzz_tracedump.c, run by `make fuzz`
+# (tests/fuzz/fuzz.mk) with the others.
+fuzz-trace: fuzz
 
 check-trace: $(TRACE_ALL) $(TRACE_TEST_BINS) $(O)/trace_prog $(O)/trace_cxx
 	@set -e; for t in $(TRACE_TEST_BINS); do echo "== $$t"; AB_BUILD=$(O) ./$$t; done

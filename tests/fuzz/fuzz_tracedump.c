@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/trace/dump.h"
+#include "trace/dump.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
