@@ -139,6 +139,7 @@ TEST_LAYERS_detect      := detect doc core
 TEST_LAYERS_detect_size := detect doc core
 TEST_LAYERS_detect_memory := detect doc core
 TEST_LAYERS_detect_program := detect doc core
+TEST_LAYERS_detect_sites := detect doc core
 TEST_LAYERS_results     := measure trace doc core
 TEST_LAYERS_parse       := measure trace doc core
 TEST_LAYERS_canon       := report doc core

@@ -169,6 +169,10 @@ struct ab_vtrace {
                 double processes, rounds, sites_seen, sites_kept;
                 bool incomplete;
                 json_t *tracer; /* borrowed: the tracer's own figures */
+                /* per round of the pass, the phase the program had named
+                   last (NULL: none); a site's trend reads the last phase */
+                const char **round_phases;
+                size_t nround_phases;
         } *points;
         size_t npoints;
 };

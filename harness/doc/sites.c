@@ -1,8 +1,9 @@
 /*
  * sites.c - the view of a run's --trace results (doc.h: ab_vtrace,
- * ab_vsite): how each point's trace pass went, and its allocation sites.
- * A site whose point index is out of range keeps point NULL; a series
- * shorter than the others leaves NAN where it has nothing.
+ * ab_vsite): how each point's trace pass went (with the phase each of its
+ * rounds ended in), and its allocation sites. A site whose point index is
+ * out of range keeps point NULL; a series shorter than the others leaves NAN
+ * where it has nothing.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,10 +25,28 @@ static const struct ab_vpoint *point_at(const struct ab_vrun *r, json_t *o)
         return k >= 0 && k < (double)r->npoints && k == floor(k) ? &r->points[(size_t)k] : NULL;
 }
 
+/* A pass's round_phases: a string, or NULL for null or anything else. */
+static int phases_view(json_t *a, struct ab_vtrace_point *p)
+{
+        json_t *v;
+        size_t i;
+        if (!json_array_size(a))
+                return 0;
+        if (!(p->round_phases = calloc(json_array_size(a), sizeof *p->round_phases)))
+                return -ENOMEM;
+        json_array_foreach(a, i, v)
+        {
+                p->round_phases[p->nround_phases++] =
+                    json_is_string(v) ? json_string_value(v) : NULL;
+        }
+        return 0;
+}
+
 static int trace_view(json_t *t, struct ab_vrun *r)
 {
         json_t *pts = json_object_get(t, "points"), *v;
         size_t i;
+        int e;
         if (!json_is_object(t))
                 return 0;
         r->trace.target = ab_view_str(t, "target") ? ab_view_str(t, "target") : "program";
@@ -50,6 +69,8 @@ static int trace_view(json_t *t, struct ab_vrun *r)
                 p->sites_kept = ab_view_num(v, "sites_kept");
                 p->incomplete = json_is_true(json_object_get(v, "incomplete"));
                 p->tracer = json_object_get(v, "tracer");
+                if ((e = phases_view(json_object_get(v, "round_phases"), p)))
+                        return e;
         }
         return 0;
 }
@@ -99,8 +120,8 @@ static int site_view(json_t *v, const struct ab_vrun *r, struct ab_vsite *s)
                 s->total[k] = ab_view_num(tot, ab_site_total_keys[k]);
         if ((e = frames_view(json_object_get(v, "frames"), s)))
                 return e;
-        for (const char *const *k = (const char *const[]){"live_bytes", "live_blocks", "allocs",
-                                                          NULL};
+        for (const char *const *k =
+                 (const char *const[]){"live_bytes", "live_blocks", "allocs", NULL};
              *k; k++)
                 if (json_array_size(json_object_get(rounds, *k)) > n)
                         n = json_array_size(json_object_get(rounds, *k));
@@ -146,6 +167,8 @@ void ab_view_sites_free(struct ab_vrun *r)
                 free(r->sites[i].allocs);
         }
         free(r->sites);
+        for (size_t i = 0; i < r->trace.npoints; i++)
+                free(r->trace.points[i].round_phases);
         free(r->trace.points);
 }
 

@@ -24,8 +24,8 @@
 
 #include "detect/detect.h"
 
-#define KIB 1024.0
-#define MIB (1024.0 * 1024)
+#define KIB     1024.0
+#define MIB     (1024.0 * 1024)
 #define FIXTURE static __attribute__((unused))
 
 /* ---- assertions ------------------------------------------------------------ */
@@ -92,7 +92,7 @@ FIXTURE double at(json_t *arr, size_t i)
 
 /* The SPEC §4 fields of one flag. */
 FIXTURE void check_flag(json_t *f, const char *kind, const char *severity, const char *alloc,
-                       const char *workload)
+                        const char *workload)
 {
         assert_true(json_is_object(f));
         assert_string_equal(str(f, "kind"), kind);
@@ -159,7 +159,7 @@ FIXTURE json_t *doc_new(json_t *cal)
 
 /* A run of doc (borrowed): params stolen. */
 FIXTURE json_t *add_run(json_t *doc, const char *alloc, const char *name, const char *kernel,
-                       json_t *params)
+                        json_t *params)
 {
         json_t *r = json_pack("{s:{s:s,s:n,s:s},s:{s:s,s:s,s:o},s:n,s:{},s:i,s:s,s:s,s:i,s:i,"
                               "s:[],s:[],s:[]}",
@@ -251,8 +251,8 @@ FIXTURE double ab_calib_memset_ns(json_t *cal, uint64_t size)
 
 /* ---- run-failure ---------------------------------------------------------------- */
 
-FIXTURE void add_failed(json_t *run, double size, const char *status, json_t *exit_code, json_t *sig,
-                       const char *error, int reps)
+FIXTURE void add_failed(json_t *run, double size, const char *status, json_t *exit_code,
+                        json_t *sig, const char *error, int reps)
 {
         json_t *p =
             json_pack("{s:o,s:s,s:o,s:o,s:s,s:n,s:i,s:[],s:n,s:n,s:n,s:n,s:n}", "params",
@@ -377,6 +377,79 @@ FIXTURE json_t *mmap_run(json_t *doc, const char *wrap)
         pset(p, "vsz_kib", 6800);
         pset(p, "live_peak_bytes", 0);
         return run;
+}
+
+/* ---- allocation sites (--trace) ---------------------------------------------------- */
+
+/* A site of run (borrowed) at its point index `point`, as --trace writes it:
+ * the key ("mod!f<g<h", innermost first) and a frame for each of its parts
+ * (a part without "mod!" is in the module before it); totals: an object of
+ * sites[].total keys (stolen), every other total 0; rounds: live bytes at
+ * each of n round ends (live blocks: a 64-byte block each; allocs 1), or
+ * none when live is NULL. Returns the site, to adjust. */
+FIXTURE json_t *add_site(json_t *run, int point, const char *key, json_t *totals,
+                         const double *live, size_t n)
+{
+        json_t *t = json_object(), *frames = json_array(), *lb = json_array();
+        json_t *bl = json_array(), *al = json_array(), *s, *sites, *f;
+        char part[256], mod[256] = "?";
+        for (int k = 0; k < AB_ST_COUNT; k++)
+                json_object_set_new(t, ab_site_total_keys[k], json_integer(0));
+        if (totals)
+                json_object_update(t, totals);
+        json_decref(totals);
+        for (const char *p = key; *p;) {
+                size_t len = strcspn(p, "<");
+                const char *bang;
+                snprintf(part, sizeof part, "%.*s", (int)len, p);
+                if ((bang = strchr(part, '!'))) {
+                        snprintf(mod, sizeof mod, "%.*s", (int)(bang - part), part);
+                        memmove(part, bang + 1, strlen(bang));
+                }
+                f = json_pack("{s:s,s:s,s:n,s:n,s:b}", "function", part, "module", mod, "file",
+                              "line", "inlined", 0);
+                assert_non_null(f);
+                json_array_append_new(frames, f);
+                p += len + (p[len] == '<');
+        }
+        for (size_t i = 0; live && i < n; i++) {
+                json_array_append_new(lb, jnum(live[i]));
+                json_array_append_new(bl, jnum(floor(live[i] / 64)));
+                json_array_append_new(al, json_integer(1));
+        }
+        s = json_pack("{s:i,s:s,s:o,s:i,s:b,s:b,s:o,s:{s:o,s:o,s:o}}", "point", point, "key", key,
+                      "frames", frames, "stacks", 1, "unwound", 0, "truncated", 0, "total", t,
+                      "rounds", "live_bytes", lb, "live_blocks", bl, "allocs", al);
+        assert_non_null(s);
+        if (!(sites = json_object_get(run, "sites"))) {
+                sites = json_array();
+                json_object_set_new(run, "sites", sites);
+        }
+        json_array_append_new(sites, s);
+        return s;
+}
+
+/* The trace pass of run's point `point`: its rounds and the phase each
+ * ended in (phases: n strings or NULLs; NULL: no round_phases). */
+FIXTURE void add_trace_point(json_t *run, int point, size_t n, const char *const *phases)
+{
+        json_t *tr = json_object_get(run, "trace"), *ph = json_array(), *tp;
+        if (!json_is_object(tr)) {
+                tr = json_pack("{s:s,s:i,s:i,s:i,s:[]}", "target", "program", "sample_bytes", 0,
+                               "depth", 32, "sites_max", 16, "points");
+                json_object_set_new(run, "trace", tr);
+        }
+        for (size_t i = 0; phases && i < n; i++)
+                json_array_append_new(ph, phases[i] ? json_string(phases[i]) : json_null());
+        if (!phases) {
+                json_decref(ph);
+                ph = json_null();
+        }
+        tp = json_pack("{s:i,s:s,s:n,s:i,s:I,s:o,s:i,s:i,s:b}", "point", point, "status", "ok",
+                       "error", "processes", 1, "rounds", (json_int_t)n, "round_phases", ph,
+                       "sites_seen", 4, "sites_kept", 4, "incomplete", 0);
+        assert_non_null(tp);
+        json_array_append_new(get(tr, "points"), tp);
 }
 
 #endif
