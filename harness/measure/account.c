@@ -9,7 +9,6 @@
 #include "measure/account.h"
 #include "workload.h"
 
-
 int ab_callgrind_total(const char *path, int64_t *ir)
 {
         FILE *f = fopen(path, "r");
@@ -20,7 +19,8 @@ int ab_callgrind_total(const char *path, int64_t *ir)
         while (fgets(line, sizeof line, f)) {
                 long long v;
                 /* "totals: N" is written last and wins over "summary: N" */
-                if (sscanf(line, "totals: %lld", &v) == 1 || sscanf(line, "summary: %lld", &v) == 1) {
+                if (sscanf(line, "totals: %lld", &v) == 1 ||
+                    sscanf(line, "summary: %lld", &v) == 1) {
                         *ir = v;
                         r = 0;
                 }
@@ -29,22 +29,28 @@ int ab_callgrind_total(const char *path, int64_t *ir)
         return r;
 }
 
-/* The n-th (0-based) comma-separated argument after '(' as a number. */
-static uint64_t arg_num(const char *p, int n)
+const char *ab_strace_arg(const char *call, int n)
 {
-        const char *q = strchr(p, '(');
+        const char *q = strchr(call, '(');
         if (!q)
-                return 0;
+                return NULL;
         q++;
         for (int i = 0; i < n; i++) {
                 q = strchr(q, ',');
                 if (!q)
-                        return 0;
+                        return NULL;
                 q++;
         }
         while (*q == ' ')
                 q++;
-        return strtoull(q, NULL, 0);
+        return q;
+}
+
+/* The n-th (0-based) comma-separated argument after '(' as a number. */
+static uint64_t arg_num(const char *p, int n)
+{
+        const char *q = ab_strace_arg(p, n);
+        return q ? strtoull(q, NULL, 0) : 0;
 }
 
 int ab_strace_parse(const char *path, struct ab_syscalls *sc)
@@ -66,7 +72,8 @@ int ab_strace_parse(const char *path, struct ab_syscalls *sc)
                         resumed = true;
                         p += 5;
                 }
-                while (k + 1 < sizeof name && ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+                while (k + 1 < sizeof name &&
+                       ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
                         name[k++] = *p++;
                 name[k] = '\0';
                 if (strcmp(name, "write") == 0) {

@@ -144,6 +144,8 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
                 push(&a, "%s", m->strace);
                 push(&a, "-f");
                 push(&a, "-qq");
+                if (o->trace != AB_TRACE_OFF)
+                        push(&a, "-k"); /* stacks for the sites (strace_sites.c); slower */
                 push(&a, "-o");
                 push(&a, "%s", outfile);
                 push(&a, "-e");
@@ -265,6 +267,24 @@ int ab_child_one(struct ab_matrix *m, size_t ri, const char *mode, size_t point,
         return ab_child_spawn(m, ri, mode, point, iters, PASS_NATIVE, NULL, out);
 }
 
+/* --syscalls with --trace: the strace pass's memory calls by call site
+ * (its log has stacks), onto the point. */
+static void strace_sites(struct ab_matrix *m, size_t ri, size_t point, const char *file)
+{
+        const struct ab_run_res *run = &m->runs[ri];
+        const char *lib = run->alloc->library, *slash = strrchr(lib, '/');
+        const char *drop[2] = {lib[0] ? (slash ? slash + 1 : lib) : NULL, NULL};
+        char err[256];
+        json_t *s = ab_strace_sites(file, point, m->o->trace_sites, drop, err, sizeof err);
+        if (!s) {
+                fprintf(stderr, "\nbench: note: the strace pass of %s has no sites: %s\n",
+                        run->alloc->name, err);
+                return;
+        }
+        json_decref(run->points[point].sc_sites);
+        run->points[point].sc_sites = s;
+}
+
 /* The accounting passes of a point: one child per allocator under callgrind
  * and/or strace, after the timed repetitions and never mixed with them. */
 int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
@@ -296,6 +316,8 @@ int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t ite
                                 } else if (ab_strace_parse(file, &p->sc) == 0) {
                                         p->have_syscalls = true;
                                         p->sc_ops = out.point.ops;
+                                        if (m->o->trace != AB_TRACE_OFF)
+                                                strace_sites(m, ri, point, file);
                                 }
                         } else if (!out.interrupted) {
                                 fprintf(stderr, "\nbench: note: the %s pass of %s failed (%s)\n",

@@ -118,15 +118,20 @@ static const struct pcent *lookup(struct src *s, uint64_t pc, bool inl, bool raw
         return &s->cache[i];
 }
 
-/* "libc.so.6" -> "libc.so": the base name without a version after ".so". */
-static void module_name(const struct src *s, int m, char *dst, size_t cap)
+void ab_site_module_name(const char *path, char *dst, size_t cap)
 {
-        const char *path = m >= 0 ? s->d.modules[m].path : "", *b = strrchr(path, '/');
+        const char *b = strrchr(path, '/');
         char *so;
         snprintf(dst, cap, "%s", b ? b + 1 : (*path ? path : "?"));
         so = strstr(dst, ".so.");
         if (so)
                 so[3] = '\0';
+}
+
+/* "libc.so.6" -> "libc.so": the base name without a version after ".so". */
+static void module_name(const struct src *s, int m, char *dst, size_t cap)
+{
+        ab_site_module_name(m >= 0 ? s->d.modules[m].path : "", dst, cap);
 }
 
 static bool has_prefix(const char *s, const char *p)
@@ -150,12 +155,12 @@ static bool libc_malloc(const char *n)
 }
 
 /* Frames that are the allocator's or the tracer's, not the program's. */
-static bool dropped(const char *mod, const char *name, const struct ab_sites_opts *o)
+bool ab_site_dropped(const char *mod, const char *name, const char *const *drop_modules)
 {
         if (has_prefix(mod, "libabtrace") || has_prefix(mod, "libjemalloc") ||
             has_prefix(mod, "libtcmalloc") || has_prefix(mod, "libmimalloc"))
                 return true;
-        for (const char *const *d = o->drop_modules; d && *d; d++)
+        for (const char *const *d = drop_modules; d && *d; d++)
                 if (has_prefix(mod, *d))
                         return true;
         if (!name)
@@ -176,14 +181,7 @@ static void frame_name(const struct src *s, const struct ab_sym *y, uint64_t pc,
                 snprintf(dst, cap, "%s", y->name ? y->name : "?");
 }
 
-struct keybuf {
-        char text[4096];
-        size_t len;
-        unsigned frames;
-        char last_mod[256], last_fn[1024];
-};
-
-static void key_add(struct keybuf *k, const char *mod, const char *fn)
+void ab_site_key_add(struct ab_site_key *k, const char *mod, const char *fn)
 {
         int w;
         if (k->frames && strcmp(k->last_fn, fn) == 0 && strcmp(k->last_mod, mod) == 0)
@@ -198,7 +196,8 @@ static void key_add(struct keybuf *k, const char *mod, const char *fn)
         k->frames++;
 }
 
-static int make_key(struct src *s, uint32_t site, const struct ab_sites_opts *o, struct keybuf *k)
+static int make_key(struct src *s, uint32_t site, const struct ab_sites_opts *o,
+                    struct ab_site_key *k)
 {
         const struct ab_tdump_stack *st = &s->d.stacks[site];
         memset(k, 0, sizeof *k);
@@ -210,8 +209,8 @@ static int make_key(struct src *s, uint32_t site, const struct ab_sites_opts *o,
                         char mod[256], fn[1024];
                         module_name(s, e->sym[i].module, mod, sizeof mod);
                         frame_name(s, &e->sym[i], st->pcs[f], o->raw, fn, sizeof fn);
-                        if (!dropped(mod, e->sym[i].name, o))
-                                key_add(k, mod, fn);
+                        if (!ab_site_dropped(mod, e->sym[i].name, o->drop_modules))
+                                ab_site_key_add(k, mod, fn);
                 }
         }
         if (!k->frames)
@@ -324,7 +323,7 @@ static int merge_src(struct work *w, struct src *s, size_t si, const struct ab_s
                 s->merged[i] = -1;
         for (size_t t = 0; t < s->d.ntotals; t++) {
                 const struct ab_tdump_rec *r = &s->d.totals[t];
-                struct keybuf k;
+                struct ab_site_key k;
                 struct ab_site *site;
                 int idx, e;
                 if ((e = make_key(s, r->site, o, &k)) < 0)
@@ -428,7 +427,7 @@ static int resolve_frames(struct ab_sites *out, struct ab_site *site, struct src
                         fr->file = pool_str(&out->pool, y->file);
                         fr->line = y->line;
                         fr->inlined = y->inlined;
-                        fr->dropped = dropped(mod, y->name, o);
+                        fr->dropped = ab_site_dropped(mod, y->name, o->drop_modules);
                         fr->module = pool_str(&out->pool,
                                               y->module >= 0 ? s->d.modules[y->module].path : "");
                         fr->build_id = pool_str(&out->pool, bid);

@@ -135,6 +135,34 @@ int ab_sites_load(const char *dump_path, const struct ab_sites_opts *o, struct a
 /* Loads and merges n dumps (the first is the parent, by convention). */
 int ab_sites_load_many(const char *const *paths, size_t n, const struct ab_sites_opts *o,
                        struct ab_sites *out, char *err, size_t errlen);
+
+/* ---- the key rule, for stacks from elsewhere (strace -k, measure/) ---------
+ * What ab_sites_load() does to each stack, frame by frame: a stack named
+ * by another tool gets the same key as the tracer's for the same frames. */
+
+/* "/usr/lib/x86_64-linux-gnu/libc.so.6" -> "libc.so": the module as a key
+ * names it ("?" for an empty path). */
+void ab_site_module_name(const char *path, char *dst, size_t cap);
+
+/* Whether the rule above leaves this frame out of a key: the tracer's and
+ * the allocators' modules (and drop_modules, NULL-terminated prefixes, may
+ * be NULL), libc's malloc family, operator new/delete. module as
+ * ab_site_module_name() gives it; name without parameters (NULL unknown). */
+bool ab_site_dropped(const char *module, const char *name, const char *const *drop_modules);
+
+/* A key being built, innermost frame first: zero it, then ab_site_key_add()
+ * each frame that is not dropped until frames reaches the key's length. */
+struct ab_site_key {
+        char text[4096]; /* the key so far; "" while it has no frame */
+        size_t len;
+        unsigned frames; /* frames in the key (recursion counts once) */
+        char last_mod[256], last_fn[1024];
+};
+/* Adds a frame (module as ab_site_module_name() gives it, function without
+ * parameters or clone suffixes, "?" unknown); a repeat of the last frame
+ * (recursion) adds nothing. */
+void ab_site_key_add(struct ab_site_key *k, const char *module, const char *function);
+
 /* The site with this exact key, or NULL. */
 const struct ab_site *ab_sites_find(const struct ab_sites *s, const char *key);
 void ab_sites_free(struct ab_sites *s);
