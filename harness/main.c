@@ -14,24 +14,27 @@
 
 static void usage(FILE *f)
 {
-        fprintf(f,
-                "allocbench %s - deterministic allocator stress tests and benchmarks\n"
-                "\n"
-                "usage: bench COMMAND [options]\n"
-                "\n"
-                "  bench [run] --alloc=A[,B..] --workload=W[,X..] [opts]\n"
-                "                        run the matrix, print a summary, write a results file\n"
-                "  bench list            allocators (found or not, library, version) and workloads\n"
-                "  bench calibrate       this machine's reference costs (memset, page fault, mmap)\n"
-                "  bench plot FILE.. [-o DIR]   gnuplot PNG and SVG figures from results files\n"
-                "  bench compare BASE NEW       changes per point with confidence; exit 3 on a\n"
-                "                               significant regression\n"
-                "  bench history add|show|check|html   nightly tracking in SQLite\n"
-                "  bench help            this text; bench COMMAND --help for one command\n"
-                "\n"
-                "Example:\n"
-                "  ./bench --alloc=all --workload=calloc-sweep\n",
-                AB_VERSION);
+        fprintf(
+            f,
+            "allocbench %s - deterministic allocator stress tests and benchmarks\n"
+            "\n"
+            "usage: bench COMMAND [options]\n"
+            "\n"
+            "  bench [run] --alloc=A[,B..] --workload=W[,X..] [opts]\n"
+            "                        run the matrix, print a summary, write a results file\n"
+            "  bench list            allocators (found or not, library, version) and workloads\n"
+            "  bench calibrate       this machine's reference costs (memset, page fault, mmap)\n"
+            "  bench plot FILE.. [-o DIR]   gnuplot PNG and SVG figures from results files\n"
+            "  bench compare BASE NEW       changes per point with confidence; exit 3 on a\n"
+            "                               significant regression\n"
+            "  bench history add|show|check|html   nightly tracking in SQLite\n"
+            "  bench sites FILE [--top-down|--folded]   the allocation sites of runs\n"
+            "                               traced with --trace; --folded for flame graphs\n"
+            "  bench help            this text; bench COMMAND --help for one command\n"
+            "\n"
+            "Example:\n"
+            "  ./bench --alloc=all --workload=calloc-sweep\n",
+            AB_VERSION);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +67,8 @@ int main(int argc, char **argv)
                         int (*fn)(int, char **);
                 } cmds[] = {{"plot", ab_cmd_plot},
                             {"compare", ab_cmd_compare},
-                            {"history", ab_cmd_history}};
+                            {"history", ab_cmd_history},
+                            {"sites", ab_cmd_sites}};
                 for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
                         if (strcmp(cmd, cmds[i].name) == 0) {
                                 argv[1] = argv[0];
@@ -82,7 +86,9 @@ int main(int argc, char **argv)
         }
         if (cmd[0] == '-')
                 return ab_cmd_run(argc, argv);
-        fprintf(stderr, "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, history, help; see bench help)\n",
+        fprintf(stderr,
+                "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, "
+                "history, sites, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

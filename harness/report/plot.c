@@ -7,11 +7,12 @@
  * Figures are chosen by what the document has, not by the workload's name:
  * runs whose points sweep a size get the per-size figures (plot_size.c),
  * runs with rounds the rounds figure (plot_rounds.c), runs of several
- * threads or of a VSZ far above RSS the memory bars (plot_memory.c), and
- * every run its timeline (plot_timeline.c). The C side writes the numbers a
- * figure needs as a plain .dat; the drawing is in plots/NAME.gp, found next
- * to bench or one level up, so a user can restyle a script and rerun the
- * command kept in the .dat's header.
+ * threads or of a VSZ far above RSS the memory bars (plot_memory.c),
+ * every run its timeline (plot_timeline.c), and a run traced with --trace
+ * over rounds its allocation sites (plot_sites.c). The C side writes the
+ * numbers a figure needs as a plain .dat; the drawing is in plots/NAME.gp,
+ * found next to bench or one level up, so a user can restyle a script and
+ * rerun the command kept in the .dat's header.
  *
  * Nothing is written before every input has been read and checked. Each
  * figure goes to temporaries first and is renamed into place only once it is
@@ -51,6 +52,10 @@ static void usage(FILE *f)
               "  4x RSS and 64 MiB above it\n"
               "               NAME-WL-memory   VSZ and RSS of each allocator, as bars\n"
               "  every run    NAME-ALLOC-WL-timeline   RSS and VSZ while it ran\n"
+              "  runs traced with --trace, their trace pass of 2 rounds or more\n"
+              "               NAME-ALLOC-WL-sites      live bytes of the top allocation\n"
+              "                                sites (up to 8, the most left over per\n"
+              "                                round first) at each round end\n"
               "Given several files, the per-size figures draw them together, a line per\n"
               "allocator and host (\"glibc @ hostA\") when the hosts differ, named after all\n"
               "of them (NAME+NAME2-WL-ns). A value that cannot be plotted (infinite, or\n"
@@ -189,8 +194,11 @@ static int draw_file(struct ab_plot *P, size_t i)
                         r = ab_plot_timelines(P, s, m, n, wl);
                 free(m);
         }
-        for (size_t k = 0; k < s->doc.nruns && !r; k++)
+        for (size_t k = 0; k < s->doc.nruns && !r; k++) {
                 r = ab_plot_timeline(P, s, &s->doc.runs[k]);
+                if (!r)
+                        r = ab_plot_sites(P, s, &s->doc.runs[k]);
+        }
         return r;
 }
 

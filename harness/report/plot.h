@@ -5,8 +5,8 @@
  * document gets); plot_figure.c draws one figure with gnuplot and publishes
  * it only when it is whole; plot_text.c holds the text every figure writes
  * (.dat strings and numbers, names from results files made safe, subtitles);
- * plot_size.c, plot_rounds.c, plot_memory.c and plot_timeline.c each build
- * one kind of figure from the results document's view (doc/doc.h). Nothing
+ * plot_size.c, plot_rounds.c, plot_memory.c, plot_timeline.c and
+ * plot_sites.c each build one kind of figure from the results document's view (doc/doc.h). Nothing
  * here reads a results file any other way.
  *
  * Names from a results file (allocator, workload, host, parameters, the file
@@ -178,5 +178,11 @@ int ab_plot_timeline(struct ab_plot *P, struct ab_plot_src *s, const struct ab_v
  * than two runs sampled. */
 int ab_plot_timelines(struct ab_plot *P, struct ab_plot_src *s, struct ab_plot_member *m, size_t n,
                       const char *wl);
+
+/* plot_sites.c: of a run traced with --trace whose trace pass had two
+ * rounds or more, the live bytes its top allocation sites held at each
+ * round end (NAME-ALLOC-WL-sites); a note, and no figure, when no site
+ * held memory at a round end. */
+int ab_plot_sites(struct ab_plot *P, struct ab_plot_src *s, const struct ab_vrun *r);
 
 #endif

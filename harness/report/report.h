@@ -15,13 +15,19 @@
 
 /* The summary a run prints: one table per workload, allocators side by side. */
 void ab_table_print(FILE *f, const struct ab_doc *d);
-/* The flags, most severe first, with evidence and hint. */
+/* The flags, most severe first, with evidence and hint; then the top
+ * allocation sites of each traced run (ab_table_sites_print). */
 void ab_flags_print(FILE *f, const struct ab_doc *d);
+/* Of each run traced with --trace, its top allocation sites: up to five,
+ * the most left over per round first, then the most bytes allocated
+ * (table_sites.c); nothing when no run was traced. */
+void ab_table_sites_print(FILE *f, const struct ab_doc *d);
 /* One CSV row per point (RFC 4180 quoting). */
 void ab_csv_print(FILE *f, const struct ab_doc *d);
 
 int ab_cmd_plot(int argc, char **argv);
 int ab_cmd_compare(int argc, char **argv);
 int ab_cmd_history(int argc, char **argv);
+int ab_cmd_sites(int argc, char **argv);
 
 #endif

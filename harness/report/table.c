@@ -337,11 +337,10 @@ void ab_table_print(FILE *f, const struct ab_doc *d)
 
 void ab_flags_print(FILE *f, const struct ab_doc *d)
 {
-        if (!d->nflags) {
+        if (!d->nflags)
                 fprintf(f, "\nflags: none\n");
-                return;
-        }
-        fprintf(f, "\nflags (%zu, most severe first):\n", d->nflags);
+        else
+                fprintf(f, "\nflags (%zu, most severe first):\n", d->nflags);
         for (size_t i = 0; i < d->nflags; i++) {
                 const struct ab_vflag *fl = &d->flags[i];
                 char *where = json_dumps(fl->where, JSON_COMPACT | JSON_ENCODE_ANY),
@@ -355,6 +354,7 @@ void ab_flags_print(FILE *f, const struct ab_doc *d)
                 free(where);
                 free(ev);
         }
+        ab_table_sites_print(f, d);
 }
 
 /* A figure the file holds as an integer (counts, KiB) or as a real. */
