@@ -380,31 +380,30 @@ static void test_plot(void **state)
         text = read_all(dat);
         /* one site held memory at a round end: one block, the timer's */
         assert_int_equal(count_of(text, "\n\"ab-runner!"), 1);
-        assert_true(line_with(text, "\"ab-runner!xalloc<timer_new<open_conn  +512 B a round\"",
+        /* the leak-site detector flagged the timer's site: so says its legend */
+        assert_true(line_with(text,
+                              "\"ab-runner!xalloc<timer_new<open_conn  +512 B a round, flagged\"",
                               NULL, 0) > 0);
         assert_true(line_with(text, "0 512", line, sizeof line) > 0);
         assert_true(strcmp(line, "0 512") == 0);
         snprintf(line, sizeof line, "\n%zu %zu\n", rounds - 1, 512 * rounds);
         assert_non_null(strstr(text, line));
-        assert_null(strstr(text, ", flagged\""));
-        free(text);
-
-        /* a leak-site flag naming the timer's site: "flagged" in its legend */
-        flag = json_pack("{s:s,s:s,s:s,s:s,s:{s:s},s:s,s:{},s:s}", "kind", "leak-site", "severity",
-                         "high", "allocator", "glibc", "workload", "conn-leak", "where", "site",
-                         timer_key, "message", "timer_new leaks", "evidence", "hint",
-                         "free the timer");
-        json_array_append_new(json_object_get(doc, "flags"), flag);
-        assert_int_equal(json_dump_file(doc, tmpfile_path("flagged.json"), 0), 0);
-        json_decref(doc);
-        assert_int_equal(run("plot", tmpfile_path("flagged.json"), "-o", dir), 0);
-        snprintf(dat, sizeof dat, "%s/flagged-glibc-conn-leak-sites.dat", dir);
-        text = read_all(dat);
-        assert_non_null(strstr(text, "+512 B a round, flagged\""));
         free(text);
         /* and bench sites names the flag on the site */
-        assert_int_equal(run("sites", tmpfile_path("flagged.json"), "--function", "timer_new"), 0);
-        assert_non_null(strstr(outtext, "flagged: leak-site (high): timer_new leaks"));
+        assert_int_equal(run("sites", cl, "--function", "timer_new"), 0);
+        assert_non_null(strstr(outtext, "flagged: leak-site (warn)"));
+
+        /* the same file without its flags: nothing marked */
+        (void)flag;
+        json_object_set_new(doc, "flags", json_array());
+        assert_int_equal(json_dump_file(doc, tmpfile_path("unflagged.json"), 0), 0);
+        json_decref(doc);
+        assert_int_equal(run("plot", tmpfile_path("unflagged.json"), "-o", dir), 0);
+        snprintf(dat, sizeof dat, "%s/unflagged-glibc-conn-leak-sites.dat", dir);
+        text = read_all(dat);
+        assert_non_null(strstr(text, "+512 B a round\""));
+        assert_null(strstr(text, ", flagged\""));
+        free(text);
 }
 
 int main(void)
