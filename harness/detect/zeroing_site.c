@@ -14,8 +14,9 @@
  *    memset of the average size, where that memset costs at least 4
  *    calibrated page faults (below that, zeroing is not told apart from an
  *    allocator's fixed costs).
- * High from 32 MiB on average, or when the callocs fault in 90% of their
- * pages (nearly every page is written and faulted again).
+ * And material: 1 ms or more spent in them in all. High from 32 MiB on
+ * average, or when the callocs fault in 90% of their pages (nearly every
+ * page is written and faulted again).
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 
 #define ZERO_MIN (128.0 * 1024)
 #define MIB      (1024.0 * 1024)
+#define ZERO_FLOOR_NS 1e6 /* the site's callocs cost at least 1 ms in all */
 
 /* The site's innermost frames, "xalloc < timer_new < open_conn", for the
  * message (the key in where has them all). */
@@ -93,7 +95,9 @@ static bool zeroes(const struct ab_doc *doc, const struct ab_vsite *s, struct ze
         z->ns = s->total[AB_ST_ZC_NS] / z->calls;
         z->pages = s->total[AB_ST_ZC_BYTES] / page;
         z->faulted = s->total[AB_ST_ZC_MINFLT] / z->pages;
-        if (!(z->avg >= ZERO_MIN))
+        /* below 1 ms in all it is not what the program spends its time on
+         * (a start-up list or two; Python's first 192 KiB callocs) */
+        if (!(z->avg >= ZERO_MIN) || !(s->total[AB_ST_ZC_NS] >= ZERO_FLOOR_NS))
                 return false;
         z->zero_ns = ab_doc_memset_ns(doc, (uint64_t)z->avg);
         z->by_faults = z->faulted >= 0.5;
