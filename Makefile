@@ -169,7 +169,7 @@ ifeq ($(PLATFORM),linux)
 	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
 endif
 
-check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS)
+check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS) $(O)/traced_server
 	@tests/layers.sh $(O)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t ($(PLATFORM))"; (cd tests && ../$$t); done
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t ($(PLATFORM))"; \

@@ -43,6 +43,27 @@ static double series(json_t *site, const char *key, size_t r)
             json_array_get(json_object_get(json_object_get(site, "rounds"), key), r));
 }
 
+/* Flags of `kind` on run i's allocator (any allocator when NULL) whose
+ * where.site contains `part` (any site when NULL): how many, the last in *f. */
+static size_t site_flags(json_t *doc, const char *kind, const char *alloc, const char *part,
+                         json_t **last)
+{
+        json_t *f;
+        size_t k, n = 0;
+        json_array_foreach(json_object_get(doc, "flags"), k, f)
+        {
+                const char *site = jstr(f, "where.site");
+                if (strcmp(jstr(f, "kind"), kind) != 0 ||
+                    (alloc && strcmp(jstr(f, "allocator"), alloc) != 0) ||
+                    (part && (!site || !strstr(site, part))))
+                        continue;
+                n++;
+                if (last)
+                        *last = f;
+        }
+        return n;
+}
+
 static json_t *trace_point(json_t *doc, size_t i)
 {
         return json_array_get(json_object_get(json_object_get(run_i(doc, i), "trace"), "points"),
@@ -94,6 +115,15 @@ static void test_conn_leak_timer_site(void **state)
                                         assert_int_equal(series(x, "live_bytes", 9), 0);
                         }
                 }
+                /* exactly one leak-site per run: the timer's, 512 B a round */
+                for (size_t i = 0; i < nruns; i++) {
+                        const char *alloc = jstr(run_i(doc, i), "allocator.name");
+                        json_t *f = NULL;
+                        assert_int_equal(site_flags(doc, "leak-site", alloc, NULL, NULL), 1);
+                        assert_int_equal(site_flags(doc, "leak-site", alloc, "timer_new", &f), 1);
+                        assert_int_equal(num(json_object_get(f, "evidence"), "bytes_per_round"),
+                                         512);
+                }
                 json_decref(doc);
         }
         doc = run_doc("cl-noleak.json", "--workload=conn-leak", "--reps", "1", "--trace", NULL);
@@ -101,6 +131,10 @@ static void test_conn_leak_timer_site(void **state)
         assert_non_null(s);
         assert_int_equal(total(s, "live_bytes"), 0);
         assert_int_equal(total(s, "allocs"), 5120);
+        for (const char *const *k = (const char *const[]){"leak-site", "zeroing-site", "churn-site",
+                                                          "reserve-site", NULL};
+             *k; k++)
+                assert_int_equal(site_flags(doc, *k, NULL, NULL, NULL), 0);
         json_decref(doc);
 }
 
@@ -134,6 +168,61 @@ static void test_program_counts(void **state)
         /* the threads' scratch is freed where it was allocated */
         assert_int_equal(total(site_with(doc, 0, "forks_threads!thread_scratch<"), "live_bytes"),
                          0);
+        json_decref(doc);
+}
+
+/* A server with a bounded session cache (full after its first round, then
+ * replaced entry by entry) and a timer that leaks on its own call chain:
+ * the timer's site is the one leak-site; the cache's plateau is not one. */
+static void test_bounded_cache(void **state)
+{
+        json_t *doc, *cache;
+        char tsrv[600];
+        (void)state;
+        snprintf(tsrv, sizeof tsrv, "%s/traced_server", build_dir);
+        doc = run_doc("cache.json", "--workload=cmd", "--reps", "1", "--trace", "--", tsrv, "1",
+                      "20", "512", NULL);
+        assert_int_equal(num(trace_point(doc, 0), "rounds"), 20);
+        cache = site_with(doc, 0, "session_put");
+        assert_non_null(cache);
+        /* it plateaus: full from the first round on */
+        assert_int_equal(series(cache, "live_bytes", 19), series(cache, "live_bytes", 0));
+        assert_true(series(cache, "live_bytes", 0) > 0);
+        assert_int_equal(site_flags(doc, "leak-site", NULL, NULL, NULL), 1);
+        assert_int_equal(site_flags(doc, "leak-site", NULL, "timer_new<conn_open", NULL), 1);
+        json_decref(doc);
+}
+
+/* PyOpenSSL's recv pattern: 64 MiB callocs freed again, through ctypes.
+ * mimalloc zeroes each one (a zeroing-site on that path); jemalloc answers
+ * with memory it knows is zero (none). */
+static void test_python_zeroing(void **state)
+{
+        json_t *doc, *f = NULL;
+        (void)state;
+        doc = run_doc("zero.json", "--alloc=mimalloc,jemalloc", "--workload=cmd", "--reps", "1",
+                      "--trace", "--", "/usr/bin/python3", "tests/integration/progs/calloc_loop.py",
+                      "40", "64", NULL);
+        assert_int_equal(site_flags(doc, "zeroing-site", "mimalloc", "ffi_call", &f), 1);
+        assert_int_equal(num(json_object_get(f, "evidence"), "calloc_calls"), 40);
+        assert_int_equal(num(json_object_get(f, "evidence"), "avg_bytes"), 64 << 20);
+        assert_int_equal(site_flags(doc, "zeroing-site", "jemalloc", NULL, NULL), 0);
+        json_decref(doc);
+}
+
+/* The arena story: glibc's 64 MiB reservations per thread arena never pass
+ * through an interposed mmap; with --syscalls --trace, strace's stacks give
+ * them the worker's site, and reserve-site names it. */
+static void test_arena_reservations(void **state)
+{
+        json_t *doc, *f = NULL;
+        (void)state;
+        doc = run_doc("arena.json", "--alloc=glibc", "--workload=arena-churn", "--threads", "8",
+                      "--syscalls", "--trace", "--reps", "1", NULL);
+        assert_int_equal(site_flags(doc, "reserve-site", "glibc", "thread_main", &f), 1);
+        assert_string_equal(jstr(json_object_get(f, "evidence"), "source"), "strace");
+        /* 64 MiB for each arena glibc made: 8 threads on 2 cores, 8 arenas */
+        assert_true(num(json_object_get(f, "evidence"), "left_bytes") >= 2 * 64.0 * 1024 * 1024);
         json_decref(doc);
 }
 
@@ -191,6 +280,9 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_conn_leak_timer_site),
             cmocka_unit_test(test_program_counts),
+            cmocka_unit_test(test_bounded_cache),
+            cmocka_unit_test(test_python_zeroing),
+            cmocka_unit_test(test_arena_reservations),
             cmocka_unit_test(test_launcher),
             cmocka_unit_test(test_options),
         };
