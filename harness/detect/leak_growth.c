@@ -129,10 +129,10 @@ static void kernel(const struct ab_vrun *run, struct ab_flags *flags)
                     "(%s after the last)%s",
                     ab_size_str(tl.slope, a, sizeof a), ab_size_str(live[n - 1], b, sizeof b),
                     conns > 0 ? ": objects outlive their connections" : "");
-                ab_flag_hint(flags, "blocks allocated in every round are never freed: find the "
-                                    "allocation sites that hold the growth (heaptrack, valgrind "
-                                    "--tool=massif, or the allocator's profiler) and the object "
-                                    "that should have released them at close");
+                ab_flag_hint(flags, "blocks allocated in every round are never freed: rerun "
+                                    "with --trace, whose leak-site flag names the call stack "
+                                    "that holds the growth (bench sites FILE lists it), and find "
+                                    "the object that should have released them at close");
         } else if (rss && series(run, RSS, 1024, rss) == n &&
                    ab_trend_fit(rss, n, skip, &tr) == 0 && tr.significant &&
                    tr.slope >= 256 * 1024 && rss[n - 1] - rss[skip] >= 1024 * 1024) {
