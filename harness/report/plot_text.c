@@ -463,7 +463,7 @@ static void source_text(const struct ab_plot_member *m, size_t n, char *buf, siz
                 app(buf, len, &off, " and %zu more", more);
         hosts_text(m, n, buf, len, &off);
         if (reps >= 0 && reps == floor(reps) && reps < 9e18)
-                app(buf, len, &off, "; %lld reps per point", (long long)reps);
+                app(buf, len, &off, "; %lld rep%s per point", (long long)reps, reps == 1 ? "" : "s");
 }
 
 /* Break lines longer than `width` characters after a "; " or ", " or between
