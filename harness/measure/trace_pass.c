@@ -50,8 +50,9 @@ static int trace_env(struct ab_matrix *m, size_t ri)
                 return -ENOMEM;
         for (size_t i = 0; i < o->nenv; i++)
                 extra[n++] = o->env[i];
-        if ((program && (asprintf(&extra[n++], "%s=%s", AB_MARK_ENV, m->mark_path) < 0 ||
-                         asprintf(&extra[n++], "%s=%d", AB_MARK_SIGNAL_ENV, o->round_signal) < 0)) ||
+        if ((program &&
+             (asprintf(&extra[n++], "%s=%s", AB_MARK_ENV, m->mark_path) < 0 ||
+              asprintf(&extra[n++], "%s=%d", AB_MARK_SIGNAL_ENV, o->round_signal) < 0)) ||
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_OUT=%s/" DUMP_PREFIX "%%p", m->tmpdir) < 0 ||
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_DEPTH=%u", o->trace_depth) < 0 ||
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_SAMPLE=%" PRIu64, o->trace_sample) < 0 ||
@@ -292,10 +293,13 @@ static json_t *site_json(const struct ab_site *s, size_t nrounds, size_t point)
                     strcmp(s->frames[i - 1].function, f->function) == 0)
                         continue;
                 shown++;
-                json_array_append_new(
-                    frames, json_pack("{s:s,s:s?,s:o,s:s,s:b}", "function", f->function, "file",
-                                      f->file, "line", f->line ? json_integer(f->line) : json_null(),
-                                      "module", base_name(f->module), "inlined", f->inlined));
+                json_array_append_new(frames,
+                                      json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:b}", "function",
+                                                f->function, "file", f->file, "line",
+                                                f->line ? json_integer(f->line) : json_null(),
+                                                "module", base_name(f->module), "build_id",
+                                                f->build_id && f->build_id[0] ? f->build_id : NULL,
+                                                "inlined", f->inlined));
         }
         for (size_t r = 0; r < nrounds; r++) {
                 json_array_append_new(live, json_integer(s->rounds[r].live_bytes));
@@ -342,9 +346,9 @@ static json_t *info_json(const struct ab_sites *ss, const struct pick *pk, size_
             "sites_seen", (json_int_t)pk->seen, "sites_kept", (json_int_t)ss->nsites,
             "sample_bytes", (json_int_t)ss->sample_bytes, "incomplete", incomplete, "tracer",
             "calls", (json_int_t)self[AB_TD_SELF_CALLS], "unknown_frees",
-            (json_int_t)self[AB_TD_SELF_UNKNOWN_FREES], "mapped_peak_kib", (json_int_t)(peak / 1024),
-            "fp_stacks", (json_int_t)self[AB_TD_SELF_FP_STACKS], "unwind_stacks",
-            (json_int_t)self[AB_TD_SELF_UNWIND_STACKS], "truncated",
+            (json_int_t)self[AB_TD_SELF_UNKNOWN_FREES], "mapped_peak_kib",
+            (json_int_t)(peak / 1024), "fp_stacks", (json_int_t)self[AB_TD_SELF_FP_STACKS],
+            "unwind_stacks", (json_int_t)self[AB_TD_SELF_UNWIND_STACKS], "truncated",
             (json_int_t)self[AB_TD_SELF_TRUNCATED], "threads", (json_int_t)self[AB_TD_SELF_THREADS],
             "nosite", (json_int_t)self[AB_TD_SELF_NOSITE]);
 }
@@ -370,9 +374,10 @@ static void take_dumps(struct ab_matrix *m, size_t ri, size_t point, const struc
         int r;
 
         if (!n) {
-                p->trace = failed_json(point, out->status == AB_ST_OK ? "no dump" : ab_status_name(out->status),
-                                       "the traced process wrote no dump (it ended before the "
-                                       "tracer started, or the preload did not apply)");
+                p->trace = failed_json(
+                    point, out->status == AB_ST_OK ? "no dump" : ab_status_name(out->status),
+                    "the traced process wrote no dump (it ended before the "
+                    "tracer started, or the preload did not apply)");
                 return;
         }
         r = ab_sites_load_many((const char *const *)paths, n, &so, &ss, err, sizeof err);
