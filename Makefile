@@ -175,16 +175,34 @@ check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS) $(O)/traced_server
 	@set -e; for t in $(INTEG_BINS); do echo "== $$t ($(PLATFORM))"; \
 		AB_BENCH=$(O)/bench AB_BUILD=$(O) ./$$t; done
 
+# `make check-asan`: bench, its archives and the tests built with ASan and
+# UBSan (LeakSanitizer on) in build-asan, run against a plain build of what
+# runs inside measured processes (the runner, the agent, the tracer, the
+# in-tree allocators and test programs, in build-asan-plain): those are
+# preloaded with allocators, which a sanitizer runtime would refuse.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
+check-asan:
+	$(MAKE) --no-print-directory O=build-asan-plain all $(patsubst $(O)/%,build-asan-plain/%,\
+		$(PROG_BINS)) build-asan-plain/traced_server
+	$(MAKE) --no-print-directory O=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/bench \
+		$(patsubst $(O)/%,build-asan/%,$(UNIT_BINS) $(INTEG_BINS))
+	@set -e; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
+		UBSAN_OPTIONS=print_stacktrace=1 ALLOCBENCH_RUNNER=$(CURDIR)/build-asan-plain/ab-runner; \
+	for t in $(patsubst $(O)/%,build-asan/%,$(UNIT_BINS)); do echo "== $$t (asan)"; \
+		(cd tests && ../$$t); done; \
+	for t in $(patsubst $(O)/%,build-asan/%,$(INTEG_BINS)); do echo "== $$t (asan)"; \
+		AB_BENCH=build-asan/bench AB_BUILD=build-asan-plain ./$$t; done
+
 bench-harness: all
 	benchmarks/harness_cost.sh
 
 clean:
-	rm -rf build build-generic bench
+	rm -rf build build-generic build-asan build-asan-plain bench
 
 bench-cmd: all $(PROG_BINS)
 	benchmarks/cmd_cost.sh
 
-.PHONY: all check check-one clean bench-harness bench-cmd
+.PHONY: all check check-one check-asan clean bench-harness bench-cmd
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk
 include tests/fuzz/fuzz.mk
