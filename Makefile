@@ -158,6 +158,15 @@ $(O)/progs/%: tests/integration/progs/%.c harness/agent/allocbench.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g -fno-omit-frame-pointer -Iharness/agent \
 		-o $@ $< -lpthread
 
+# sessions built again as a rebuilt program would be: lines moved, one
+# function inlined, a release build without debug information (symbols
+# alone: the inlined function is no frame): the fuzzy match of verdicts
+PROG_BINS += $(O)/progs/sessions-rebuilt
+$(O)/progs/sessions-rebuilt: tests/integration/progs/sessions.c harness/agent/allocbench.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g0 -fno-omit-frame-pointer -DREBUILT \
+		-Iharness/agent -o $@ $< -lpthread
+
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 

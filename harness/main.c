@@ -30,6 +30,8 @@ static void usage(FILE *f)
             "  bench history add|show|check|html   nightly tracking in SQLite\n"
             "  bench sites FILE [--top-down|--folded]   the allocation sites of runs\n"
             "                               traced with --trace; --folded for flame graphs\n"
+            "  bench verdicts set|show|check|export|import   verdicts on allocation sites,\n"
+            "                               kept in your repository, applied to traced runs\n"
             "  bench help            this text; bench COMMAND --help for one command\n"
             "\n"
             "Example:\n"
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
                 } cmds[] = {{"plot", ab_cmd_plot},
                             {"compare", ab_cmd_compare},
                             {"history", ab_cmd_history},
-                            {"sites", ab_cmd_sites}};
+                            {"sites", ab_cmd_sites},
+                            {"verdicts", ab_cmd_verdicts}};
                 for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
                         if (strcmp(cmd, cmds[i].name) == 0) {
                                 argv[1] = argv[0];
@@ -88,7 +91,7 @@ int main(int argc, char **argv)
                 return ab_cmd_run(argc, argv);
         fprintf(stderr,
                 "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, "
-                "history, sites, help; see bench help)\n",
+                "history, sites, verdicts, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

@@ -511,6 +511,7 @@ static int flags_view(json_t *flags, struct ab_doc *d)
                 o->message = str(f, "message") ? str(f, "message") : "";
                 o->hint = str(f, "hint") ? str(f, "hint") : "";
                 o->rank = ab_severity_rank(o->severity);
+                o->accepted = str(json_object_get(f, "accepted"), "verdict");
                 o->where = json_object_get(f, "where");
                 o->evidence = json_object_get(f, "evidence");
         }
@@ -690,6 +691,11 @@ const char *ab_vrun_str(const struct ab_vrun *r, const char *key)
 double ab_vflag_where_num(const struct ab_vflag *f, const char *key)
 {
         return num(f->where, key);
+}
+
+double ab_vflag_evidence_num(const struct ab_vflag *f, const char *key)
+{
+        return num(f->evidence, key);
 }
 
 size_t ab_vflag_evidence_nums(const struct ab_vflag *f, const char *key, double *out, size_t max)

@@ -154,6 +154,9 @@ struct ab_vsite {
         double stacks; /* raw stacks merged under the key */
         bool unwound, truncated;
         double total[AB_ST_COUNT]; /* NAN where the file lacks one */
+        /* its verdict, when verdicts were applied (else all NULL/false) */
+        const char *verdict, *verdict_match, *verdict_note, *verdict_entry;
+        bool verdict_new; /* no entry matched: undecided and new */
         /* per round of the trace pass; NAN where missing */
         double *live_bytes, *live_blocks, *allocs;
         size_t nrounds;
@@ -226,6 +229,10 @@ struct ab_vflag {
         int rank;                /* info 0, warn 1, high 2, -1 unknown */
         json_t *where;           /* borrowed */
         json_t *evidence;        /* borrowed */
+        /* accepted by a verdict on its site (bench run --verdicts): the
+         * verdict's name, else NULL; an accepted flag does not count for
+         * --fail-on */
+        const char *accepted;
 };
 
 struct ab_vhost {
@@ -294,6 +301,8 @@ int ab_severity_rank(const char *s);
 /* A number of the flag's where ("size" of {"size": 4096}): NAN when absent
  * or not a number. */
 double ab_vflag_where_num(const struct ab_vflag *f, const char *key);
+/* A number of the flag's evidence: NAN when absent or not a number. */
+double ab_vflag_evidence_num(const struct ab_vflag *f, const char *key);
 
 /* The list of numbers the flag's evidence has under key ("sizes"): how many
  * it has (0 when absent or not a list), the first up to max of them in out,

@@ -114,6 +114,14 @@ static int site_view(json_t *v, const struct ab_vrun *r, struct ab_vsite *s)
         s->key = ab_view_str(v, "key") ? ab_view_str(v, "key") : "?";
         s->source = ab_view_str(v, "source") ? ab_view_str(v, "source") : "tracer";
         s->stacks = ab_view_num(v, "stacks");
+        {
+                json_t *vd = json_object_get(v, "verdict");
+                s->verdict = ab_view_str(vd, "verdict");
+                s->verdict_match = ab_view_str(vd, "match");
+                s->verdict_note = ab_view_str(vd, "note");
+                s->verdict_entry = ab_view_str(vd, "entry");
+                s->verdict_new = json_is_true(json_object_get(vd, "new"));
+        }
         s->unwound = json_is_true(json_object_get(v, "unwound"));
         s->truncated = json_is_true(json_object_get(v, "truncated"));
         for (int k = 0; k < AB_ST_COUNT; k++)

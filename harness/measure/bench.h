@@ -16,6 +16,7 @@
 #include "measure/backend.h"
 #include "measure/spawn.h"
 #include "measure/target.h"
+#include "report/verdict.h"
 #include "core/stats.h"
 #include "workload.h"
 
@@ -62,6 +63,13 @@ struct ab_opts {
         uint64_t trace_sample; /* --trace-sample: mean bytes between samples; 0 exact */
         unsigned trace_depth;  /* --trace-depth (32) */
         unsigned trace_sites;  /* --trace-sites: sites kept per point (16) */
+        /* verdicts on sites (--verdicts FILE, or ./allocbench.verdicts when
+         * there), budgets (--budget) and --fail-on-new-site */
+        const char *verdicts_path; /* NULL: none applied */
+        struct ab_verdicts verdicts;
+        struct ab_budget budgets[32];
+        size_t nbudgets;
+        bool fail_new_site;
         char **env;    /* --env KEY=VALUE */
         size_t nenv;
         unsigned sample_ms;

@@ -42,6 +42,7 @@ struct ab_matrix {
         char tmpdir[96]; /* $TMPDIR/allocbench.XXXXXX: passes' outputs, the marks socket */
         struct ab_tools tools;
         int count_err; /* why --count instructions found no counter */
+        struct ab_vsummary vsum; /* what applying verdicts and budgets found */
         /* the --trace pass's child being started (trace_pass.c): its
          * environment, the preload a qemu guest gets by -E, and whether
          * every round the parent sees goes to the tracer's round pipe */

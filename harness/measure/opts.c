@@ -216,6 +216,29 @@ static int set_trace_sites(struct ab_cli *c, const struct val *v)
         c->trace_tuned = "--trace-sites";
         return 0;
 }
+static int set_verdicts(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->verdicts_path = v->text;
+        c->verdicts_given = true;
+        return 0;
+}
+static int add_budget(struct ab_cli *c, const struct val *v)
+{
+        char err[512];
+        struct ab_opts *o = OPTS(c);
+        if (o->nbudgets == sizeof o->budgets / sizeof o->budgets[0])
+                return ab_bad("", "--budget: at most %zu", sizeof o->budgets / sizeof o->budgets[0]);
+        if (ab_budget_parse(v->text, &o->budgets[o->nbudgets], err, sizeof err))
+                return ab_bad("", "%s", err);
+        o->nbudgets++;
+        return 0;
+}
+static int set_fail_new_site(struct ab_cli *c, const struct val *v)
+{
+        (void)v;
+        OPTS(c)->fail_new_site = true;
+        return 0;
+}
 static int set_quiet(struct ab_cli *c, const struct val *v)
 {
         (void)v;
@@ -295,6 +318,15 @@ static const struct opt_def defs[] = {
     {"trace-sites", 0, K_UINT, "N", 1, 1000, NULL, set_trace_sites,
      "--trace: sites kept per point in the results (default 16; the sites the detectors "
      "need come first)"},
+    {"verdicts", 0, K_TEXT, "FILE", 0, 0, NULL, set_verdicts,
+     "--trace: verdicts on sites to apply (default ./" AB_VERDICTS_DEFAULT " when there; bench "
+     "verdicts edits it): flags of sites judged safe, prob-safe or bounded are accepted and do "
+     "not count for --fail-on"},
+    {"budget", 0, K_TEXT, "[GLOB:]METRIC<=V", 0, 0, NULL, add_budget,
+     "--trace: what each site (or those GLOB names) may do: left_per_round, live_end, bytes or "
+     "allocs at most V (repeatable); exit 2 past it"},
+    {"fail-on-new-site", 0, K_FLAG, NULL, 0, 0, NULL, set_fail_new_site,
+     "--trace: exit 2 when a site has no verdict"},
     {"quiet", 'q', K_FLAG, NULL, 0, 0, NULL, set_quiet, "no progress on stderr"},
     {"help", 'h', K_FLAG, NULL, 0, 0, NULL, NULL, "this text"},
 };

@@ -22,6 +22,7 @@ struct ab_cli {
         uint64_t threads; /* --threads, or 0 */
         const char *wrap; /* --wrap as given, or NULL */
         const char *trace_tuned; /* a --trace-* option given (for its check), or NULL */
+        bool verdicts_given;     /* --verdicts FILE (it must exist) */
 };
 
 /* Read the options of argv into c (and c->o): each value checked against its

@@ -404,16 +404,45 @@ static void defaults(struct ab_opts *o)
         o->trace_sites = 16;
 }
 
+/* The verdicts file: --verdicts FILE must be there; the default one is
+ * read when it is. A malformed one is refused before anything runs. */
+static int load_verdicts(struct ab_opts *o, const struct ab_cli *c)
+{
+        char err[1024];
+        int r;
+        if (!c->verdicts_given) {
+                if (access(AB_VERDICTS_DEFAULT, F_OK) != 0)
+                        return 0;
+                o->verdicts_path = AB_VERDICTS_DEFAULT;
+        }
+        r = ab_verdicts_load(o->verdicts_path, &o->verdicts, err, sizeof err);
+        if (r == -ENOENT)
+                return ab_bad("", "--verdicts %s: no such file (bench verdicts set makes one)",
+                              o->verdicts_path);
+        if (r)
+                return ab_bad("", "--verdicts: %s", err);
+        return 0;
+}
+
 /* --trace and its tuning: the tracer built, a launcher to trace for
  * =launcher (an emulator, which runs the workload inside its own process:
  * a launcher that execs the workload would pass the tracer on to it). */
 static int resolve_trace(struct ab_opts *o, const struct ab_cli *c)
 {
         bool emulated = false;
+        int r;
         if (c->trace_tuned && o->trace == AB_TRACE_OFF)
                 return ab_bad("", "%s needs --trace", c->trace_tuned);
+        if ((c->verdicts_given || o->nbudgets || o->fail_new_site) && o->trace == AB_TRACE_OFF)
+                return ab_bad("", "%s needs --trace (verdicts and budgets are about allocation "
+                                  "sites)",
+                              c->verdicts_given ? "--verdicts"
+                              : o->nbudgets     ? "--budget"
+                                                : "--fail-on-new-site");
         if (o->trace == AB_TRACE_OFF)
                 return 0;
+        if ((r = load_verdicts(o, c)))
+                return r;
         if (access(ab_tracer_path(), R_OK) != 0)
                 return ab_bad("", "--trace needs %s (run make)", ab_tracer_path());
         if (o->trace != AB_TRACE_LAUNCHER)

@@ -26,6 +26,27 @@
 #include "prim/prim.h"
 #include "report/report.h"
 
+/* --trace with verdicts or budgets: applied to the document before it is
+ * written (verdicts on sites, flags accepted, flags of their own). */
+static int apply_verdicts(struct ab_matrix *m, json_t *doc)
+{
+        const struct ab_opts *o = m->o;
+        if (!o->trace || (!o->verdicts_path && !o->nbudgets && !o->fail_new_site))
+                return 0;
+        return ab_verdicts_apply(doc, &o->verdicts, o->budgets, o->nbudgets, &m->vsum);
+}
+
+/* The line the verdicts add under the flags. */
+static void print_verdicts(const struct ab_matrix *m)
+{
+        const struct ab_vsummary *s = &m->vsum;
+        printf("\nverdicts%s%s%s: %zu sites, %zu with a verdict (%zu matched fuzzily), %zu new; "
+               "%zu flags accepted, %zu regressions, %zu past their bound, %zu past a budget\n",
+               m->o->verdicts_path ? " (" : "", m->o->verdicts_path ? m->o->verdicts_path : "",
+               m->o->verdicts_path ? ")" : "", s->sites, s->matched, s->fuzzy, s->new_sites,
+               s->accepted, s->regressions, s->over_bound, s->over_budget);
+}
+
 /* Build the document, decide the flags, write it, print the summary from
  * the document itself (its view), so the screen and the file agree.
  * *worst is the highest severity rank raised (-1 for none). */
@@ -46,13 +67,15 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                                       "valgrind", tools->valgrind[0] ? tools->valgrind : NULL,
                                       "syscalls", m->o->syscalls ? "strace" : NULL, "strace",
                                       tools->strace[0] ? tools->strace : NULL));
-        if (ab_detect_json(doc) < 0 || ab_doc_view(doc, &view, err, sizeof err)) {
+        if (ab_detect_json(doc) < 0 || apply_verdicts(m, doc) ||
+            ab_doc_view(doc, &view, err, sizeof err)) {
                 json_decref(doc);
                 return -ENOMEM;
         }
+        /* a flag a verdict accepts is in the file, not in the count */
         *worst = -1;
         for (size_t i = 0; i < view.nflags; i++)
-                if (view.flags[i].rank > *worst)
+                if (!view.flags[i].accepted && view.flags[i].rank > *worst)
                         *worst = view.flags[i].rank;
         text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         if (!text) {
@@ -73,6 +96,8 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
         default:
                 ab_table_print(stdout, &view);
                 ab_flags_print(stdout, &view);
+                if (m->o->verdicts_path || m->o->nbudgets)
+                        print_verdicts(m);
                 break;
         }
         if (r == 0 && strcmp(where, m->o->target.path) != 0)
@@ -362,6 +387,12 @@ static int exit_code(const struct ab_matrix *m, size_t nruns, bool aborted, int 
                         return AB_RUN_FAILED;
         if (m->o->fail_on >= 0 && worst >= m->o->fail_on)
                 return AB_FLAGGED;
+        if (m->vsum.over_budget || (m->o->fail_new_site && m->vsum.new_sites)) {
+                ab_err("", "%s", m->vsum.over_budget ? "a site is past a --budget (budget-exceeded "
+                                                       "flags above)"
+                                                     : "--fail-on-new-site: a site has no verdict");
+                return AB_FLAGGED;
+        }
         return AB_OK;
 }
 

@@ -29,5 +29,6 @@ int ab_cmd_plot(int argc, char **argv);
 int ab_cmd_compare(int argc, char **argv);
 int ab_cmd_history(int argc, char **argv);
 int ab_cmd_sites(int argc, char **argv);
+int ab_cmd_verdicts(int argc, char **argv); /* verdict_cmd.c */
 
 #endif

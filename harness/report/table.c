@@ -337,8 +337,15 @@ void ab_table_print(FILE *f, const struct ab_doc *d)
 
 void ab_flags_print(FILE *f, const struct ab_doc *d)
 {
+        size_t accepted = 0;
+        for (size_t i = 0; i < d->nflags; i++)
+                accepted += d->flags[i].accepted != NULL;
         if (!d->nflags)
                 fprintf(f, "\nflags: none\n");
+        else if (accepted)
+                fprintf(f, "\nflags (%zu, most severe first; %zu accepted by verdicts, not counted "
+                           "for --fail-on):\n",
+                        d->nflags, accepted);
         else
                 fprintf(f, "\nflags (%zu, most severe first):\n", d->nflags);
         for (size_t i = 0; i < d->nflags; i++) {
@@ -347,10 +354,11 @@ void ab_flags_print(FILE *f, const struct ab_doc *d)
                      *ev = json_dumps(fl->evidence,
                                       JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
                 fprintf(f,
-                        "\n  %-4s  %s  %s  %s  %s\n        %s\n        evidence: %s\n        "
+                        "\n  %-4s  %s  %s  %s  %s%s%s%s\n        %s\n        evidence: %s\n        "
                         "hint: %s\n",
                         fl->severity, fl->kind, fl->allocator, fl->workload_id, where ? where : "",
-                        fl->message, ev ? ev : "", fl->hint);
+                        fl->accepted ? "  [accepted: " : "", fl->accepted ? fl->accepted : "",
+                        fl->accepted ? "]" : "", fl->message, ev ? ev : "", fl->hint);
                 free(where);
                 free(ev);
         }

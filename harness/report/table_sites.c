@@ -40,8 +40,12 @@ static void site_row(FILE *f, const struct ab_vrun *r, const struct ab_vsite *s)
         ab_site_bytes(s->total[AB_ST_LIVE_BYTES], live, sizeof live);
         ab_site_bytes(s->total[AB_ST_BYTES_ALLOC], alloc, sizeof alloc);
         snprintf(calls, sizeof calls, isfinite(n) ? "%.0f" : "-", n);
-        /* a sweep's sites belong to a point: say which */
-        snprintf(key, sizeof key, "%s%s%s%s", r->npoints > 1 && s->point ? "[" : "",
+        /* a sweep's sites belong to a point: say which; and its verdict,
+         * when verdicts were applied ("new": none matched; "~": fuzzily) */
+        snprintf(key, sizeof key, "%s%s%s%s%s%s%s%s", s->verdict ? "(" : "",
+                 s->verdict_new ? "new" : s->verdict ? s->verdict : "",
+                 s->verdict_match && strcmp(s->verdict_match, "fuzzy") == 0 ? "~" : "",
+                 s->verdict ? ") " : "", r->npoints > 1 && s->point ? "[" : "",
                  r->npoints > 1 && s->point ? s->point->label : "",
                  r->npoints > 1 && s->point ? "] " : "", s->key);
         ab_site_text(shown, sizeof shown, key, WIDTH - KEY_COL);
