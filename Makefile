@@ -167,6 +167,14 @@ $(O)/progs/sessions-rebuilt: tests/integration/progs/sessions.c harness/agent/al
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -g0 -fno-omit-frame-pointer -DREBUILT \
 		-Iharness/agent -o $@ $< -lpthread
 
+# and built with AddressSanitizer, whose LeakSanitizer reads the
+# suppressions bench verdicts export --lsan writes
+PROG_BINS += $(O)/progs/sessions-asan
+$(O)/progs/sessions-asan: tests/integration/progs/sessions.c harness/agent/allocbench.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -fsanitize=address -fno-omit-frame-pointer \
+		-Iharness/agent -o $@ $<
+
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 

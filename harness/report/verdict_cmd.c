@@ -280,7 +280,9 @@ static int check_verdicts(const struct ab_doc *d, const struct check_args *a,
         size_t bad = 0;
         for (size_t i = 0; i < d->nflags; i++) {
                 const struct ab_vflag *f = &d->flags[i];
-                if (f->accepted || f->rank < a->fail_on)
+                /* a budget is failed whatever --fail-on says */
+                if (f->accepted ||
+                    (f->rank < a->fail_on && strcmp(f->kind, "budget-exceeded") != 0))
                         continue;
                 if (!bad++)
                         fprintf(stderr, "bench verdicts: at fault:\n");
@@ -364,8 +366,13 @@ static int do_export(const char *file, bool lsan)
                 printf("{\n   allocbench %s: %s\n   Memcheck:Leak\n   "
                        "match-leak-kinds: definite,indirect,possible,reachable\n   ...\n",
                        ab_verdict_names[e->verdict], e->site);
-                for (size_t k = 0; k < n; k++)
+                /* valgrind shows nothing below main: a frame it never
+                 * shows would make the suppression match nothing */
+                for (size_t k = 0; k < n; k++) {
                         printf("   fun:%s\n", strcmp(fn[k], "?") ? fn[k] : "*");
+                        if (strcmp(fn[k], "main") == 0)
+                                break;
+                }
                 printf("}\n");
         }
         ab_verdicts_free(&v);
