@@ -196,13 +196,17 @@ check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS) $(O)/traced_server
 # UBSan (LeakSanitizer on) in build-asan, run against a plain build of what
 # runs inside measured processes (the runner, the agent, the tracer, the
 # in-tree allocators and test programs, in build-asan-plain): those are
-# preloaded with allocators, which a sanitizer runtime would refuse.
+# preloaded with allocators, which a sanitizer runtime would refuse. Links
+# to those stand next to the sanitized bench, where it looks for them when a
+# test runs it with an environment of its own (no ALLOCBENCH_RUNNER).
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
 check-asan:
 	$(MAKE) --no-print-directory O=build-asan-plain all $(patsubst $(O)/%,build-asan-plain/%,\
 		$(PROG_BINS)) build-asan-plain/traced_server
 	$(MAKE) --no-print-directory O=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/bench \
 		$(patsubst $(O)/%,build-asan/%,$(UNIT_BINS) $(INTEG_BINS))
+	@for f in ab-runner libabmark.so libabtrace.so; do \
+		ln -sfn ../build-asan-plain/$$f build-asan/$$f; done
 	@set -e; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 		UBSAN_OPTIONS=print_stacktrace=1 ALLOCBENCH_RUNNER=$(CURDIR)/build-asan-plain/ab-runner; \
 	for t in $(patsubst $(O)/%,build-asan/%,$(UNIT_BINS)); do echo "== $$t (asan)"; \

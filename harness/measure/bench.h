@@ -91,6 +91,7 @@ struct ab_opts {
         char **wrap_argv;
         size_t wrap_argc;
         char **cmd_argv; /* after --: the program of the cmd workload */
+        char *cmd_prog;  /* cmd_argv[0] resolved through PATH (malloc'd), or NULL */
         int cmd_argc;
         /* cmd: rounds in the user's program, and where its output goes */
         unsigned round_ms; /* --round-ms: a round every N ms; 0: none */

@@ -37,6 +37,9 @@ void ab_opts_usage(FILE *f);
  * everything resolved and cross-checked (resolve.c). */
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o);
 
+/* What ab_opts_parse allocated into o, whichever way it returned. */
+void ab_opts_free(struct ab_opts *o);
+
 /* The default results file: results/<UTC time>-<host>.json. */
 char *ab_default_output(void);
 

@@ -127,6 +127,7 @@ static int add_job(struct ab_opts *o, const char *name)
                 snprintf(dir, sizeof dir, "%.*s", (int)blen, base);
                 if (ab_jobfile_load(path, dir, j, err, sizeof err)) {
                         fprintf(stderr, "bench: --workload: %s\n", err);
+                        ab_job_free(j); /* not counted in njobs: ab_opts_free misses it */
                         return -1;
                 }
                 o->njobs++;
@@ -141,6 +142,7 @@ static int add_job(struct ab_opts *o, const char *name)
         }
         if (ab_job_init(j, w, name, err, sizeof err)) {
                 fprintf(stderr, "bench: workload %s: %s\n", name, err);
+                ab_job_free(j);
                 return -1;
         }
         o->njobs++;
@@ -156,9 +158,10 @@ static int split_launcher(const char *text, const char *whole, struct ab_wrap *w
         char **av = calloc(strlen(text) / 2 + 2, sizeof *av);
         const char *p = text;
         char resolved[PATH_MAX];
+        /* w owns av from here, on error too: ab_opts_free frees its words */
+        w->argv = av;
         if (!av || !(w->text = strdup(text)))
                 return AB_BAD_INPUT;
-        w->argv = av;
         w->argc = 0;
         if (strcmp(text, "none") == 0)
                 return 0;
@@ -386,7 +389,9 @@ static int resolve_program(struct ab_opts *o)
                               "--workload=cmd: program %s not found (accepted: a path or a "
                               "name in PATH)",
                               o->cmd_argv[0]);
-        o->cmd_argv[0] = strdup(prog);
+        if (!(o->cmd_prog = strdup(prog)))
+                return AB_BAD_INPUT;
+        o->cmd_argv[0] = o->cmd_prog;
         return check_preloadable(o, prog);
 }
 
@@ -466,18 +471,16 @@ static int resolve_trace(struct ab_opts *o, const struct ab_cli *c)
         return 0;
 }
 
-int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
+/* Everything after the options were read, into c->o. c->sets has room for
+ * one more entry (--threads as a set). */
+static int resolve(int argc, char **argv, struct ab_cli *c)
 {
-        struct ab_cli c = {.o = o, .allocs = "glibc"};
-        char err[512];
+        struct ab_opts *o = c->o;
+        char err[512], threads_kv[64];
         int r;
 
-        c.sets = calloc((size_t)argc + 2, sizeof *c.sets);
-        o->env = calloc((size_t)argc + 1, sizeof *o->env);
-        if (!c.sets || !o->env)
-                return AB_BAD_INPUT;
         defaults(o);
-        if ((r = ab_opts_scan(argc, argv, &c)))
+        if ((r = ab_opts_scan(argc, argv, c)))
                 return r;
         if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
                 return ab_bad("",
@@ -488,31 +491,31 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                 o->cmd_argv = argv + optind;
                 o->cmd_argc = argc - optind;
         }
-        if (c.wrap && (r = resolve_wrap(o, c.wrap)))
+        if (c->wrap && (r = resolve_wrap(o, c->wrap)))
                 return r;
-        if (!c.workloads)
+        if (!c->workloads)
                 return ab_bad("", "--workload is required (e.g. --workload=calloc-sweep; bench "
                                   "list shows them)");
-        if ((r = each_named(o, "alloc", c.allocs, add_alloc)) || o->nallocs == 0)
+        if ((r = each_named(o, "alloc", c->allocs, add_alloc)) || o->nallocs == 0)
                 return r ? r : AB_BAD_INPUT;
         if ((r = expand_wraps(o)))
                 return r;
-        if ((r = each_named(o, "workload", c.workloads, add_job)) || o->njobs == 0)
+        if ((r = each_named(o, "workload", c->workloads, add_job)) || o->njobs == 0)
                 return r ? r : AB_BAD_INPUT;
-        if ((r = resolve_trace(o, &c)))
+        if ((r = resolve_trace(o, c)))
                 return r;
         if (o->count == AB_COUNT_CALLGRIND && o->wrap)
                 return ab_bad("", "--count callgrind runs its pass under valgrind itself; it "
                                   "cannot be combined with --wrap");
-        if (c.threads) {
-                char kv[64];
-                snprintf(kv, sizeof kv, "threads=%llu", (unsigned long long)c.threads);
-                c.sets[c.nsets++] = strdup(kv);
+        if (c->threads) {
+                /* applied below, while this frame lives: nothing to free */
+                snprintf(threads_kv, sizeof threads_kv, "threads=%llu",
+                         (unsigned long long)c->threads);
+                c->sets[c->nsets++] = threads_kv;
         }
-        for (size_t i = 0; i < c.nsets; i++)
-                if ((r = apply_set(o, c.sets[i])))
+        for (size_t i = 0; i < c->nsets; i++)
+                if ((r = apply_set(o, c->sets[i])))
                         return r;
-        free(c.sets);
         if ((r = resolve_program(o)))
                 return r;
         for (size_t i = 0; i < o->njobs; i++) {
@@ -527,4 +530,43 @@ int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
                 return ab_target_check(&o->target, o->out, true);
         }
         return ab_target_check(&o->target, o->out, false);
+}
+
+int ab_opts_parse(int argc, char **argv, struct ab_opts *o)
+{
+        struct ab_cli c = {.o = o, .allocs = "glibc"};
+        int r;
+
+        c.sets = calloc((size_t)argc + 2, sizeof *c.sets);
+        o->env = calloc((size_t)argc + 1, sizeof *o->env);
+        r = c.sets && o->env ? resolve(argc, argv, &c) : AB_BAD_INPUT;
+        free(c.sets); /* its entries are argv's words, or were resolve's */
+        return r;
+}
+
+void ab_opts_free(struct ab_opts *o)
+{
+        for (size_t i = 0; i < o->njobs; i++)
+                ab_job_free(&o->jobs[i]);
+        free(o->jobs);
+        free(o->allocs);
+        free(o->env); /* its entries are argv's words */
+        for (size_t i = 0; i < o->nwraps; i++) {
+                /* argv is NULL-terminated (calloc'd with room to spare) */
+                for (char **w = o->wraps[i].argv; w && *w; w++)
+                        free(*w);
+                free(o->wraps[i].argv);
+                free(o->wraps[i].text);
+        }
+        free(o->wraps);
+        free(o->cmd_prog);
+        o->jobs = NULL;
+        o->allocs = NULL;
+        o->env = NULL;
+        o->wraps = NULL;
+        o->cmd_prog = NULL;
+        o->njobs = o->nallocs = o->nenv = o->nwraps = 0;
+        o->wrap = NULL;
+        o->wrap_argv = NULL;
+        o->wrap_argc = 0;
 }

@@ -161,7 +161,7 @@ static void syscalls_json(json_t *o, const struct ab_point_res *p)
 static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *run,
                           const struct ab_point_res *p)
 {
-        json_t *o = json_object(), *samples = json_array();
+        json_t *o = json_object(), *samples = json_array(), *iter_auto;
         bool kernel = run->job->w->kind == AB_WK_KERNEL;
         struct ab_point_sum s;
         char hash[20];
@@ -192,8 +192,8 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "cpu_ns_per_op", summary_json(s.have_cpu, &s.cpu));
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)p->op_hash);
         json_object_set_new(o, "op_hash", p->nreps && kernel ? json_string(hash) : json_null());
-        if (auto_json(p))
-                json_object_set_new(o, "iterations_auto", auto_json(p));
+        if ((iter_auto = auto_json(p)))
+                json_object_set_new(o, "iterations_auto", iter_auto);
         warm_json(o, &s);
         json_object_set_new(o, "user_ns_per_op", jreal(s.user));
         json_object_set_new(o, "sys_ns_per_op", jreal(s.sys));

@@ -53,7 +53,9 @@ static void print_verdicts(const struct ab_matrix *m)
 static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                            const struct ab_tools *tools, int *worst)
 {
-        json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), cal, m->interrupted);
+        /* the document takes a reference to cal: the matrix keeps its own */
+        json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), json_incref(cal),
+                                       m->interrupted);
         struct ab_doc view;
         char *text, err[PATH_MAX + 128], where[PATH_MAX];
         int r = 0;
@@ -251,9 +253,45 @@ static int program_output(struct ab_matrix *m, size_t a)
         snprintf(dir, sizeof dir, "%s.program", stem);
         if (ab_mkdir_p(dir))
                 return -errno;
-        if (asprintf(&m->pout[a][0], "%s/%s.stdout", dir, m->o->allocs[a].name) < 0 ||
-            asprintf(&m->pout[a][1], "%s/%s.stderr", dir, m->o->allocs[a].name) < 0)
-                return -ENOMEM;
+        if (asprintf(&m->pout[a][0], "%s/%s.stdout", dir, m->o->allocs[a].name) < 0)
+                m->pout[a][0] = NULL; /* undefined after a failure; freed by matrix_free */
+        else if (asprintf(&m->pout[a][1], "%s/%s.stderr", dir, m->o->allocs[a].name) < 0)
+                m->pout[a][1] = NULL;
+        return m->pout[a][0] && m->pout[a][1] ? 0 : -ENOMEM;
+}
+
+/* cmd: allocator a's environment for the program, with `extra` (the
+ * --env entries, the marks socket, the round signal), and where its output
+ * goes. 0 or an exit code. */
+static int setup_program_alloc(struct ab_matrix *m, size_t a, char **extra)
+{
+        const struct ab_opts *o = m->o;
+        const char *lib = o->allocs[a].library;
+        int r;
+        if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) < 0) {
+                m->ppreload[a] = NULL; /* undefined after a failure: matrix_free frees it */
+                return AB_BAD_INPUT;
+        }
+        m->penvs[a] = ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : m->ppreload[a], extra,
+                                   o->nenv + (o->round_signal ? 2 : 1));
+        if (!m->penvs[a])
+                return AB_BAD_INPUT;
+        if ((r = program_output(m, a))) {
+                if (o->program_output)
+                        ab_err("",
+                               "--program-output '%s': cannot write to it: %s "
+                               "(accepted: inherit, null, or a FILE that can be "
+                               "written)",
+                               o->program_output, strerror(-r));
+                else
+                        ab_err("", "cannot write the program's output beside %s: %s", o->out,
+                               strerror(-r));
+                return AB_BAD_INPUT;
+        }
+        for (size_t j = 0; j < o->njobs; j++) {
+                m->runs[j * o->nallocs + a].program_out[0] = m->pout[a][0];
+                m->runs[j * o->nallocs + a].program_out[1] = m->pout[a][1];
+        }
         return 0;
 }
 
@@ -279,40 +317,18 @@ static int setup_program(struct ab_matrix *m)
         m->ppreload = calloc(o->nallocs, sizeof *m->ppreload);
         m->pout = calloc(o->nallocs, sizeof *m->pout);
         extra = calloc(o->nenv + 2, sizeof *extra);
-        if (!m->penvs || !m->ppreload || !m->pout || !extra)
+        if (!m->penvs || !m->ppreload || !m->pout || !extra) {
+                free(extra);
                 return AB_BAD_INPUT;
+        }
         memcpy(extra, o->env, o->nenv * sizeof *extra);
         extra[o->nenv] = mark;
         extra[o->nenv + 1] = sig;
-        for (size_t a = 0; a < o->nallocs; a++) {
-                const char *lib = o->allocs[a].library;
-                if (asprintf(&m->ppreload[a], "%s%s%s", lib, lib[0] ? ":" : "", ab_agent_path()) <
-                    0)
-                        return AB_BAD_INPUT;
-                m->penvs[a] =
-                    ab_env_build(ab_wrap_is_qemu(o, &o->allocs[a]) ? NULL : m->ppreload[a], extra,
-                                 o->nenv + (o->round_signal ? 2 : 1));
-                if (!m->penvs[a])
-                        return AB_BAD_INPUT;
-                if ((r = program_output(m, a))) {
-                        if (o->program_output)
-                                ab_err("",
-                                       "--program-output '%s': cannot write to it: %s "
-                                       "(accepted: inherit, null, or a FILE that can be "
-                                       "written)",
-                                       o->program_output, strerror(-r));
-                        else
-                                ab_err("", "cannot write the program's output beside %s: %s",
-                                       o->out, strerror(-r));
-                        return AB_BAD_INPUT;
-                }
-                for (size_t j = 0; j < o->njobs; j++) {
-                        m->runs[j * o->nallocs + a].program_out[0] = m->pout[a][0];
-                        m->runs[j * o->nallocs + a].program_out[1] = m->pout[a][1];
-                }
-        }
-        free(extra);
-        return 0;
+        r = 0;
+        for (size_t a = 0; a < o->nallocs && !r; a++)
+                r = setup_program_alloc(m, a, extra);
+        free(extra); /* its entries are o->env's and this frame's */
+        return r;
 }
 
 /* The tools of the accounting passes (--count callgrind, --syscalls), their
@@ -452,6 +468,52 @@ static int run_all(struct ab_matrix *m, struct ab_opts *o)
         return exit_code(m, nruns, aborted, worst);
 }
 
+/* A point's repetitions (and their rounds) and what its trace pass kept. */
+static void point_free(struct ab_point_res *p)
+{
+        for (size_t i = 0; i < p->nreps; i++)
+                free(p->reps[i].rounds);
+        free(p->reps);
+        json_decref(p->trace);
+        json_decref(p->sites);
+        json_decref(p->sc_sites);
+}
+
+/* Everything run_all allocated into m, however far it got (m->o is the
+ * options it ran; the runs are calloc'd, so unset parts are NULL). */
+static void matrix_free(struct ab_matrix *m)
+{
+        const struct ab_opts *o = m->o;
+        for (size_t r = 0; m->runs && r < o->nallocs * o->njobs; r++) {
+                struct ab_run_res *run = &m->runs[r];
+                for (size_t p = 0; run->points && p < run->job->npoints; p++)
+                        point_free(&run->points[p]);
+                free(run->points);
+                free(run->timeline);
+                free(run->spans);
+        }
+        free(m->runs);
+        for (size_t a = 0; o && a < o->nallocs; a++) {
+                if (m->envs)
+                        ab_env_free(m->envs[a]);
+                if (m->penvs)
+                        ab_env_free(m->penvs[a]);
+                if (m->ppreload)
+                        free(m->ppreload[a]);
+                if (m->pout) {
+                        free(m->pout[a][0]);
+                        free(m->pout[a][1]);
+                }
+        }
+        free(m->envs);
+        free(m->penvs);
+        free(m->ppreload);
+        free(m->pout);
+        ab_env_free(m->env_plain);
+        json_decref(m->cal);
+        memset(m, 0, sizeof *m);
+}
+
 int ab_cmd_run(int argc, char **argv)
 {
         struct ab_opts o = {0};
@@ -469,11 +531,15 @@ int ab_cmd_run(int argc, char **argv)
         }
         if (ab_find_runner(argv[0]))
                 return AB_BAD_INPUT;
-        if ((r = ab_opts_parse(argc, argv, &o)))
+        if ((r = ab_opts_parse(argc, argv, &o))) {
+                ab_opts_free(&o);
                 return r < 0 ? AB_OK : r;
+        }
         if (!o.out)
                 o.out = ab_default_output();
         r = run_all(&m, &o);
         remove_tmpdir(&m);
+        matrix_free(&m);
+        ab_opts_free(&o);
         return r;
 }

@@ -777,7 +777,8 @@ json_t *ab_strace_sites(const char *path, size_t point, size_t max_sites,
         else if (!c.begin_seen || !c.end_seen)
                 snprintf(err, errlen, "the region markers are missing from the strace log");
         else if ((out = json_array())) {
-                qsort(c.sites, c.nsites, sizeof *c.sites, cmp_site);
+                if (c.nsites > 1) /* no site: c.sites is NULL, which qsort must not get */
+                        qsort(c.sites, c.nsites, sizeof *c.sites, cmp_site);
                 for (size_t i = 0; i < c.nsites && (!max_sites || i < max_sites); i++)
                         json_array_append_new(out, site_json(&c.sites[i], point));
         }

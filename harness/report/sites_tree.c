@@ -72,7 +72,8 @@ static int by_value(const void *a, const void *b)
 static void tree_print(FILE *f, struct node *n, const char *parent_module, double total,
                        enum ab_site_value v, int depth)
 {
-        qsort(n->kids, n->nkids, sizeof *n->kids, by_value);
+        if (n->nkids > 1) /* a leaf's kids is NULL, which qsort must not be given */
+                qsort(n->kids, n->nkids, sizeof *n->kids, by_value);
         for (size_t i = 0; i < n->nkids; i++) {
                 struct node *k = &n->kids[i];
                 char val[32], fn[256], mod[128];

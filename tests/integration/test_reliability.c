@@ -6,6 +6,7 @@
  * refused input that must leave nothing behind. This suite runs as root, as
  * CI does (it mounts small tmpfs file systems).
  */
+#include <limits.h>
 #include <sys/mount.h>
 
 #include "itest.h"
@@ -127,11 +128,22 @@ static void test_target_unwritable_or_full(void **state)
         unmount_tmpfs(NULL);
 }
 
+/* bench by an absolute path, for shells that cd elsewhere (a static buffer:
+ * realpath(bench_bin, NULL) leaked a copy per call). */
+static const char *bench_path(void)
+{
+        static char abs[PATH_MAX];
+        if (bench_bin[0] == '/')
+                return bench_bin;
+        assert_non_null(realpath(bench_bin, abs));
+        return abs;
+}
+
 /* 5. Two runs on one name: neither loses its results. */
 static void test_no_clobber(void **state)
 {
         const char *dir = tmpfile_path("twice");
-        char cmd[2048], a[600], b[600];
+        char cmd[2048 + PATH_MAX], a[600], b[600]; /* room for any bench_path() */
         (void)state;
         mkdir(dir, 0755);
         /* the same -o, at once */
@@ -139,7 +151,7 @@ static void test_no_clobber(void **state)
                  "cd '%s' && B='%s --alloc=glibc --workload=calloc-sweep --set sizes=4k --set "
                  "iterations=8 --reps 3 -q'; $B -o same.json >/dev/null 2>a.err & $B -o same.json "
                  ">/dev/null 2>b.err; wait",
-                 dir, bench_bin[0] == '/' ? bench_bin : realpath(bench_bin, NULL));
+                 dir, bench_path());
         assert_int_equal(system(cmd), 0);
         snprintf(a, sizeof a, "%s/same.json", dir);
         snprintf(b, sizeof b, "%s/same-2.json", dir);
@@ -150,7 +162,7 @@ static void test_no_clobber(void **state)
                  "cd '%s' && B='%s --alloc=glibc --workload=calloc-sweep --set sizes=4k --set "
                  "iterations=8 --reps 3 -q'; $B >/dev/null 2>c.err & $B >/dev/null 2>d.err; wait; "
                  "test $(ls results/*-*.json | grep -vc calibration) -eq 2",
-                 dir, bench_bin[0] == '/' ? bench_bin : realpath(bench_bin, NULL));
+                 dir, bench_path());
         assert_int_equal(system(cmd), 0);
 }
 
@@ -255,7 +267,7 @@ static void test_signals(void **state)
 static void test_inputs(void **state)
 {
         const char *dir = tmpfile_path("inputs");
-        char ini[600], cmd[1200];
+        char ini[600], cmd[1200 + PATH_MAX]; /* room for any bench_path() */
         FILE *f;
         (void)state;
         mkdir(dir, 0755);
@@ -282,7 +294,7 @@ static void test_inputs(void **state)
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && for a in --alloc=,, --workload=,, --reps --nope '-o /dev/full'; do "
                  "'%s' --workload=calloc-sweep $a >/dev/null 2>&1; done; test ! -e results",
-                 dir, bench_bin[0] == '/' ? bench_bin : realpath(bench_bin, NULL));
+                 dir, bench_path());
         assert_int_equal(system(cmd), 0);
 }
 
