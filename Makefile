@@ -40,9 +40,11 @@ MEASURE_SRC := $(wildcard harness/measure/*.c) $(WL_SRC) harness/runner/region.c
 REPORT_SRC  := $(wildcard harness/report/*.c harness/report/*/*.c)
 # the tracer's reader and symboliser (the tracer itself is libabtrace.so,
 # harness/trace/trace.mk)
-TRACE_READER_SRC := harness/trace/dump.c harness/trace/symbols.c harness/trace/sites.c
+TRACE_READER_SRC := harness/trace/dump.c harness/trace/symbols.c harness/trace/sites.c \
+                    harness/trace/arec_read.c harness/trace/arec_sim.c \
+                    harness/trace/arec_cut.c
 RUNNER_SRC  := harness/runner/runner.c harness/runner/version.c harness/runner/calib.c \
-               harness/runner/region.c $(WL_SRC)
+               harness/runner/region.c harness/trace/arec_read.c $(WL_SRC)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 LAYERS := core doc detect measure report trace
@@ -62,7 +64,8 @@ $(O)/libab-%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle) -ldl -lm
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle libzstd) \
+               -ldl -lm
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA

@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config git
       libjansson-dev libhwloc-dev libnuma-dev libinih-dev libsqlite3-dev libcmocka-dev
-      nettle-dev
+      nettle-dev libzstd-dev
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
       libunwind-dev libdw-dev libelf-dev elfutils clang
       gnuplot-nox qemu-user valgrind strace time chromium

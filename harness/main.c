@@ -43,6 +43,8 @@ static void usage(FILE *f)
             "                               traced with --trace; --folded for flame graphs\n"
             "  bench verdicts set|show|check|export|import   verdicts on allocation sites,\n"
             "                               kept in your repository, applied to traced runs\n"
+            "  bench trace info|cut FILE    allocation records (bench run --record): what\n"
+            "                               one holds; rounds cut into a reproducer\n"
             "  bench help            this text; bench COMMAND --help for one command\n"
             "\n"
             "Example:\n"
@@ -82,7 +84,8 @@ int main(int argc, char **argv)
                             {"compare", ab_cmd_compare},
                             {"history", ab_cmd_history},
                             {"sites", ab_cmd_sites},
-                            {"verdicts", ab_cmd_verdicts}};
+                            {"verdicts", ab_cmd_verdicts},
+                            {"trace", ab_cmd_trace}};
                 for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
                         if (strcmp(cmd, cmds[i].name) == 0) {
                                 argv[1] = argv[0];
@@ -102,7 +105,7 @@ int main(int argc, char **argv)
                 return ab_cmd_run(argc, argv);
         fprintf(stderr,
                 "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, "
-                "history, sites, verdicts, help; see bench help)\n",
+                "history, sites, verdicts, trace, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

@@ -73,6 +73,9 @@ int ab_param_parse(const struct ab_param *p, const char *text, uint64_t *out)
         case AB_PT_SIZE:
                 r = ab_parse_size(text, out);
                 break;
+        case AB_PT_RECORD:
+                *out = text[0] != '\0';
+                return 0;
         default:
                 r = ab_parse_u64(text, out);
                 break;
@@ -101,6 +104,9 @@ void ab_param_form(const struct ab_param *p, char *buf, size_t len)
                 ab_fmt_size(p->max, hi, sizeof hi);
                 snprintf(buf, len, "a list of up to %d sizes from %s to %s (16,64,256 or 16..4k*2)",
                          AB_SIZES_MAX, lo, hi);
+                return;
+        case AB_PT_RECORD:
+                snprintf(buf, len, "the path of an allocation record (bench run --record FILE)");
                 return;
         default:
                 snprintf(buf, len, "a whole number from %llu to %llu%s%s",

@@ -37,6 +37,9 @@ enum ab_ptype {
         AB_PT_ENUM,  /* one of `choices` ("a|b|c"), stored as its index */
         AB_PT_SIZES, /* a list of sizes the kernel draws from (never swept); the value
                         is the number of items and the kernel reads text[i] */
+        AB_PT_RECORD, /* an allocation record (bench run --record): the value is 1
+                         when one is named (0 for ""), and the kernel reads the path
+                         of the file to map in text[i] (checked by the harness) */
 };
 
 struct ab_param {
@@ -53,7 +56,7 @@ struct ab_param {
 /* What a kernel gets. v[i] is the value of params[i] for this point. */
 struct ab_kctx {
         const uint64_t *v;
-        const char *const *text; /* text[i]: the value as given (for AB_PT_SIZES) */
+        const char *const *text; /* text[i]: the value as given (AB_PT_SIZES, AB_PT_RECORD) */
         uint64_t seed;
         /* private to the runner: region start figures */
         uint64_t t0_ns;

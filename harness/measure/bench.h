@@ -29,7 +29,10 @@ struct ab_job {
         char name[128]; /* as the user named it: built-in name or job file */
         const struct ab_workload *w;
         uint64_t v[AB_MAX_PARAMS]; /* scalar values; AB_AUTO where auto */
-        char *text[AB_MAX_PARAMS]; /* AB_PT_SIZES values as given (malloc'd) */
+        char *text[AB_MAX_PARAMS]; /* AB_PT_SIZES values as given, AB_PT_RECORD's absolute
+                                      path (malloc'd) */
+        char *local[AB_MAX_PARAMS]; /* AB_PT_RECORD: the file the runner maps, when not
+                                       text[i] (a compressed record unpacked; malloc'd) */
         char source[512];          /* job file it came from, "" for a built-in */
         char help[256];            /* the job file's help line */
         int sweep;                 /* index of the swept parameter, or -1 */
@@ -63,6 +66,7 @@ struct ab_opts {
         uint64_t trace_sample; /* --trace-sample: mean bytes between samples; 0 exact */
         unsigned trace_depth;  /* --trace-depth (32) */
         unsigned trace_sites;  /* --trace-sites: sites kept per point (16) */
+        const char *record;    /* --record FILE: the traced runs' allocation records */
         /* verdicts on sites (--verdicts FILE, or ./allocbench.verdicts when
          * there), budgets (--budget) and --fail-on-new-site */
         const char *verdicts_path; /* NULL: none applied */
@@ -254,6 +258,7 @@ struct ab_tools {
 /* run.c */
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
+int ab_cmd_trace(int argc, char **argv); /* trace_cmd.c: bench trace info|cut */
 const char *ab_runner_path(void);
 /* The allocation-site tracer, libabtrace.so, next to the runner. */
 const char *ab_tracer_path(void);

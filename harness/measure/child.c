@@ -192,7 +192,10 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
                 uint64_t v = (int)i == j->sweep ? j->points[point] : j->v[i];
                 if (v == AB_AUTO)
                         v = iters;
-                if (p->type == AB_PT_SIZES) {
+                if (p->type == AB_PT_RECORD) {
+                        push(&a, "%s=%s", p->name,
+                             j->local[i] ? j->local[i] : j->text[i] ? j->text[i] : "");
+                } else if (p->type == AB_PT_SIZES) {
                         push(&a, "%s=%s", p->name, j->text[i]);
                 } else if (p->type == AB_PT_ENUM) {
                         const char *c = p->choices;

@@ -4,13 +4,39 @@
  * point_key) holds a list that becomes the points.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "measure/bench.h"
 #include "measure/job.h"
+#include "measure/recfile.h"
 #include "core/parse.h"
+
+/* A record: checked through and through now, before anything runs, and
+ * kept by its absolute path (the runner starts elsewhere). */
+static int set_record(struct ab_job *j, int idx, const char *text, char *err, size_t errlen)
+{
+        const struct ab_param *p = &j->w->params[idx];
+        char abs[PATH_MAX], why[800];
+        struct ab_arec_stats st;
+        int r;
+        free(j->text[idx]);
+        j->text[idx] = NULL;
+        if (!text[0])
+                return 0;
+        if (!realpath(text, abs)) {
+                snprintf(err, errlen, "%s=%s: %s (accepted: %s)", p->name, text, strerror(errno),
+                         "the path of an allocation record, bench run --record FILE");
+                return -EINVAL;
+        }
+        if ((r = ab_recfile_check(abs, &st, why, sizeof why))) {
+                snprintf(err, errlen, "%s=%s: %s", p->name, text, why);
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        return (j->text[idx] = strdup(abs)) ? 0 : -ENOMEM;
+}
 
 /* Set one parameter from text; lists are allowed where the parameter sweeps. */
 int ab_job_set(struct ab_job *j, int idx, const char *text, char *err, size_t errlen)
@@ -60,6 +86,8 @@ int ab_job_set(struct ab_job *j, int idx, const char *text, char *err, size_t er
                 if (r == 0)
                         j->v[idx] = val;
         }
+        if (r == 0 && p->type == AB_PT_RECORD)
+                return set_record(j, idx, text, err, errlen);
         if (r == 0 && p->type == AB_PT_SIZES) {
                 free(j->text[idx]);
                 if (!(j->text[idx] = strdup(text)))
@@ -109,7 +137,8 @@ void ab_job_free(struct ab_job *j)
         j->points = NULL;
         for (size_t i = 0; i < AB_MAX_PARAMS; i++) {
                 free(j->text[i]);
-                j->text[i] = NULL;
+                free(j->local[i]);
+                j->text[i] = j->local[i] = NULL;
         }
 }
 

@@ -77,6 +77,12 @@ int ab_child_one(struct ab_matrix *m, size_t ri, const char *mode, size_t point,
  * repetitions. 0, or -1 when a child could not be started. */
 int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t iters);
 
+/* record_pass.c: --record. The traced child's environment entry; the
+ * root process's record written where the user asked, its figures (or
+ * why it was not) returned for the point's `trace`. */
+int ab_record_env(const struct ab_matrix *m, char **out);
+json_t *ab_record_take(struct ab_matrix *m, size_t ri, size_t point, pid_t root);
+
 /* trace_pass.c: --trace, after the accounting passes: one child per
  * allocator with the tracer preloaded, its dumps read into the point's
  * sites. 0, or -1 when a child could not be started. */

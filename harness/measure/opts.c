@@ -216,6 +216,11 @@ static int set_trace_sites(struct ab_cli *c, const struct val *v)
         c->trace_tuned = "--trace-sites";
         return 0;
 }
+static int set_record(struct ab_cli *c, const struct val *v)
+{
+        OPTS(c)->record = v->text;
+        return 0;
+}
 static int set_verdicts(struct ab_cli *c, const struct val *v)
 {
         OPTS(c)->verdicts_path = v->text;
@@ -318,6 +323,11 @@ static const struct opt_def defs[] = {
     {"trace-sites", 0, K_UINT, "N", 1, 1000, NULL, set_trace_sites,
      "--trace: sites kept per point in the results (default 16; the sites the detectors "
      "need come first)"},
+    {"record", 0, K_TEXT, "FILE", 0, 0, NULL, set_record,
+     "write every allocation event of the traced run to FILE (turns --trace on; zstd when "
+     "FILE ends in .zst), to replay against any allocator: --workload=replay --set "
+     "trace=FILE; with several traced runs, each FILE gets the allocator (job, point) before "
+     "its extension"},
     {"verdicts", 0, K_TEXT, "FILE", 0, 0, NULL, set_verdicts,
      "--trace: verdicts on sites to apply (default ./" AB_VERDICTS_DEFAULT " when there; bench "
      "verdicts edits it): flags of sites judged safe, prob-safe or bounded are accepted and do "

@@ -429,6 +429,22 @@ static int load_verdicts(struct ab_opts *o, const struct ab_cli *c)
         return 0;
 }
 
+/* --record FILE: traced (exactly: a record holds every event), into a
+ * directory that takes the file. */
+static int resolve_record(struct ab_opts *o)
+{
+        struct ab_target t;
+        if (o->trace_sample)
+                return ab_bad("", "--record keeps every allocation, --trace-sample samples them: "
+                                  "give one of the two");
+        if (o->trace == AB_TRACE_OFF)
+                o->trace = AB_TRACE_PROGRAM;
+        if (!o->record[0])
+                return ab_bad("", "--record needs a file name (accepted: --record FILE, or "
+                                  "FILE.zst for a compressed record)");
+        return ab_target_check(&t, "--record", o->record, false) ? AB_BAD_INPUT : 0;
+}
+
 /* --trace and its tuning: the tracer built, a launcher to trace for
  * =launcher (an emulator, which runs the workload inside its own process:
  * a launcher that execs the workload would pass the tracer on to it). */
@@ -436,6 +452,8 @@ static int resolve_trace(struct ab_opts *o, const struct ab_cli *c)
 {
         bool emulated = false;
         int r;
+        if (o->record && (r = resolve_record(o)))
+                return r;
         if (c->trace_tuned && o->trace == AB_TRACE_OFF)
                 return ab_bad("", "%s needs --trace", c->trace_tuned);
         if ((c->verdicts_given || o->nbudgets || o->fail_new_site) && o->trace == AB_TRACE_OFF)
@@ -527,9 +545,9 @@ static int resolve(int argc, char **argv, struct ab_cli *c)
         }
         if (!o->out) {
                 o->out = ab_default_output();
-                return ab_target_check(&o->target, o->out, true);
+                return ab_target_check(&o->target, "-o", o->out, true);
         }
-        return ab_target_check(&o->target, o->out, false);
+        return ab_target_check(&o->target, "-o", o->out, false);
 }
 
 int ab_opts_parse(int argc, char **argv, struct ab_opts *o)

@@ -54,6 +54,8 @@ static json_t *param_value(const struct ab_param *p, uint64_t v, const char *tex
                                 json_array_append_new(a, json_integer((json_int_t)vals[i]));
                 return a;
         }
+        if (p->type == AB_PT_RECORD)
+                return text ? json_string(text) : json_null();
         if (v == AB_AUTO)
                 return json_string("auto");
         if (p->type == AB_PT_ENUM)

@@ -112,7 +112,9 @@ static void take_record(struct ab_outcome *o, const struct ab_rec *r)
                 o->have_point = true;
                 break;
         case AB_REC_ERROR:
-                o->error = r->u.error;
+                /* the first: a kernel's own words before the runner's strerror */
+                if (!o->have_error)
+                        o->error = r->u.error;
                 o->have_error = true;
                 break;
         case AB_REC_CALIB: {

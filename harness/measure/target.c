@@ -69,34 +69,34 @@ static int probe(const char *dir)
         return 0;
 }
 
-int ab_target_check(struct ab_target *t, const char *given, bool is_default)
+int ab_target_check(struct ab_target *t, const char *opt, const char *given, bool is_default)
 {
         char dir[PATH_MAX], parent[PATH_MAX];
         struct stat st;
         int r;
         memset(t, 0, sizeof *t);
         if (!*given || given[strlen(given) - 1] == '/')
-                return ab_bad("", "-o '%s': expected a file name", given);
+                return ab_bad("", "%s '%s': expected a file name", opt, given);
         if (lstat(given, &st) == 0 && S_ISLNK(st.st_mode)) {
                 if ((r = follow(given, t->path, sizeof t->path)))
-                        return ab_bad("", "-o '%s': cannot follow the symlink: %s", given,
+                        return ab_bad("", "%s '%s': cannot follow the symlink: %s", opt, given,
                                       strerror(-r));
         } else if (snprintf(t->path, sizeof t->path, "%s", given) >= (int)sizeof t->path) {
-                return ab_bad("", "-o '%s': the path is too long", given);
+                return ab_bad("", "%s '%s': the path is too long", opt, given);
         }
         if (stat(t->path, &st) == 0) {
                 if (!S_ISREG(st.st_mode))
                         return ab_bad("",
-                                      "-o '%s': %s is a %s, not a regular file (accepted: a new "
+                                      "%s '%s': %s is a %s, not a regular file (accepted: a new "
                                       "file, or a regular file to replace)",
-                                      given, t->path, kind_of(st.st_mode));
+                                      opt, given, t->path, kind_of(st.st_mode));
                 t->existed = true;
                 t->dev = st.st_dev;
                 t->ino = st.st_ino;
                 t->mtime = st.st_mtim;
                 t->size = st.st_size;
         } else if (errno != ENOENT) {
-                return ab_bad("", "-o '%s': %s", given, strerror(errno));
+                return ab_bad("", "%s '%s': %s", opt, given, strerror(errno));
         }
         dir_of(t->path, dir, sizeof dir);
         if (!ab_is_dir(dir)) {
@@ -104,10 +104,10 @@ int ab_target_check(struct ab_target *t, const char *given, bool is_default)
                 dir_of(dir, parent, sizeof parent);
                 if (is_default && ab_is_dir(parent) && access(parent, W_OK) == 0)
                         return 0;
-                return ab_bad("", "-o '%s': directory %s does not exist", given, dir);
+                return ab_bad("", "%s '%s': directory %s does not exist", opt, given, dir);
         }
         if ((r = probe(dir)))
-                return ab_bad("", "-o '%s': cannot create a file in %s: %s", given, dir,
+                return ab_bad("", "%s '%s': cannot create a file in %s: %s", opt, given, dir,
                               strerror(-r));
         return 0;
 }

@@ -35,9 +35,9 @@ struct ab_target {
         off_t size;
 };
 
-/* Check `given` (the -o value, or the default name when is_default) and
- * fill t. 0, or an exit code with the message said. */
-int ab_target_check(struct ab_target *t, const char *given, bool is_default);
+/* Check `given` (the value of option `opt`, "-o" or "--record", or the
+ * default name when is_default) and fill t. 0, or an exit code with the message said. */
+int ab_target_check(struct ab_target *t, const char *opt, const char *given, bool is_default);
 
 /* Write len bytes of data for t: 0 with the path written in out (t->path,
  * or a suffixed name beside it when another writer took t->path); 1 when

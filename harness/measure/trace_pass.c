@@ -43,7 +43,7 @@ static int trace_env(struct ab_matrix *m, size_t ri)
         bool qemu = ab_wrap_is_qemu(o, run->alloc);
         bool launcher = o->trace == AB_TRACE_LAUNCHER && qemu;
         const char *preload = program ? m->ppreload[a] : run->alloc->library;
-        char **extra = calloc(o->nenv + 8, sizeof *extra), *host = NULL;
+        char **extra = calloc(o->nenv + 9, sizeof *extra), *host = NULL;
         int r = -ENOMEM;
 
         if (!extra)
@@ -59,7 +59,8 @@ static int trace_env(struct ab_matrix *m, size_t ri)
             asprintf(&extra[n++], "ALLOCBENCH_TRACE_ROUND_FD=%d", AB_TRACE_ROUND_FD) < 0 ||
             /* QEMU ends with a raw exit_group, past every exit hook: the dump
              * the emulator's tracer rewrites at each round end is its last */
-            (launcher && asprintf(&extra[n++], "ALLOCBENCH_TRACE_FLUSH_MS=1") < 0))
+            (launcher && asprintf(&extra[n++], "ALLOCBENCH_TRACE_FLUSH_MS=1") < 0) ||
+            (o->record && ab_record_env(m, &extra[n++]) < 0))
                 goto out;
         /* the tracer first: it forwards to the next malloc, the allocator's */
         m->tr.guest_preload = NULL;
@@ -420,6 +421,9 @@ int ab_trace_pass(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
                         return -1;
                 if (!out.interrupted)
                         take_dumps(m, ri, point, &out);
+                if (!out.interrupted && m->o->record && p->trace)
+                        json_object_set_new(p->trace, "record",
+                                            ab_record_take(m, ri, point, out.pid));
                 remove_dumps(m->tmpdir);
                 ab_outcome_free(&out);
         }

@@ -171,6 +171,7 @@ static void thread_gone(void *arg)
                 __atomic_fetch_add(&g_tr.self[k], t->self[k], __ATOMIC_RELAXED);
         tr_table_orphan(t->tab);
         t->tab = NULL;
+        tr_rec_thread_gone();
         if (t->prev)
                 t->prev->next = t->next;
         else
@@ -260,6 +261,7 @@ static void round_locked(void)
         uint64_t closing = g_tr.epoch;
         uint32_t nsites = tr_site_count(), nrec = 0, prev_site = 0;
         struct tr_buf *sc = &g_tr.scratch;
+        int64_t live = 0;
 
         if (g_tr.nrounds >= TR_MAX_ROUNDS) {
                 tr_self_add(TR_SELF_ROUNDS_DROPPED, 1);
@@ -279,6 +281,7 @@ static void round_locked(void)
                 bool any = false;
 
                 sum_site(s, closing, &cur);
+                live += live_of(cur.v);
                 peak = round_peak(st, &cur);
                 for (int f = 0; f < AB_TD_NFIELDS; f++) {
                         d[f] = f == TR_PEAK_RISE ? (uint64_t)(peak - live_of(cur.v))
@@ -303,6 +306,7 @@ static void round_locked(void)
         tr_buf_varint(&g_tr.rounds, g_tr.cur_phase);
         tr_buf_varint(&g_tr.rounds, nrec);
         tr_buf_put(&g_tr.rounds, sc->p, sc->len);
+        tr_rec_round(g_tr.nrounds, live > 0 ? (uint64_t)live : 0);
         g_tr.nrounds++;
 }
 
@@ -508,6 +512,7 @@ void tr_fork_child(void)
         g_tr.round_fd = -1;
         g_tr.phases.len = 0;
         g_tr.phases.failed = false;
+        tr_rec_fork_child();
         g_tr.nphases = 0;
         g_tr.cur_phase = 0;
         for (int i = 0; i < TR_SELF_N; i++)

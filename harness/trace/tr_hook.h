@@ -133,7 +133,7 @@ static inline uint32_t tr_on_alloc(void *fp, void *p, uint64_t size)
         if (g_tr.sample_bytes && size < g_tr.force_from)
                 tr_weights(size, (uintptr_t)p, &wn, &wb);
         site = tr_site_here(fp);
-        tr_table_put((uintptr_t)p, site, size);
+        tr_table_put((uintptr_t)p, site, size, tr_recording ? tr_rec_alloc(size, site) : 0);
         c = tr_ctr(site);
         tr_count_alloc(c, wn, wb);
         if (size >= g_tr.big_bytes)
@@ -157,15 +157,16 @@ static inline void tr_free_known(uintptr_t p, uint32_t site, uint64_t size)
         tr_ctr_done();
 }
 
-/* Looks p up and forgets it: true when it was traced. */
-static inline bool tr_forget(void *p, uint32_t *site, uint64_t *size)
+/* Looks p up and forgets it: true when it was traced (with its record id
+ * in *id, 0 when not recording). */
+static inline bool tr_forget(void *p, uint32_t *site, uint64_t *size, uint64_t *id)
 {
         if (tr_unlikely(!tr_tls.t))
                 tr_thread_slow();
         tr_self_add(TR_SELF_CALLS, 1);
         if (!tr_table_maybe((uintptr_t)p))
                 return false;
-        if (tr_table_take((uintptr_t)p, site, size))
+        if (tr_table_take((uintptr_t)p, site, size, id))
                 return true;
         if (!g_tr.sample_bytes)
                 tr_self_add(TR_SELF_UNKNOWN_FREES, 1);
@@ -175,9 +176,12 @@ static inline bool tr_forget(void *p, uint32_t *site, uint64_t *size)
 static inline void tr_on_free(void *p)
 {
         uint32_t site;
-        uint64_t size;
-        if (tr_forget(p, &site, &size))
+        uint64_t size, id;
+        if (tr_forget(p, &site, &size, &id)) {
                 tr_free_known((uintptr_t)p, site, size);
+                if (tr_recording)
+                        tr_rec_free(id);
+        }
 }
 
 /* An mmap-family call: counted on the caller's own stack. */

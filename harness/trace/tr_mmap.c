@@ -139,8 +139,10 @@ TR_EXPORT int mprotect(void *a, size_t n, int prot)
  * the one the tracer knows, as no atfork handler ran for them. */
 static void before_exit(void)
 {
-        if (g_tr.on && !tr_tls.guard && getpid() == g_tr.pid)
+        if (g_tr.on && !tr_tls.guard && getpid() == g_tr.pid) {
                 tr_dump_write(true);
+                tr_rec_close();
+        }
 }
 
 TR_EXPORT void _exit(int status)

@@ -48,6 +48,9 @@ struct tr_table {
         size_t cap, used;  /* used: slots not empty (owner's count) */
         struct ent *spare; /* the previous array, reused by the next rebuild */
         size_t spare_cap;
+        /* recording: each slot's block id, beside e[] (so the entries stay
+         * 16 bytes when not recording) */
+        uint64_t *ids, *spare_ids;
         struct tr_table *next;
 };
 
@@ -121,6 +124,7 @@ static int rebuild(struct tr_table *t)
 {
         size_t live = 0, ncap = INIT_CAP;
         struct ent *ne;
+        uint64_t *nid = NULL;
         for (size_t i = 0; i < t->cap; i++)
                 live += t->e[i].p > TOMB;
         while (ncap * 7 < (live + 1) * 20) /* below 35 % after the rebuild */
@@ -128,12 +132,19 @@ static int rebuild(struct tr_table *t)
         if (t->spare && t->spare_cap == ncap) {
                 ne = t->spare;
                 memset(ne, 0, ncap * sizeof *ne);
+                nid = t->spare_ids;
         } else {
                 tr_unmap(t->spare, t->spare_cap * sizeof *t->spare);
+                tr_unmap(t->spare_ids, t->spare_cap * sizeof *t->spare_ids);
                 t->spare = NULL;
+                t->spare_ids = NULL;
                 ne = tr_map(ncap * sizeof *ne);
                 if (!ne)
                         return -ENOMEM;
+        }
+        if (tr_recording && !nid && !(nid = tr_map(ncap * sizeof *nid))) {
+                tr_unmap(ne, ncap * sizeof *ne);
+                return -ENOMEM;
         }
         for (size_t i = 0; i < t->cap; i++) {
                 size_t j;
@@ -142,10 +153,14 @@ static int rebuild(struct tr_table *t)
                 for (j = slot_of(hash_ptr(t->e[i].p), ncap); ne[j].p; j = (j + 1) & (ncap - 1))
                         ;
                 ne[j] = t->e[i];
+                if (nid)
+                        nid[j] = t->ids ? t->ids[i] : 0;
         }
         t->spare = t->e;
+        t->spare_ids = t->ids;
         t->spare_cap = t->cap;
         t->e = ne;
+        t->ids = nid;
         t->cap = ncap;
         t->used = live;
         return 0;
@@ -154,7 +169,7 @@ static int rebuild(struct tr_table *t)
 /* Into the first free slot (empty or tombstone) of p's run. A stale entry
  * of the same address further on (a block whose free went by untraced)
  * is not looked for: it stays shadowed by this one. */
-static void insert(struct tr_table *t, uintptr_t p, uint64_t meta, uint64_t h)
+static void insert(struct tr_table *t, uintptr_t p, uint64_t meta, uint64_t h, uint64_t id)
 {
         size_t i, mask;
         uint64_t k;
@@ -175,6 +190,8 @@ static void insert(struct tr_table *t, uintptr_t p, uint64_t meta, uint64_t h)
         if (k == 0)
                 t->used++;
         t->e[i].meta = meta;
+        if (t->ids)
+                t->ids[i] = id;
         __atomic_store_n(&t->e[i].p, (uint64_t)p, __ATOMIC_RELEASE);
 }
 
@@ -204,17 +221,17 @@ static struct tr_table *own_table(void)
         return th->tab;
 }
 
-void tr_table_put(uintptr_t p, uint32_t site, uint64_t size)
+void tr_table_put(uintptr_t p, uint32_t site, uint64_t size, uint64_t id)
 {
         uint64_t h = hash_ptr(p);
         struct tr_table *t = own_table();
         uint64_t meta = (uint64_t)site << 40 | (size > TR_SIZE_MAX ? TR_SIZE_MAX : size);
         if (tr_unlikely(t->shared)) {
                 tr_lock(&t->lock);
-                insert(t, p, meta, h);
+                insert(t, p, meta, h, id);
                 tr_unlock(&t->lock);
         } else {
-                insert(t, p, meta, h);
+                insert(t, p, meta, h, id);
         }
         if (g_tr.sample_bytes) {
                 uint8_t *f = filter_of(p);
@@ -223,9 +240,11 @@ void tr_table_put(uintptr_t p, uint32_t site, uint64_t size)
         }
 }
 
-static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uintptr_t p)
+static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size, uint64_t *id,
+                    uintptr_t p)
 {
         uint64_t meta = t->e[i].meta;
+        *id = t->ids ? t->ids[i] : 0;
         __atomic_store_n(&t->e[i].p, TOMB, __ATOMIC_RELEASE);
         *site = (uint32_t)(meta >> 40);
         *size = meta & TR_SIZE_MAX;
@@ -237,14 +256,14 @@ static bool take_at(struct tr_table *t, size_t i, uint32_t *site, uint64_t *size
         return true;
 }
 
-bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size)
+bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size, uint64_t *id)
 {
         uint64_t h = hash_ptr(p);
         struct tr_table *own = own_table(), *t;
         size_t i;
 
         if (tr_likely(!own->shared) && (i = find(own, p, h)) != SIZE_MAX)
-                return take_at(own, i, site, size, p);
+                return take_at(own, i, site, size, id, p);
         /* Freed by another thread than the one that allocated it (or never
          * seen): look through every other table, each under its lock. */
         for (t = __atomic_load_n(&tables, __ATOMIC_ACQUIRE); t; t = t->next) {
@@ -254,7 +273,7 @@ bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size)
                 tr_lock(&t->lock);
                 i = find(t, p, h);
                 if (i != SIZE_MAX)
-                        hit = take_at(t, i, site, size, p);
+                        hit = take_at(t, i, site, size, id, p);
                 tr_unlock(&t->lock);
                 if (hit)
                         return true;
@@ -287,6 +306,9 @@ void tr_table_reset_child(struct tr_table *keep)
         for (struct tr_table *t = tables; t; t = t->next) {
                 tr_unmap(t->e, t->cap * sizeof *t->e);
                 tr_unmap(t->spare, t->spare_cap * sizeof *t->spare);
+                tr_unmap(t->ids, t->cap * sizeof *t->ids);
+                tr_unmap(t->spare_ids, t->spare_cap * sizeof *t->spare_ids);
+                t->ids = t->spare_ids = NULL;
                 t->e = t->spare = NULL;
                 t->cap = t->used = t->spare_cap = 0;
                 t->orphan = !t->shared && t != keep;

@@ -9,7 +9,7 @@
 # symboliser objects bench will link (with TRACE_LIBS).
 
 TRACE_DIR  := harness/trace
-TRACER_SRC := $(addprefix $(TRACE_DIR)/,tracer.c tr_cxx.c tr_mmap.c tr_count.c tr_stack.c \
+TRACER_SRC := $(addprefix $(TRACE_DIR)/,tracer.c tr_cxx.c tr_mmap.c tr_count.c tr_stack.c tr_record.c \
                 tr_modules.c tr_table.c tr_dump.c tr_mem.c)
 TRACE_SRC  := $(addprefix $(TRACE_DIR)/,dump.c symbols.c sites.c)
 TRACE_OBJS  = $(call obj,$(TRACE_SRC))

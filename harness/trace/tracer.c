@@ -42,6 +42,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "arec.h"
 #include "tr_hook.h"
 
 /* abtrace.h declares these weak for programs; here they are strong. */
@@ -196,7 +197,7 @@ static void allocator_text(void)
 
 static void setup(void)
 {
-        const char *out = getenv("ALLOCBENCH_TRACE_OUT");
+        const char *out = getenv("ALLOCBENCH_TRACE_OUT"), *rec;
         uint64_t depth;
 
         if (!out || !*out || strlen(out) >= sizeof g_tr.out)
@@ -213,6 +214,11 @@ static void setup(void)
         g_tr.round_signal = env_signal("ALLOCBENCH_TRACE_ROUND_SIGNAL");
         g_tr.round_fd = env_fd("ALLOCBENCH_TRACE_ROUND_FD");
         g_tr.flush_ms = env_size("ALLOCBENCH_TRACE_FLUSH_MS", 1000);
+        rec = getenv("ALLOCBENCH_TRACE_RECORD");
+        if (rec && *rec) {
+                g_tr.sample_bytes = 0; /* a record holds every event */
+                tr_rec_open(rec);
+        }
         g_tr.pid = getpid();
         g_tr.ppid = getppid();
         g_tr.start_ns = g_tr.last_write_ns = tr_now_ns();
@@ -256,8 +262,10 @@ __attribute__((constructor)) static void tr_ctor(void)
 
 __attribute__((destructor)) static void tr_dtor(void)
 {
-        if (g_tr.on && getpid() == g_tr.pid)
+        if (g_tr.on && getpid() == g_tr.pid) {
                 tr_dump_write(true);
+                tr_rec_close();
+        }
 }
 
 /* ---- sampling ------------------------------------------------------------------ */
@@ -365,7 +373,9 @@ TR_EXPORT void *calloc(size_t k, size_t n)
                 p = tr_real.calloc(k, n);
                 ns = tr_now_ns() - t0;
                 getrusage(RUSAGE_THREAD, &r1);
+                tr_tls.rec_op = AB_AO_CALLOC;
                 site = p ? tr_on_alloc(FP(), p, total) : UINT32_MAX;
+                tr_tls.rec_op = AB_AO_MALLOC;
                 if (site != UINT32_MAX) { /* always, as total >= force_from */
                         c = tr_ctr(site);
                         tr_count_add(c, AB_TD_ZC_CALLS, 1);
@@ -376,8 +386,10 @@ TR_EXPORT void *calloc(size_t k, size_t n)
                 }
         } else {
                 p = tr_real.calloc(k, n);
+                tr_tls.rec_op = AB_AO_CALLOC;
                 if (tr_likely(p))
                         tr_on_alloc(FP(), p, total);
+                tr_tls.rec_op = AB_AO_MALLOC;
         }
         tr_tls.guard = 0;
         return p;
@@ -414,13 +426,13 @@ TR_EXPORT void free(void *p)
 static void *realloc_traced(void *fp, void *old, size_t n, size_t k)
 {
         uint32_t site = 0;
-        uint64_t size = 0;
+        uint64_t size = 0, id = 0;
         size_t total = k ? k * n : n; /* the caller checked the product */
         bool had = false;
         void *p;
 
         if (old)
-                had = tr_forget(old, &site, &size);
+                had = tr_forget(old, &site, &size, &id);
         if (k && tr_real.reallocarray)
                 p = tr_real.reallocarray(old, k, n);
         else
@@ -428,13 +440,20 @@ static void *realloc_traced(void *fp, void *old, size_t n, size_t k)
         if (!p && total) {
                 /* failed: the old block is still the program's */
                 if (had)
-                        tr_table_put((uintptr_t)old, site, size);
+                        tr_table_put((uintptr_t)old, site, size, id);
                 return NULL;
         }
         if (had)
                 tr_free_known((uintptr_t)old, site, size);
-        if (p)
+        if (p) {
+                /* recorded as one realloc of the old block (replayed as a
+                 * realloc: an allocator may grow a block in place) */
+                tr_tls.rec_op = AB_AO_REALLOC;
+                tr_tls.rec_old = had ? id : 0;
                 tr_on_alloc(fp, p, total);
+        } else if (had && tr_recording) {
+                tr_rec_free(id); /* realloc(p, 0) freed it */
+        }
         return p;
 }
 
@@ -501,14 +520,16 @@ TR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
                 return tr_real.posix_memalign(out, align, n);
         tr_tls.guard = 1;
         r = tr_real.posix_memalign(out, align, n);
-        if (r == 0 && *out)
+        if (r == 0 && *out) {
+                tr_rec_aligned(align);
                 tr_on_alloc(FP(), *out, n);
+        }
         tr_tls.guard = 0;
         return r;
 }
 
 /* aligned_alloc, memalign, valloc and pvalloc share one shape. */
-#define ALIGNED(name, proto, call, size)                                                           \
+#define ALIGNED(name, proto, call, size, align)                                                    \
         TR_EXPORT void *name proto                                                                 \
         {                                                                                          \
                 void *p;                                                                           \
@@ -520,16 +541,18 @@ TR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
                         return tr_real.name call;                                                  \
                 tr_tls.guard = 1;                                                                  \
                 p = tr_real.name call;                                                             \
-                if (p)                                                                             \
+                if (p) {                                                                           \
+                        tr_rec_aligned(align);                                                     \
                         tr_on_alloc(FP(), p, size);                                                \
+                }                                                                                  \
                 tr_tls.guard = 0;                                                                  \
                 return p;                                                                          \
         }
 
-ALIGNED(aligned_alloc, (size_t align, size_t n), (align, n), n)
-ALIGNED(memalign, (size_t align, size_t n), (align, n), n)
-ALIGNED(valloc, (size_t n), (n), n)
-ALIGNED(pvalloc, (size_t n), (n), n)
+ALIGNED(aligned_alloc, (size_t align, size_t n), (align, n), n, align)
+ALIGNED(memalign, (size_t align, size_t n), (align, n), n, align)
+ALIGNED(valloc, (size_t n), (n), n, (size_t)sysconf(_SC_PAGESIZE))
+ALIGNED(pvalloc, (size_t n), (n), n, (size_t)sysconf(_SC_PAGESIZE))
 
 /* Not counted: it allocates nothing. */
 TR_EXPORT size_t malloc_usable_size(void *p)

@@ -144,6 +144,13 @@ struct tr_tls {
         int guard;           /* > 0: inside the tracer or a forwarded call */
         int acc_locked;      /* tr_ctr() handed out the accumulator, locked */
         int64_t sample_left; /* bytes until the next sample point */
+        /* the next recorded allocation's kind (arec.h; 0: malloc), its
+         * alignment, and a realloc's old block id (0: none) */
+        uint8_t rec_op, rec_align_log2;
+        uint64_t rec_old;
+        /* this thread's record buffer (tr_record.c), or NULL; kept past
+         * the thread's exit handler, for the frees of later destructors */
+        struct tr_rec *rec;
 };
 
 extern __thread struct tr_tls tr_tls __attribute__((tls_model("initial-exec")));
@@ -217,10 +224,12 @@ int tr_table_init(void);
 struct tr_table *tr_table_new(void);
 /* A thread leaves: its table stays searchable until a new thread adopts it. */
 void tr_table_orphan(struct tr_table *t);
-/* Records p; on failure (no memory) the block is simply not traced. */
-void tr_table_put(uintptr_t p, uint32_t site, uint64_t size);
-/* Removes p and returns true with its site and size, or false: never seen. */
-bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size);
+/* Records p (with its record id, 0 when not recording); on failure (no
+ * memory) the block is simply not traced. */
+void tr_table_put(uintptr_t p, uint32_t site, uint64_t size, uint64_t id);
+/* Removes p and returns true with its site, size and id, or false: never
+ * seen. */
+bool tr_table_take(uintptr_t p, uint32_t *site, uint64_t *size, uint64_t *id);
 void tr_table_lock_all(void);
 void tr_table_unlock_all(void);
 /* In a fork child: empties every table, keeps `keep` owned, unlocks all. */
@@ -381,6 +390,24 @@ static inline void tr_count_add(struct tr_ctr *c, int field, uint64_t n)
 {
         TR_SET(c->v[field], c->v[field] + n);
 }
+
+/* tr_record.c: the record file (arec.h), when ALLOCBENCH_TRACE_RECORD
+ * names one. tr_rec_alloc returns the new block's id. */
+extern bool tr_recording;
+struct tr_rec;
+void tr_rec_open(const char *pattern);
+uint64_t tr_rec_alloc(uint64_t size, uint32_t site);
+void tr_rec_free(uint64_t id);
+void tr_rec_round(uint32_t round, uint64_t live);
+void tr_rec_thread_gone(void);
+/* The next recorded allocation is an aligned one. */
+static inline void tr_rec_aligned(size_t align)
+{
+        tr_tls.rec_op = 2; /* AB_AO_MEMALIGN */
+        tr_tls.rec_align_log2 = (uint8_t)(align ? __builtin_ctzll(align) : 0);
+}
+void tr_rec_close(void);
+void tr_rec_fork_child(void);
 
 void tr_count_init(void);
 void tr_round_end(void);
