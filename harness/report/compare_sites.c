@@ -217,6 +217,12 @@ static const char *judge(const struct ab_compare_opts *o, json_t *e, double *xb,
         struct ab_mwu t = {0};
         double mb, mn;
         bool apart;
+        if (nb == 0 && nn == 0) {
+                snprintf(note, len,
+                         "no rounds after the warm-up in either file: a workload without rounds "
+                         "has no left-over per round");
+                return ab_compare_site_verdicts[AB_CMPS_TOO_FEW_ROUNDS];
+        }
         if (nb < MIN_INCREMENTS || nn < MIN_INCREMENTS) {
                 snprintf(note, len,
                          "%zu and %zu increments after the warm-up, at least %d a side are "
