@@ -10,6 +10,9 @@
  *                     did the same work, memory changes
  *   compare_report.c  the report: the pairs' entries, how the runs were made,
  *                     flags new and gone, the files and hosts, the summary
+ *   compare_sites.c   the allocation sites of runs both files traced
+ *                     (--trace): paired by point and key, judged on their
+ *                     left-over per round
  *   compare_print.c   the report as a table or as CSV
  *
  * The report is one JSON object (schema allocbench/compare/1), which is the
@@ -84,11 +87,26 @@ enum ab_compare_verdict {
         AB_CMP_NVERDICT
 };
 
+/* The verdicts of a site (compare_sites.c), in the order the summary
+ * counts them. */
+enum ab_compare_site_verdict {
+        AB_CMPS_CHANGED,
+        AB_CMPS_SAME,
+        AB_CMPS_TOO_FEW_ROUNDS,
+        AB_CMPS_NEW,
+        AB_CMPS_GONE,
+        AB_CMPS_NVERDICT
+};
+extern const char *const ab_compare_site_verdicts[AB_CMPS_NVERDICT]; /* "changed", ... */
+
 /* What the exit code and the messages around the report need. */
 struct ab_compare_summary {
         int verdicts[AB_CMP_NVERDICT]; /* pairs per verdict ("not tested" is none) */
         int mem_regressions, flags_new;
-        bool regression; /* a slower point, a memory growth or a new flag */
+        int sites[AB_CMPS_NVERDICT]; /* sites per verdict */
+        int site_regressions;        /* a left-over grown, or a new site leaving bytes */
+        int sites_not_compared;      /* sites of points traced well in one file only */
+        bool regression;             /* a slower point, a memory growth, a new flag or a site */
 };
 
 /* ---- compare_pair.c ---- */
@@ -120,6 +138,17 @@ const struct ab_kv *ab_compare_kv_find(const struct ab_kv *kv, size_t n, const c
  * an integer when it is one, else a real, null when NAN. A new reference. */
 json_t *ab_compare_count_json(double v);
 
+/* ---- compare_sites.c ---- */
+
+/* The sites' entries (allocator, workload, point, site, both sides'
+ * left-over per round and increments, the test, verdict, change,
+ * regression, note, the site's own verdict from the verdicts file) of the
+ * points both files traced, BASE's order then NEW's; counted in sum. A JSON
+ * array (empty when no point was traced in both), or NULL when out of
+ * memory. */
+json_t *ab_compare_sites(const struct ab_compare_opts *o, const struct ab_compare_side *b,
+                         const struct ab_compare_side *n, struct ab_compare_summary *sum);
+
 /* ---- compare_report.c ---- */
 
 /* The report of the pairs (one entry each, in their order; verdict and note
@@ -131,11 +160,13 @@ json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compa
 /* ---- compare_print.c ---- */
 
 /* The report as a person reads it: the files, hosts, a row per pair, memory,
- * conditions, flags, points in one file only, the overall verdict. */
+ * conditions, flags, points in one file only, the sites, the overall
+ * verdict. */
 void ab_compare_print_table(FILE *f, json_t *rep);
 
 /* One CSV row per pair (rep's points, which are pairs[] in order) with the
- * memory figures of both points (RFC 4180 quoting). */
+ * memory figures of both points, then one per site (kind "site"; RFC 4180
+ * quoting). */
 void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs);
 
 #endif

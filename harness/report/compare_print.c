@@ -12,6 +12,7 @@
 
 #include "core/fmt.h"
 #include "report/compare.h"
+#include "report/sites.h"
 
 /* ---- reading the report ------------------------------------------------------------ */
 
@@ -131,14 +132,14 @@ static void print_head(FILE *f, json_t *rep)
                         nc, nc == 1 ? "" : "s");
 }
 
-/* A row's verdict with its note as a footnote number, each note numbered once. */
-static void verdict_cell(json_t *e, json_t *notes, char *v, size_t len)
+/* The footnote number of a row's note (each note numbered once), 0 when
+ * it has none. */
+static size_t note_ref(json_t *e, json_t *notes)
 {
         json_t *note = json_object_get(e, "note");
         size_t at = json_array_size(notes);
-        snprintf(v, len, "%s", S(e, "verdict"));
         if (!json_is_string(note))
-                return;
+                return 0;
         for (size_t k = 0; k < json_array_size(notes); k++) {
                 if (json_equal(json_array_get(notes, k), note)) {
                         at = k;
@@ -147,7 +148,17 @@ static void verdict_cell(json_t *e, json_t *notes, char *v, size_t len)
         }
         if (at == json_array_size(notes))
                 json_array_append(notes, note);
-        snprintf(v, len, "%s [%zu]", S(e, "verdict"), at + 1);
+        return at + 1;
+}
+
+/* A row's verdict with its note as a footnote number. */
+static void verdict_cell(json_t *e, json_t *notes, char *v, size_t len)
+{
+        size_t ref = note_ref(e, notes);
+        if (ref)
+                snprintf(v, len, "%s [%zu]", S(e, "verdict"), ref);
+        else
+                snprintf(v, len, "%s", S(e, "verdict"));
 }
 
 static void print_point_row(FILE *f, json_t *e, json_t *notes, struct cols c)
@@ -282,18 +293,85 @@ static void print_only(FILE *f, json_t *rep)
         }
 }
 
+/* A site's verdict: "changed, grew (regression)", its note's footnote last. */
+static void site_verdict_cell(json_t *e, json_t *notes, char *v, size_t len)
+{
+        json_t *change = json_object_get(e, "change");
+        size_t ref = note_ref(e, notes), off;
+        off = (size_t)snprintf(
+            v, len, "%s%s%s%s", S(e, "verdict"), json_is_string(change) ? ", " : "",
+            json_is_string(change) ? json_string_value(change) : "",
+            json_is_true(json_object_get(e, "regression")) ? " (regression)" : "");
+        if (ref && off < len)
+                snprintf(v + off, len - off, " [%zu]", ref);
+}
+
+static void print_site_row(FILE *f, json_t *e, json_t *notes, struct cols c)
+{
+        char lb[32], ln[32], p[24], v[96], key[2048];
+        ab_site_bytes(D(json_object_get(e, "base"), "left_per_round"), lb, sizeof lb);
+        ab_site_bytes(D(json_object_get(e, "new"), "left_per_round"), ln, sizeof ln);
+        if (isfinite(D(e, "p")))
+                snprintf(p, sizeof p, "%.2g", D(e, "p"));
+        else
+                snprintf(p, sizeof p, "-");
+        site_verdict_cell(e, notes, v, sizeof v);
+        /* the key as the file had it, made fit for a terminal, on a line of its own */
+        ab_site_text(key, sizeof key, S(e, "site"), 500);
+        fprintf(f, "%-*s  %-*s  %-*s  %15s  %15s  %7s  %s\n    %s\n", c.a, S(e, "allocator"), c.w,
+                S(e, "workload"), c.p, S(e, "point"), lb, ln, p, v, key);
+}
+
+/* The sites of the points both files traced (--trace), when either has some. */
+static void print_sites(FILE *f, json_t *rep)
+{
+        json_t *sites = json_object_get(rep, "sites"), *notes = json_array(),
+               *summary = json_object_get(rep, "summary");
+        long long nc = json_integer_value(json_object_get(summary, "sites_not_compared"));
+        struct cols c = {(int)width(sites, "allocator", 9), (int)width(sites, "workload", 8),
+                         (int)width(sites, "point", 5)};
+        if (!json_array_size(sites) && !nc) {
+                json_decref(notes);
+                return;
+        }
+        fprintf(f,
+                "\nsites (--trace) of the points both files traced: the left-over per round, BASE "
+                "-> NEW;\nMann-Whitney U on the per-round increments of live bytes after the "
+                "warm-up (alpha %g);\na change counts from %g%% (from 64 B a round when BASE's "
+                "is 0)\n",
+                D(rep, "alpha"), 100 * D(rep, "threshold"));
+        if (json_array_size(sites))
+                fprintf(f, "%-*s  %-*s  %-*s  %15s  %15s  %7s  %s\n", c.a, "allocator", c.w,
+                        "workload", c.p, "point", "BASE left/round", "NEW left/round", "p",
+                        "verdict, then the site");
+        for (size_t i = 0; i < json_array_size(sites); i++)
+                print_site_row(f, json_array_get(sites, i), notes, c);
+        for (size_t i = 0; i < json_array_size(notes); i++)
+                fprintf(f, "  [%zu] %s\n", i + 1, json_string_value(json_array_get(notes, i)));
+        json_decref(notes);
+        if (nc)
+                fprintf(f,
+                        "%lld site%s not compared: %s point was traced well (a trace pass that "
+                        "went to its end) in one file only\n",
+                        nc, nc == 1 ? "" : "s", nc == 1 ? "its" : "their");
+}
+
 static void print_verdict(FILE *f, json_t *rep)
 {
         json_t *summary = json_object_get(rep, "summary");
         long long s = json_integer_value(json_object_get(summary, "slower")),
                   m = json_integer_value(json_object_get(summary, "memory_regressions")),
-                  fl = json_integer_value(json_object_get(summary, "flags_new"));
+                  fl = json_integer_value(json_object_get(summary, "flags_new")),
+                  sr = json_integer_value(json_object_get(summary, "site_regressions"));
         if (!json_is_true(json_object_get(rep, "regression"))) {
                 fprintf(f, "\nno regression\n");
                 return;
         }
-        fprintf(f, "\nregression: %lld point%s slower, %lld memory growth%s, %lld new flag%s\n", s,
+        fprintf(f, "\nregression: %lld point%s slower, %lld memory growth%s, %lld new flag%s", s,
                 s == 1 ? "" : "s", m, m == 1 ? "" : "s", fl, fl == 1 ? "" : "s");
+        if (sr)
+                fprintf(f, ", %lld site%s leaving more bytes a round", sr, sr == 1 ? "" : "s");
+        fputc('\n', f);
 }
 
 void ab_compare_print_table(FILE *f, json_t *rep)
@@ -307,6 +385,7 @@ void ab_compare_print_table(FILE *f, json_t *rep)
         print_memory(f, rep, c);
         print_flags(f, rep);
         print_only(f, rep);
+        print_sites(f, rep);
         print_verdict(f, rep);
 }
 
@@ -337,15 +416,40 @@ static void csv_num(FILE *f, double v)
                 fputc(',', f);
 }
 
+/* A site's row: the point's columns it has (allocator, workload, point, p,
+ * verdict) and its own at the end; the rest empty. */
+static void csv_site(FILE *f, json_t *e)
+{
+        csv_field(f, S(e, "allocator"), true);
+        csv_field(f, S(e, "workload"), false);
+        csv_field(f, S(e, "point"), false);
+        for (int k = 0; k < 7; k++)
+                fputc(',', f);
+        csv_num(f, D(e, "p"));
+        csv_field(f, S(e, "verdict"), false);
+        for (size_t k = 0; k < 2 * AB_COMPARE_NMEM; k++)
+                fputc(',', f);
+        csv_field(f, "site", false);
+        csv_field(f, S(e, "site"), false);
+        csv_num(f, D(json_object_get(e, "base"), "left_per_round"));
+        csv_num(f, D(json_object_get(e, "new"), "left_per_round"));
+        csv_field(f, json_is_string(json_object_get(e, "change")) ? S(e, "change") : "", false);
+        csv_field(f, json_is_true(json_object_get(e, "regression")) ? "1" : "0", false);
+        fprintf(f, "\n");
+}
+
 void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs)
 {
-        json_t *points = json_object_get(rep, "points");
+        json_t *points = json_object_get(rep, "points"), *sites = json_object_get(rep, "sites");
         fprintf(f, "allocator,workload,point,base_reps,new_reps,base_median_ns,new_median_ns,"
                    "ratio,ratio_ci_lo,ratio_ci_hi,p,verdict");
         for (size_t k = 0; k < AB_COMPARE_NMEM; k++)
                 fprintf(f, ",base_%s,new_%s", ab_metrics[ab_compare_mem[k]].key,
                         ab_metrics[ab_compare_mem[k]].key);
-        fprintf(f, "\n");
+        /* what a row is (point or site) and the site's columns, last, so that
+         * the points' columns stay where they were */
+        fprintf(f, ",kind,site,base_left_per_round,new_left_per_round,site_change,"
+                   "site_regression\n");
         for (size_t i = 0; i < json_array_size(points) && i < npairs; i++) {
                 json_t *e = json_array_get(points, i), *sb = json_object_get(e, "base"),
                        *sn = json_object_get(e, "new"), *ci = json_object_get(e, "ratio_ci");
@@ -365,6 +469,8 @@ void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pa
                         csv_num(f, pairs[i].b->pt->m[ab_compare_mem[k]]);
                         csv_num(f, pairs[i].n->pt->m[ab_compare_mem[k]]);
                 }
-                fprintf(f, "\n");
+                fprintf(f, ",point,,,,,\n");
         }
+        for (size_t i = 0; i < json_array_size(sites); i++)
+                csv_site(f, json_array_get(sites, i));
 }

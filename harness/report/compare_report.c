@@ -2,8 +2,9 @@
  * compare_report.c - the report of `bench compare` (compare.h): the pairs'
  * entries (compare_pair.c), then what differs in how the runs were made,
  * flags new and gone, the two files and their hosts, points in one file
- * only, and the summary. Flags pair by kind, allocator, workload and where;
- * one that NEW raises and BASE did not is a regression.
+ * only, the sites (compare_sites.c), and the summary. Flags pair by kind,
+ * allocator, workload and where; one that NEW raises and BASE did not is a
+ * regression.
  */
 #include <errno.h>
 #include <math.h>
@@ -263,15 +264,25 @@ static json_t *only_in(const struct ab_compare_side *s)
 static json_t *summary_json(const struct ab_compare_summary *sum, size_t nmem, json_t *only_b,
                             json_t *only_n)
 {
-        const int *c = sum->verdicts;
-        return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "slower",
-                         c[AB_CMP_SLOWER], "faster", c[AB_CMP_FASTER], "same", c[AB_CMP_SAME],
-                         "not_significant", c[AB_CMP_NOT_SIGNIFICANT], "too_few_reps",
-                         c[AB_CMP_TOO_FEW_REPS], "missing", c[AB_CMP_MISSING], "not_comparable",
-                         c[AB_CMP_NOT_COMPARABLE], "memory_regressions", sum->mem_regressions,
-                         "memory_improvements", (int)nmem - sum->mem_regressions, "flags_new",
-                         sum->flags_new, "only_in_base", (json_int_t)json_array_size(only_b),
-                         "only_in_new", (json_int_t)json_array_size(only_n));
+        const int *c = sum->verdicts, *s = sum->sites;
+        json_t *j = json_pack(
+            "{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:I, s:I}", "slower",
+            c[AB_CMP_SLOWER], "faster", c[AB_CMP_FASTER], "same", c[AB_CMP_SAME], "not_significant",
+            c[AB_CMP_NOT_SIGNIFICANT], "too_few_reps", c[AB_CMP_TOO_FEW_REPS], "missing",
+            c[AB_CMP_MISSING], "not_comparable", c[AB_CMP_NOT_COMPARABLE], "memory_regressions",
+            sum->mem_regressions, "memory_improvements", (int)nmem - sum->mem_regressions,
+            "flags_new", sum->flags_new, "only_in_base", (json_int_t)json_array_size(only_b),
+            "only_in_new", (json_int_t)json_array_size(only_n));
+        /* the sites' counts beside the points', under names of their own */
+        if (j)
+                json_object_update_new(
+                    j, json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "sites_changed",
+                                 s[AB_CMPS_CHANGED], "sites_same", s[AB_CMPS_SAME],
+                                 "sites_too_few_rounds", s[AB_CMPS_TOO_FEW_ROUNDS], "sites_new",
+                                 s[AB_CMPS_NEW], "sites_gone", s[AB_CMPS_GONE], "site_regressions",
+                                 sum->site_regressions, "sites_not_compared",
+                                 sum->sites_not_compared));
+        return j;
 }
 
 /* The points' entries and their memory changes; the verdicts counted in sum.
@@ -296,9 +307,10 @@ json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compa
 {
         json_t *rep = json_object(), *points = json_array(), *mem = json_array(),
                *cond = json_array(), *fnew = flags_only(n, b), *fgone = flags_only(b, n);
-        json_t *only_b = only_in(b), *only_n = only_in(n);
+        json_t *only_b = only_in(b), *only_n = only_in(n), *sites;
         memset(sum, 0, sizeof *sum);
-        if (!rep || !points || !mem || !cond || !fnew || !fgone || !only_b || !only_n ||
+        sites = ab_compare_sites(o, b, n, sum);
+        if (!rep || !points || !mem || !cond || !fnew || !fgone || !only_b || !only_n || !sites ||
             pair_entries(o, pairs, npairs, points, mem, sum)) {
                 json_decref(rep);
                 json_decref(points);
@@ -308,12 +320,13 @@ json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compa
                 json_decref(fgone);
                 json_decref(only_b);
                 json_decref(only_n);
+                json_decref(sites);
                 return NULL;
         }
         all_conditions(b, n, cond);
         sum->flags_new = (int)json_array_size(fnew);
-        sum->regression =
-            sum->verdicts[AB_CMP_SLOWER] > 0 || sum->mem_regressions > 0 || sum->flags_new > 0;
+        sum->regression = sum->verdicts[AB_CMP_SLOWER] > 0 || sum->mem_regressions > 0 ||
+                          sum->flags_new > 0 || sum->site_regressions > 0;
         json_object_set_new(rep, "schema", json_string("allocbench/compare/1"));
         json_object_set_new(rep, "base", file_block(b));
         json_object_set_new(rep, "new", file_block(n));
@@ -328,6 +341,7 @@ json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compa
         json_object_set_new(rep, "flags", json_pack("{s:o, s:o}", "new", fnew, "gone", fgone));
         json_object_set_new(rep, "only_in_base", only_b);
         json_object_set_new(rep, "only_in_new", only_n);
+        json_object_set_new(rep, "sites", sites);
         json_object_set_new(rep, "summary",
                             summary_json(sum, json_array_size(mem), only_b, only_n));
         json_object_set_new(rep, "regression", json_boolean(sum->regression));

@@ -8,6 +8,15 @@
  * stderr), and every figure of a point whose status is not ok, is not
  * stored. The lines saying what was added are printed once the store has
  * kept it, so that they never report an add that a failure undid.
+ *
+ * Each allocation site of a traced run (bench run --trace) is stored with
+ * what the run said of it (its verdict and note, its left-over per round
+ * and live bytes at the end: its verdict history), and those two figures
+ * as series of their own, the site's key in place of a point's label
+ * (ab_hsite_label), so that check finds changes in them as in any series.
+ * The sites of a trace pass that did not go well (crashed, timed out,
+ * incomplete) saw part of the run only, and are not stored. The left-over
+ * per round is a slope and may be below 0.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +32,7 @@
 #include "report/history/add.h"
 #include "report/history/canon.h"
 #include "report/history/store.h"
+#include "report/sites.h"
 
 /* One results file, read and turned into what the store keeps. Its view is
  * freed once the rows are made (every file is read before the store is
@@ -40,6 +50,8 @@ struct rec {
         size_t nv, skipped_points;
         struct ab_sflag *flags;
         size_t nflags;
+        struct ab_ssite *sites;
+        size_t nsites, skipped_sites; /* skipped: of trace passes that failed */
         size_t negative;    /* negative figures, not stored */
         char neg_what[640]; /* the first of them */
         struct ab_sadded res;
@@ -47,38 +59,44 @@ struct rec {
         char err[1024];
 };
 
-/* A copy of s the record owns (NULL for NULL, and for "" when empty_null);
- * *oom set when there is no memory for it. */
-static const char *keep(struct rec *rc, const char *s, bool empty_null, bool *oom)
+/* c (malloc'd, or NULL when that failed), from now on the record's; *oom
+ * set when it is NULL or there is no memory to keep it. */
+static const char *adopt(struct rec *rc, char *c, bool *oom)
 {
-        char *c;
-        if (!s || (empty_null && !*s))
-                return NULL;
-        if (rc->nown == rc->capown) {
+        if (c && rc->nown == rc->capown) {
                 size_t cap = rc->capown ? 2 * rc->capown : 64;
                 char **p = realloc(rc->own, cap * sizeof *p);
                 if (!p) {
-                        *oom = true;
-                        return "";
+                        free(c);
+                        c = NULL;
+                } else {
+                        rc->own = p;
+                        rc->capown = cap;
                 }
-                rc->own = p;
-                rc->capown = cap;
         }
-        if (!(c = strdup(s))) {
+        if (!c) {
                 *oom = true;
                 return "";
         }
         return rc->own[rc->nown++] = c;
 }
 
-/* The tracked figures of every ok point. */
+/* A copy of s the record owns (NULL for NULL, and for "" when empty_null);
+ * *oom set when there is no memory for it. */
+static const char *keep(struct rec *rc, const char *s, bool empty_null, bool *oom)
+{
+        if (!s || (empty_null && !*s))
+                return NULL;
+        return adopt(rc, strdup(s), oom);
+}
+
+/* The tracked figures of every ok point (and room for two of each site's). */
 static int rows(struct rec *rc, const struct ab_doc *d)
 {
         size_t cap = 0;
         bool oom = false;
         for (size_t i = 0; i < d->nruns; i++)
-                for (size_t j = 0; j < d->runs[i].npoints; j++)
-                        cap += AB_M_COUNT;
+                cap += d->runs[i].npoints * AB_M_COUNT + 2 * d->runs[i].nsites;
         if (!(rc->v = calloc(cap + 1, sizeof *rc->v)))
                 return -ENOMEM;
         for (size_t i = 0; i < d->nruns; i++) {
@@ -139,6 +157,110 @@ static int flag_rows(struct rec *rc, const struct ab_doc *d)
         return oom ? -ENOMEM : 0;
 }
 
+/* Did the trace pass of point p of run r (NULL: every pass) go well? */
+static bool pass_ok(const struct ab_vrun *r, const struct ab_vpoint *p)
+{
+        char why[256];
+        if (!p)
+                return !ab_site_trace_problem(r, why, sizeof why);
+        for (size_t k = 0; k < r->trace.npoints; k++) {
+                const struct ab_vtrace_point *t = &r->trace.points[k];
+                if (t->point == p)
+                        return strcmp(t->status, "ok") == 0 && !t->incomplete;
+        }
+        return true; /* a file that says nothing of its passes */
+}
+
+/* The site's stack as a person reads it, one frame a line, innermost
+ * first, in the verdicts file's form ("FUNCTION FILE:LINE MODULE"), control
+ * characters made spaces: malloc'd, NULL when out of memory. */
+static char *frames_text(const struct ab_vsite *s)
+{
+        struct ab_site_stack st;
+        char *buf = NULL, *p;
+        size_t len = 0;
+        FILE *f;
+        if (ab_site_stack(s, &st) || !(f = open_memstream(&buf, &len))) {
+                ab_site_stack_free(&st);
+                return NULL;
+        }
+        for (size_t i = 0; i < st.n; i++) {
+                const struct ab_vframe *fr = &st.f[i];
+                fprintf(f, "%s%s", i ? "\n" : "", fr->function);
+                if (fr->file && isfinite(fr->line))
+                        fprintf(f, " %s:%.0f", fr->file, fr->line);
+                fprintf(f, " %s%s", fr->module, fr->inlined ? " (inlined)" : "");
+        }
+        ab_site_stack_free(&st);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        for (p = buf; *p; p++)
+                if ((unsigned char)*p < 0x20 && *p != '\n')
+                        *p = ' ';
+        return buf;
+}
+
+/* One site of run r: its row, and its two series' values. */
+static void site_row(struct rec *rc, const struct ab_vrun *r, const struct ab_vsite *s,
+                     const char *alloc, const char *wl, bool *oom)
+{
+        struct ab_ssite *o = &rc->sites[rc->nsites++];
+        const char *point = s->point ? s->point->label : "-", *label;
+        double live = s->total[AB_ST_LIVE_BYTES];
+        if (isfinite(live) && live < 0) {
+                if (!rc->negative++)
+                        snprintf(rc->neg_what, sizeof rc->neg_what,
+                                 "%.60s %.200s site %.200s %s = %g", r->alloc, r->workload_id,
+                                 s->key, AB_HSITE_LIVE, live);
+                live = NAN;
+        }
+        o->alloc = alloc;
+        o->workload = wl;
+        o->point = keep(rc, point, false, oom);
+        o->key = keep(rc, s->key, false, oom);
+        o->frames = adopt(rc, frames_text(s), oom);
+        o->verdict = keep(rc, s->verdict, false, oom);
+        o->verdict_new = s->verdict_new;
+        o->note = keep(rc, s->verdict_note, true, oom);
+        o->left_per_round = ab_site_has_trend(s) ? ab_site_leftover(s) : NAN;
+        o->live_end = live;
+        label = adopt(rc, ab_hsite_label(point, s->key), oom);
+        if (isfinite(o->left_per_round))
+                rc->v[rc->nv++] =
+                    (struct ab_ssample){alloc, wl, label, AB_HSITE_LEFT, o->left_per_round};
+        if (isfinite(live))
+                rc->v[rc->nv++] = (struct ab_ssample){alloc, wl, label, AB_HSITE_LIVE, live};
+}
+
+/* The sites of every traced run whose trace pass went well. */
+static int site_rows(struct rec *rc, const struct ab_doc *d)
+{
+        size_t cap = 0;
+        bool oom = false;
+        for (size_t i = 0; i < d->nruns; i++)
+                cap += d->runs[i].nsites;
+        if (!(rc->sites = calloc(cap + 1, sizeof *rc->sites)))
+                return -ENOMEM;
+        for (size_t i = 0; i < d->nruns && !oom; i++) {
+                const struct ab_vrun *r = &d->runs[i];
+                const char *alloc, *wl;
+                if (!r->nsites)
+                        continue;
+                alloc = keep(rc, r->alloc, false, &oom);
+                wl = keep(rc, r->workload_id, false, &oom);
+                for (size_t j = 0; j < r->nsites && !oom; j++) {
+                        if (!pass_ok(r, r->sites[j].point)) {
+                                rc->skipped_sites++;
+                                continue;
+                        }
+                        site_row(rc, r, &r->sites[j], alloc, wl, &oom);
+                }
+        }
+        return oom ? -ENOMEM : 0;
+}
+
 /* Read and check one file, and turn it into rows. Returns 0, or
  * AB_BAD_INPUT with the message printed. */
 static int prepare(struct rec *rc)
@@ -164,7 +286,7 @@ static int prepare(struct rec *rc)
         rc->tool_git = keep(rc, d.tool_git, false, &oom);
         rc->interrupted = d.interrupted;
         if (oom || ab_canon_hash(d.json, rc->hash, rc->legacy) || rows(rc, &d) ||
-            flag_rows(rc, &d)) {
+            flag_rows(rc, &d) || site_rows(rc, &d)) {
                 ab_err("history", "out of memory");
                 ret = AB_BAD_INPUT;
                 goto out;
@@ -182,6 +304,7 @@ static void rec_free(struct rec *rc)
                 free(rc->own[i]);
         free(rc->own);
         free(rc->flags);
+        free(rc->sites);
         free(rc->v);
 }
 
@@ -217,6 +340,8 @@ static int add_pass(const char *db, const char *rev, struct rec *recs, int n)
                     .nsamples = rc->nv,
                     .flags = rc->flags,
                     .nflags = rc->nflags,
+                    .sites = rc->sites,
+                    .nsites = rc->nsites,
                 };
                 rc->failed = ab_store_add(s, &run, &rc->res, rc->err, sizeof rc->err);
         }
@@ -248,6 +373,12 @@ static int report(const char *db, const char *rev, const struct rec *recs, int n
                 printf("added %s as run %lld (%s, %s%s%s): %zu values, %zu new series", rc->path,
                        (long long)a->run_id, rc->host, rc->created, rev ? ", rev " : "",
                        rev ? rev : "", a->values, a->new_series);
+                if (a->sites)
+                        printf(", %zu site%s (%zu new)", a->sites, a->sites == 1 ? "" : "s",
+                               a->new_sites);
+                if (rc->skipped_sites)
+                        printf(" (%zu site%s of trace passes that failed, not stored)",
+                               rc->skipped_sites, rc->skipped_sites == 1 ? "" : "s");
                 if (rc->skipped_points)
                         printf(" (%zu points not ok, not stored)", rc->skipped_points);
                 if (rc->negative)

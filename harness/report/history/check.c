@@ -14,6 +14,7 @@
 #include "core/fmt.h"
 #include "core/log.h"
 #include "report/history/check.h"
+#include "report/sites.h"
 
 /* ---- a table printed with its columns aligned: text left, numbers right ---- */
 
@@ -197,6 +198,87 @@ int ab_hshow(const struct ab_history *h, size_t last, bool json)
         return AB_OK;
 }
 
+/* ---- show --sites ------------------------------------------------------------ */
+
+/* A site's verdict as a person reads it. */
+static const char *site_verdict(const struct ab_hsite *st)
+{
+        if (!st->verdict)
+                return "none (no verdicts applied)";
+        return st->verdict_new ? "undecided, new (no verdict matched it)" : st->verdict;
+}
+
+/* The frames, one a line, as a JSON array of strings. */
+static json_t *frames_json(const char *frames)
+{
+        json_t *a = json_array();
+        for (const char *p = frames; p && *p;) {
+                size_t k = strcspn(p, "\n");
+                json_array_append_new(a, json_stringn(p, k));
+                p += k + (p[k] == '\n');
+        }
+        return a;
+}
+
+static int sites_json(const struct ab_history *h)
+{
+        json_t *sites = json_array();
+        for (size_t i = 0; i < h->nsites; i++) {
+                const struct ab_hsite *st = &h->sites[i];
+                json_array_append_new(
+                    sites, json_pack("{ss ss ss ss ss so sb so sI so so so so so}", "host",
+                                     st->host, "allocator", st->alloc, "workload", st->workload,
+                                     "point", st->point, "site", st->key, "verdict",
+                                     st->verdict ? json_string(st->verdict) : json_null(),
+                                     "verdict_new", st->verdict_new, "note",
+                                     st->note ? json_string(st->note) : json_null(), "runs_seen",
+                                     (json_int_t)st->runs_seen, "first_seen",
+                                     run_json(&h->runs[st->first]), "last_seen",
+                                     run_json(&h->runs[st->last]), "left_per_round",
+                                     jreal(st->left_per_round), "live_end", jreal(st->live_end),
+                                     "frames", frames_json(st->frames)));
+        }
+        return dump_json(json_pack("{ss ss sI so}", "schema", "allocbench/history-sites/1", "db",
+                                   h->db, "runs", (json_int_t)h->nruns, "sites", sites));
+}
+
+/* "#3 2026-01-03T03:00:00Z rev abc" of a run. */
+static void run_text(FILE *f, const struct ab_hrun *r)
+{
+        fprintf(f, "#%lld %s%s%s", (long long)r->id, r->created, r->rev ? " rev " : "",
+                r->rev ? r->rev : "");
+}
+
+int ab_hshow_sites(const struct ab_history *h, bool json)
+{
+        char key[4096], note[4096], a[32], b[32];
+        if (json)
+                return sites_json(h);
+        printf("history sites of %s: %zu run%s, %zu site%s%s\n", h->db, h->nruns,
+               h->nruns == 1 ? "" : "s", h->nsites, h->nsites == 1 ? "" : "s",
+               h->nsites ? ", the most left per round first"
+                         : " (no traced run added, or none matches the filters)");
+        for (size_t i = 0; i < h->nsites; i++) {
+                const struct ab_hsite *st = &h->sites[i];
+                /* the names as the files had them, made fit for a terminal */
+                ab_site_text(key, sizeof key, st->key, 1000);
+                printf("\n%s  %s  %s  %s\n  %s\n  verdict: %s\n", st->host, st->workload, st->alloc,
+                       st->point, key, site_verdict(st));
+                if (st->note) {
+                        ab_site_text(note, sizeof note, st->note, 1000);
+                        printf("  note: %s\n", note);
+                }
+                printf("  seen in %zu run%s, first ", st->runs_seen, st->runs_seen == 1 ? "" : "s");
+                run_text(stdout, &h->runs[st->first]);
+                printf(", last ");
+                run_text(stdout, &h->runs[st->last]);
+                printf("\n  then: left/round %s, live at end %s\n",
+                       ab_site_bytes(st->left_per_round, a, sizeof a),
+                       ab_site_bytes(st->live_end, b, sizeof b));
+        }
+        return AB_OK;
+}
+
 /* ---- check ------------------------------------------------------------------- */
 
 static const char method_text[] =
@@ -304,10 +386,11 @@ static void print_regressions(const struct ab_history *h)
 
 int ab_hcheck(const struct ab_history *h, bool json)
 {
-        size_t nchanges = 0, nreg = 0;
+        size_t nchanges = 0, nreg = 0, nsite = 0;
         for (size_t i = 0; i < h->nseries; i++) {
                 nchanges += h->series[i].ncp;
                 nreg += ab_hseries_regressed(&h->series[i]);
+                nsite += h->series[i].site;
         }
         if (json) {
                 check_json(h);
@@ -319,6 +402,10 @@ int ab_hcheck(const struct ab_history *h, bool json)
                "splits possible), the mean moves by %g%% or more, and %zu or more runs lie on "
                "each side\n",
                h->params.alpha, 100 * h->params.min_change, h->params.min_seg);
+        if (nsite)
+                printf("allocation sites' series (" AB_HSITE_LEFT ", " AB_HSITE_LIVE "): tested on "
+                       "their values, a change relative to %g B at least\n",
+                       AB_HSITE_FLOOR);
         if (!nchanges) {
                 printf("\nno changes\n");
                 return AB_OK;

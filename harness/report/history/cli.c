@@ -44,6 +44,7 @@ struct hopts {
         struct ab_cp_params cp;
         size_t last;
         bool json;
+        bool sites;  /* show --sites */
         char **args; /* files (add) or DIR (html) */
         int nargs;
 };
@@ -81,7 +82,8 @@ static void usage(FILE *f)
         fprintf(
             f,
             "usage: bench history add FILE.. [--rev REV] [--db PATH]\n"
-            "       bench history show  [filters] [--last N] [--format table|json] [--db PATH]\n"
+            "       bench history show  [filters] [--last N] [--sites] [--format table|json]\n"
+            "                           [--db PATH]\n"
             "       bench history check [filters] [detection] [--format table|json] [--db PATH]\n"
             "       bench history html DIR [filters] [detection] [--db PATH]\n"
             "\n"
@@ -89,18 +91,28 @@ static void usage(FILE *f)
             "  add     store results files; one series per host x allocator x workload x\n"
             "          point x metric, keyed by the file's time and --rev (a commit or version).\n"
             "          Adding the same results again adds nothing. Safe with concurrent adds.\n"
-            "  show    print the series (--last N: only the newest N values of each)\n"
+            "          Each allocation site of a traced run (bench run --trace) adds two\n"
+            "          series, left_per_round and live_end, with the site's key where a\n"
+            "          point's label would be (\"[POINT] KEY\" in a sweep), and a line of its\n"
+            "          verdict history: the run's verdict and note on it (--verdicts).\n"
+            "  show    print the series (--last N: only the newest N values of each);\n"
+            "          --sites: the sites instead, each with its verdict and note in the\n"
+            "          newest run that saw it, how many runs saw it, the first and the last,\n"
+            "          and its left-over per round then\n"
             "  check   find change points in every series; exit 3 when the newest change of\n"
             "          any series is an increase (every figure is worse when higher)\n"
             "  html    write DIR/index.html: a static dashboard (no server, no network) with\n"
-            "          a trend chart per series, its change points, the latest run's flags\n"
-            "          and links to figures (PNG/SVG in DIR, or next to the latest results\n"
-            "          files with the same name stem, copied into DIR/figures/)\n"
+            "          a trend chart per series, its change points, the latest run's flags,\n"
+            "          the allocation sites (verdict, note, runs seen, left-over per round\n"
+            "          over the runs, stack) and links to figures (PNG/SVG in DIR, or next to\n"
+            "          the latest results files with the same name stem, copied into\n"
+            "          DIR/figures/)\n"
             "\n"
             "filters (comma lists of exact names):\n"
             "  --host H  --alloc A  --workload W  --point P (e.g. size=4096)  --metric M\n"
             "  metrics: ns_per_op (median), minflt_per_op, rss_kib, vsz_kib, pte_kib,\n"
-            "           peak_rss_kib\n"
+            "           peak_rss_kib; a site's: left_per_round, live_end (bytes; --point\n"
+            "           takes a site's series by the point its trace pass ran, '-' unswept)\n"
             "detection (change points proposed by binary segmentation and kept when\n"
             "Student's t test on the logarithms of the values against their neighbouring\n"
             "segments supports them (timings vary in proportion to their level); see\n"
@@ -113,7 +125,9 @@ static void usage(FILE *f)
             "  metric's noise floor (harness/doc/metrics.def):\n  ");
         print_metrics(f, true, "  ");
         fprintf(f,
-                ".\n"
+                ";\n  a site's figures %g B, tested as they are (a left-over per round is often\n"
+                "  0 and may be below it)."
+                "\n"
                 "\n"
                 "Nightly (cron or a CI job):\n"
                 "  f=results/nightly-$(date -u +%%Y%%m%%d).json\n"
@@ -125,9 +139,10 @@ static void usage(FILE *f)
                 "Exit codes: 0 ok; 1 bad input (usage, a missing or invalid results file, a\n"
                 "database that cannot be opened or written); 3 check: a regression.\n"
                 "\n"
-                "Schema (" AB_HISTORY_SCHEMA "):\n"
+                "Schema (" AB_HISTORY_STORE_SCHEMA "; add migrates a store of " AB_HISTORY_STORE_V1
+                ", which has no sites):\n"
                 "\n%s",
-                ab_store_for(AB_HISTORY_DEFAULT_DB)->schema);
+                AB_HSITE_FLOOR, ab_store_for(AB_HISTORY_DEFAULT_DB)->schema);
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -145,6 +160,7 @@ enum {
         OPT_MINSEG,
         OPT_LAST,
         OPT_FORMAT,
+        OPT_SITES,
 };
 
 static const struct option longopts[] = {
@@ -160,6 +176,7 @@ static const struct option longopts[] = {
     {"min-segment", required_argument, NULL, OPT_MINSEG},
     {"last", required_argument, NULL, OPT_LAST},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"sites", no_argument, NULL, OPT_SITES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -183,6 +200,7 @@ static unsigned opt_subs(int c)
         case OPT_MINSEG:
                 return check | html;
         case OPT_LAST:
+        case OPT_SITES:
                 return show;
         case OPT_FORMAT:
                 return show | check;
@@ -225,11 +243,11 @@ static int parse_metrics(const char *list)
                 size_t k = strcspn(p, ",");
                 char name[64];
                 snprintf(name, sizeof name, "%.*s", (int)(k < 63 ? k : 63), p);
-                if (k >= sizeof name || ab_hmetric(name) < 0) {
+                if (k >= sizeof name || (ab_hmetric(name) < 0 && !ab_hsite_metric(name))) {
                         fprintf(stderr, "bench history: --metric '%s': expected a comma list of ",
                                 list);
                         print_metrics(stderr, false, "");
-                        fprintf(stderr, "\n");
+                        fprintf(stderr, ", " AB_HSITE_LEFT ", " AB_HSITE_LIVE "\n");
                         return AB_BAD_INPUT;
                 }
                 p += k + (p[k] == ',');
@@ -295,6 +313,9 @@ static int parse_opt(int c, const char *arg, struct hopts *o)
                                    &o->cp.min_seg);
         case OPT_LAST:
                 return parse_whole("--last", arg, 1, 1e9, "from 1", &o->last);
+        case OPT_SITES:
+                o->sites = true;
+                return 0;
         default: /* OPT_FORMAT */
                 if (strcmp(arg, "table") != 0 && strcmp(arg, "json") != 0)
                         return bad("--format '%s': expected table or json", arg);
@@ -417,7 +438,11 @@ static int load(const struct hopts *o, struct ab_history *h)
         h->db = o->db;
         h->params = o->cp;
         if (!(r = ab_store_open(o->db, AB_STORE_READ, &s, err, sizeof err)))
-                r = ab_store_load(s, &o->filter, o->sub == SUB_HTML, h, err, sizeof err);
+                r = ab_store_load(s, &o->filter,
+                                  o->sub == SUB_HTML ? AB_LOAD_FLAGS | AB_LOAD_SITES
+                                  : o->sites         ? AB_LOAD_SITES
+                                                     : 0,
+                                  h, err, sizeof err);
         /* reading changes nothing: closing cannot lose anything */
         ab_store_close(s, cerr, sizeof cerr);
         if (r) {
@@ -444,7 +469,7 @@ int ab_cmd_history(int argc, char **argv)
         }
         switch (o.sub) {
         case SUB_SHOW:
-                r = ab_hshow(&h, o.last, o.json);
+                r = o.sites ? ab_hshow_sites(&h, o.json) : ab_hshow(&h, o.last, o.json);
                 break;
         case SUB_CHECK:
                 r = ab_hcheck(&h, o.json);

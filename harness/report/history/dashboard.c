@@ -9,7 +9,9 @@
  *
  * Every string from a results file or the store reaches the page through
  * esc() (text and attribute values) or esc_url() (links); the inline script
- * carries no data.
+ * carries no data. The allocation sites (bench run --trace) have a section
+ * of their own, a card each: their verdict history, their two series'
+ * charts (which the series section leaves out) and their stack.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +25,7 @@
 #include "core/fsutil.h"
 #include "report/history/dashboard.h"
 #include "report/history/figures.h"
+#include "report/sites.h"
 
 /* Chart geometry (SVG user units = CSS pixels). */
 #define CW 380.0
@@ -102,7 +105,14 @@ static const char css[] =
     "#filter{font:inherit;padding:4px 8px;width:320px;margin-right:12px}"
     ".figs{display:flex;flex-wrap:wrap;gap:12px}.figs a{display:block;font-size:12px;"
     "text-align:center}.figs img{display:block;max-width:240px;max-height:160px;"
-    "border:1px solid #d8dde6;background:#fff}";
+    "border:1px solid #d8dde6;background:#fff}"
+    "section.site{margin:18px 0;padding:4px 12px 8px;background:#fff;border:1px solid #d8dde6;"
+    "border-radius:6px}"
+    "code.key{word-break:break-all;font-size:12px}"
+    ".badge.v-leak{background:#fde7ea;color:#b00020}.badge.v-accepted{background:#e3f5e9}"
+    ".badge.v-fixed{background:#e6eefc}.badge.v-undecided{background:#fff4d6}"
+    "ol.stack{margin:4px 0;padding-left:28px;font-size:12px}"
+    "details.stack summary{cursor:pointer;font-size:13px;color:#566}";
 
 static const char script[] =
     "(function(){\n"
@@ -475,22 +485,71 @@ static bool same_group(const struct ab_hseries *a, const struct ab_hseries *b)
                strcmp(a->point, b->point) == 0;
 }
 
+/* One series' chart with its caption (the allocator and metric, or what
+ * stands for them in a site's card), filterable by its data-key. */
+static void series_figure(FILE *f, const struct ab_history *h, const struct ab_hseries *s,
+                          const char *caption)
+{
+        char a[48], c[48];
+        bool reg = ab_hseries_regressed(s);
+        fprintf(f, "<figure class=\"series%s\" id=\"s-%lld\" data-key=\"", reg ? " reg" : "",
+                (long long)s->id);
+        esc(f, s->host);
+        fputc('|', f);
+        esc(f, s->alloc);
+        fputc('|', f);
+        esc(f, s->workload);
+        fputc('|', f);
+        esc(f, s->point);
+        fputc('|', f);
+        esc(f, s->metric);
+        fprintf(f, "\" data-changes=\"%zu\">\n<figcaption><a href=\"#s-%lld\">", s->ncp,
+                (long long)s->id);
+        if (caption) {
+                esc(f, caption);
+        } else {
+                esc(f, s->alloc);
+                fputs(" · ", f);
+                esc(f, s->metric);
+        }
+        fprintf(f, "</a><span class=\"meta\">%zu runs, latest %s</span>", s->n,
+                s->n ? ab_fmt_value(s->v[s->n - 1], s->unit, a, sizeof a) : "-");
+        if (s->ncp) {
+                const struct ab_cp *cp = &s->cp[s->ncp - 1];
+                bool up = cp->after > cp->before;
+                ab_fmt_change(cp->change, c, sizeof c);
+                fprintf(f, "<span class=\"badge %s\" title=\"", up ? "up" : "down");
+                cp_text(f, h, s, cp);
+                fprintf(f, "\">%s %s</span>", c, up ? "regression" : "improvement");
+        }
+        fputs("</figcaption>\n", f);
+        chart(f, h, s);
+        fputs("</figure>\n", f);
+}
+
+/* Every point's series, grouped by host, workload and point; the sites'
+ * are in their cards (section_sites). */
 static void section_series(FILE *f, const struct ab_history *h)
 {
+        const struct ab_hseries *prev = NULL;
+        size_t npoint = 0;
+        for (size_t i = 0; i < h->nseries; i++)
+                npoint += !h->series[i].site;
         fprintf(f,
                 "<section id=\"series\"><h2>Series</h2>\n<p><input id=\"filter\" type=\"search\" "
-                "placeholder=\"filter: words of host, workload, point, allocator, metric\">"
+                "placeholder=\"filter: words of host, workload, point, allocator, metric, site\">"
                 "<span id=\"count\" class=\"meta\">%zu series</span></p>\n"
                 "<p class=\"meta\">Blue: the values, oldest left. Dashed grey: the mean between "
                 "change points. Red (an increase, worse) and green (a decrease) markers: change "
-                "points, on the first run after the change; hover for the figures.</p>\n",
+                "points, on the first run after the change; hover for the figures. The filter "
+                "takes the sites' charts too.</p>\n",
                 h->nseries);
         for (size_t i = 0; i < h->nseries; i++) {
                 const struct ab_hseries *s = &h->series[i];
-                char a[48], c[48];
-                bool reg = ab_hseries_regressed(s);
-                if (i == 0 || !same_group(s, &h->series[i - 1])) {
-                        if (i)
+                if (s->site)
+                        continue;
+                if (!prev || !same_group(s, prev)) {
+                        if (prev)
                                 fputs("</div></section>\n", f);
                         fputs("<section class=\"group\"><h3>", f);
                         esc(f, s->host);
@@ -500,38 +559,171 @@ static void section_series(FILE *f, const struct ab_history *h)
                         esc(f, s->point);
                         fputs("</h3><div class=\"grid\">\n", f);
                 }
-                fprintf(f, "<figure class=\"series%s\" id=\"s-%lld\" data-key=\"",
-                        reg ? " reg" : "", (long long)s->id);
-                esc(f, s->host);
-                fputc('|', f);
-                esc(f, s->alloc);
-                fputc('|', f);
-                esc(f, s->workload);
-                fputc('|', f);
-                esc(f, s->point);
-                fputc('|', f);
-                esc(f, s->metric);
-                fprintf(f, "\" data-changes=\"%zu\">\n<figcaption><a href=\"#s-%lld\">", s->ncp,
-                        (long long)s->id);
-                esc(f, s->alloc);
-                fputs(" · ", f);
-                esc(f, s->metric);
-                fprintf(f, "</a><span class=\"meta\">%zu runs, latest %s</span>", s->n,
-                        s->n ? ab_fmt_value(s->v[s->n - 1], s->unit, a, sizeof a) : "-");
-                if (s->ncp) {
-                        const struct ab_cp *cp = &s->cp[s->ncp - 1];
-                        bool up = cp->after > cp->before;
-                        ab_fmt_change(cp->change, c, sizeof c);
-                        fprintf(f, "<span class=\"badge %s\" title=\"", up ? "up" : "down");
-                        cp_text(f, h, s, cp);
-                        fprintf(f, "\">%s %s</span>", c, up ? "regression" : "improvement");
-                }
-                fputs("</figcaption>\n", f);
-                chart(f, h, s);
-                fputs("</figure>\n", f);
+                series_figure(f, h, s, NULL);
+                prev = s;
         }
-        if (h->nseries)
+        if (npoint)
                 fputs("</div></section>\n", f);
+        fputs("</section>\n", f);
+}
+
+/* ---- the allocation sites ------------------------------------------------- */
+
+/* The class of a verdict's badge: what it says of the site. */
+static const char *verdict_class(const struct ab_hsite *st)
+{
+        static const char *const ok[] = {"safe", "prob-safe", "bounded"};
+        if (!st->verdict || st->verdict_new)
+                return "v-undecided";
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+                if (strcmp(st->verdict, ok[i]) == 0)
+                        return "v-accepted";
+        return strcmp(st->verdict, "leak") == 0    ? "v-leak"
+               : strcmp(st->verdict, "fixed") == 0 ? "v-fixed"
+                                                   : "v-undecided";
+}
+
+static void verdict_badge(FILE *f, const struct ab_hsite *st)
+{
+        fprintf(f, "<span class=\"badge %s\">", verdict_class(st));
+        if (!st->verdict)
+                fputs("no verdict", f);
+        else if (st->verdict_new)
+                fputs("undecided, new", f);
+        else
+                esc(f, st->verdict);
+        fputs("</span>", f);
+}
+
+/* "#3 2026-01-03T03:00:00Z rev abc" of a run, escaped. */
+static void run_ref(FILE *f, const struct ab_hrun *r)
+{
+        fprintf(f, "#%lld ", (long long)r->id);
+        esc(f, r->created);
+        if (r->rev) {
+                fputs(" rev ", f);
+                esc(f, r->rev);
+        }
+}
+
+static void site_row(FILE *f, const struct ab_history *h, const struct ab_hsite *st)
+{
+        char b[32];
+        fprintf(f, "<tr class=\"site\"><td><a href=\"#site-%lld\"><code>", (long long)st->id);
+        esc(f, st->key);
+        fputs("</code></a></td><td>", f);
+        esc(f, st->alloc);
+        fputs("</td><td>", f);
+        esc(f, st->workload);
+        fputs("</td><td>", f);
+        esc(f, st->point);
+        fputs("</td><td>", f);
+        verdict_badge(f, st);
+        fputs("</td><td>", f);
+        esc(f, st->note);
+        fprintf(f, "</td><td class=\"num\">%zu</td><td>", st->runs_seen);
+        run_ref(f, &h->runs[st->first]);
+        fputs("</td><td>", f);
+        run_ref(f, &h->runs[st->last]);
+        fprintf(f, "</td><td class=\"num\">%s</td></tr>\n",
+                ab_site_bytes(st->left_per_round, b, sizeof b));
+}
+
+/* The stack, innermost frame first. */
+static void site_stack(FILE *f, const struct ab_hsite *st)
+{
+        size_t n = 0;
+        for (const char *p = st->frames; p && *p; p++)
+                n += *p == '\n';
+        if (!st->frames || !*st->frames) {
+                fputs("<p class=\"meta\">No stack stored.</p>\n", f);
+                return;
+        }
+        fprintf(f,
+                "<details class=\"stack\" open><summary>stack, innermost frame first (%zu "
+                "frame%s)</summary><ol class=\"stack\">",
+                n + 1, n ? "s" : "");
+        for (const char *p = st->frames; *p;) {
+                size_t k = strcspn(p, "\n");
+                char line[1024];
+                snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1),
+                         p);
+                fputs("<li><code>", f);
+                esc(f, line);
+                fputs("</code></li>", f);
+                p += k + (p[k] == '\n');
+        }
+        fputs("</ol></details>\n", f);
+}
+
+/* A site's card: where it is, its verdict history, its charts, its stack. */
+static void site_card(FILE *f, const struct ab_history *h, const struct ab_hsite *st)
+{
+        bool charts = st->left_series != SIZE_MAX || st->live_series != SIZE_MAX;
+        /* a card without charts is no filter group: the filter hides the groups
+         * whose charts it hides */
+        fprintf(f, "<section class=\"site%s\" id=\"site-%lld\"><h3>", charts ? " group" : "",
+                (long long)st->id);
+        esc(f, st->host);
+        fputs(" · ", f);
+        esc(f, st->workload);
+        fputs(" · ", f);
+        esc(f, st->point);
+        fputs(" · ", f);
+        esc(f, st->alloc);
+        fputs("</h3>\n<p><code class=\"key\">", f);
+        esc(f, st->key);
+        fputs("</code></p>\n<p>", f);
+        verdict_badge(f, st);
+        if (st->note) {
+                fputs(" <span class=\"note\">", f);
+                esc(f, st->note);
+                fputs("</span>", f);
+        }
+        fprintf(f, "</p>\n<p class=\"meta\">seen in %zu run%s: first ", st->runs_seen,
+                st->runs_seen == 1 ? "" : "s");
+        run_ref(f, &h->runs[st->first]);
+        fputs(", last ", f);
+        run_ref(f, &h->runs[st->last]);
+        fputs("</p>\n", f);
+        if (charts) {
+                fputs("<div class=\"grid\">\n", f);
+                if (st->left_series != SIZE_MAX)
+                        series_figure(f, h, &h->series[st->left_series],
+                                      "left over per round (bytes)");
+                if (st->live_series != SIZE_MAX)
+                        series_figure(f, h, &h->series[st->live_series], "live at the end (bytes)");
+                fputs("</div>\n", f);
+        } else {
+                fputs("<p class=\"meta\">No figures stored (its runs had no rounds).</p>\n", f);
+        }
+        site_stack(f, st);
+        fputs("</section>\n", f);
+}
+
+static void section_sites(FILE *f, const struct ab_history *h)
+{
+        fputs("<section id=\"sites\"><h2>Allocation sites</h2>\n", f);
+        if (!h->nsites) {
+                fputs("<p class=\"meta\">None: no traced run was added (bench run --trace "
+                      "records the allocation sites).</p>\n</section>\n",
+                      f);
+                return;
+        }
+        fprintf(f,
+                "<p class=\"meta\">%zu allocation site%s of the traced runs (bench run --trace), "
+                "the most left allocated per round in their newest run first: the verdict and "
+                "note of the newest run that saw each (bench run --verdicts), the runs that saw "
+                "it, what it left allocated per round and held at the end over the runs, and its "
+                "stack.</p>\n<table id=\"sites-table\"><tr><th>site</th><th>allocator</th>"
+                "<th>workload</th><th>point</th><th>verdict</th><th>note</th><th>runs seen</th>"
+                "<th>first seen</th><th>last seen</th><th>left/round</th></tr>\n",
+                h->nsites, h->nsites == 1 ? "" : "s");
+        for (size_t i = 0; i < h->nsites; i++)
+                site_row(f, h, &h->sites[i]);
+        fputs("</table>\n", f);
+        for (size_t i = 0; i < h->nsites; i++)
+                site_card(f, h, &h->sites[i]);
         fputs("</section>\n", f);
 }
 
@@ -581,9 +773,11 @@ int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, s
                 "Bonferroni correction for the splits possible, the mean moves by %g%% or more, "
                 "and %zu or more runs lie on each side. Every figure is worse when higher.</p>\n"
                 "<p class=\"meta\"><a href=\"#latest\">latest flags</a> · <a "
-                "href=\"#figures\">figures</a> · <a href=\"#series\">series</a></p></header>\n",
+                "href=\"#sites\">allocation sites</a> · <a href=\"#figures\">figures</a> · <a "
+                "href=\"#series\">series</a></p></header>\n",
                 h->params.alpha, 100 * h->params.min_change, h->params.min_seg);
         section_changes(f, h);
+        section_sites(f, h);
         section_figures(f, &figs);
         section_series(f, h);
         fprintf(f, "<script>\n%s</script>\n</body></html>\n", script);

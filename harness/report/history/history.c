@@ -3,6 +3,7 @@
  * filters, and the builder every store feeds its rows to.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,32 @@ int ab_hmetric(const char *key)
 bool ab_hseries_regressed(const struct ab_hseries *s)
 {
         return s->ncp > 0 && s->cp[s->ncp - 1].after > s->cp[s->ncp - 1].before;
+}
+
+bool ab_hsite_metric(const char *metric)
+{
+        return strcmp(metric, AB_HSITE_LEFT) == 0 || strcmp(metric, AB_HSITE_LIVE) == 0;
+}
+
+char *ab_hsite_label(const char *point, const char *key)
+{
+        bool swept = strcmp(point, "-") != 0;
+        size_t len = strlen(point) + strlen(key) + 4;
+        char *l = malloc(len);
+        if (l)
+                snprintf(l, len, "%s%s%s%s", swept ? "[" : "", swept ? point : "",
+                         swept ? "] " : "", key);
+        return l;
+}
+
+/* The point a site series' label names ("-" unswept), in buf. */
+static const char *label_point(const char *label, char *buf, size_t len)
+{
+        const char *end = label[0] == '[' ? strstr(label, "] ") : NULL;
+        if (!end)
+                return "-";
+        snprintf(buf, len, "%.*s", (int)(end - label - 1), label + 1);
+        return buf;
 }
 
 int ab_natcmp(const char *a, const char *b)
@@ -121,13 +148,26 @@ void ab_history_free(struct ab_history *h)
                 free(f->where);
                 free(f->message);
         }
+        for (size_t i = 0; i < h->nsites; i++) {
+                struct ab_hsite *st = &h->sites[i];
+                free(st->host);
+                free(st->alloc);
+                free(st->workload);
+                free(st->point);
+                free(st->key);
+                free(st->frames);
+                free(st->verdict);
+                free(st->note);
+        }
         free(h->runs);
         free(h->series);
         free(h->flags);
+        free(h->sites);
         h->runs = NULL;
         h->series = NULL;
         h->flags = NULL;
-        h->nruns = h->nseries = h->nflags = 0;
+        h->sites = NULL;
+        h->nruns = h->nseries = h->nflags = h->nsites = 0;
 }
 
 /* ---- the builder ------------------------------------------------------------ */
@@ -199,7 +239,8 @@ void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
         h->runs = NULL;
         h->series = NULL;
         h->flags = NULL;
-        h->nruns = h->nseries = h->nflags = 0;
+        h->sites = NULL;
+        h->nruns = h->nseries = h->nflags = h->nsites = 0;
 }
 
 int ab_hbuild_run(struct ab_hbuild *b, int64_t id, const char *created, const char *rev,
@@ -239,11 +280,15 @@ int ab_hbuild_series(struct ab_hbuild *b, int64_t id, const char *host, const ch
 {
         struct ab_history *h = b->h;
         struct ab_hseries *s;
+        char pbuf[512];
+        bool site = metric && ab_hsite_metric(metric);
         int m;
         if (id < 1)
                 return bad_id(b, "series", "id", id, err, errlen);
+        /* a site's series is filtered by the point of its site */
         if (!host || !alloc || !workload || !point || !metric ||
-            !ab_hfilter_series(b->filter, host, alloc, workload, point, metric))
+            !ab_hfilter_series(b->filter, host, alloc, workload,
+                               site ? label_point(point, pbuf, sizeof pbuf) : point, metric))
                 return 0;
         if (grow((void **)&h->series, h->nseries, &b->series_cap, sizeof *h->series, 64))
                 return -ENOMEM;
@@ -256,7 +301,8 @@ int ab_hbuild_series(struct ab_hbuild *b, int64_t id, const char *host, const ch
         s->point = strdup(point);
         s->metric = strdup(metric);
         m = ab_hmetric(metric);
-        s->unit = m >= 0 ? ab_metrics[m].unit : "";
+        s->site = site;
+        s->unit = m >= 0 ? ab_metrics[m].unit : site ? AB_HSITE_UNIT : "";
         return s->host && s->alloc && s->workload && s->point && s->metric ? 0 : -ENOMEM;
 }
 
@@ -300,6 +346,15 @@ int ab_hbuild_index(struct ab_hbuild *b, char *err, size_t errlen)
         }
         if ((dup = idmap_sort(b->smap, h->nseries)))
                 return bad_id(b, "series", "id (twice)", dup, err, errlen);
+        b->sitemap = calloc(h->nsites ? h->nsites : 1, sizeof *b->sitemap);
+        if (!b->sitemap)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->nsites; i++) {
+                b->sitemap[i].id = h->sites[i].id;
+                b->sitemap[i].i = i;
+        }
+        if ((dup = idmap_sort(b->sitemap, h->nsites)))
+                return bad_id(b, "sites", "id (twice)", dup, err, errlen);
         return 0;
 }
 
@@ -351,6 +406,138 @@ int ab_hbuild_flag(struct ab_hbuild *b, size_t run, const char *kind, const char
         return 0;
 }
 
+int ab_hbuild_site(struct ab_hbuild *b, int64_t id, const char *host, const char *alloc,
+                   const char *workload, const char *point, const char *key, const char *frames,
+                   char *err, size_t errlen)
+{
+        const struct ab_hfilter *f = b->filter;
+        struct ab_history *h = b->h;
+        struct ab_hsite *st;
+        if (id < 1)
+                return bad_id(b, "sites", "id", id, err, errlen);
+        if (!host || !alloc || !workload || !point || !key || !ab_hlist_has(f->host, host) ||
+            !ab_hlist_has(f->alloc, alloc) || !ab_hlist_has(f->workload, workload) ||
+            !ab_hlist_has(f->point, point))
+                return 0;
+        if (grow((void **)&h->sites, h->nsites, &b->sites_cap, sizeof *h->sites, 16))
+                return -ENOMEM;
+        st = &h->sites[h->nsites++];
+        memset(st, 0, sizeof *st);
+        st->id = id;
+        st->left_per_round = st->live_end = NAN;
+        st->left_series = st->live_series = SIZE_MAX;
+        st->host = strdup(host);
+        st->alloc = strdup(alloc);
+        st->workload = strdup(workload);
+        st->point = strdup(point);
+        st->key = strdup(key);
+        st->frames = dup_or_null(frames);
+        return st->host && st->alloc && st->workload && st->point && st->key &&
+                       (st->frames || !frames)
+                   ? 0
+                   : -ENOMEM;
+}
+
+/* Replace *dst by a copy of src (NULL for NULL). */
+static int set_str(char **dst, const char *src)
+{
+        char *c = dup_or_null(src);
+        if (src && !c)
+                return -ENOMEM;
+        free(*dst);
+        *dst = c;
+        return 0;
+}
+
+int ab_hbuild_site_run(struct ab_hbuild *b, int64_t site_id, int64_t run_id, const char *verdict,
+                       bool verdict_new, const char *note, double left_per_round, double live_end,
+                       char *err, size_t errlen)
+{
+        struct ab_hsite *st;
+        size_t si, ri;
+        if (site_id < 1)
+                return bad_id(b, "site_runs", "site_id", site_id, err, errlen);
+        if (run_id < 1)
+                return bad_id(b, "site_runs", "run_id", run_id, err, errlen);
+        si = idmap_find(b->sitemap, b->h->nsites, site_id);
+        ri = idmap_find(b->rmap, b->h->nruns, run_id);
+        if (si == SIZE_MAX || ri == SIZE_MAX)
+                return 0; /* a site the filter left out, or a run that is not there */
+        st = &b->h->sites[si];
+        if (!st->runs_seen++ || ri < st->first)
+                st->first = ri;
+        if (st->runs_seen > 1 && ri < st->last)
+                return 0; /* an older sighting: the newest one speaks */
+        st->last = ri;
+        st->verdict_new = verdict_new;
+        st->left_per_round = left_per_round;
+        st->live_end = live_end;
+        return set_str(&st->verdict, verdict) || set_str(&st->note, note) ? -ENOMEM : 0;
+}
+
+/* Sites by host, workload, allocator, then the most left per round in
+ * their newest run first (unknown last), then point and key. */
+static int cmp_site(const void *pa, const void *pb)
+{
+        const struct ab_hsite *a = pa, *b = pb;
+        double la = isnan(a->left_per_round) ? -INFINITY : a->left_per_round,
+               lb = isnan(b->left_per_round) ? -INFINITY : b->left_per_round;
+        int c;
+        if ((c = strcmp(a->host, b->host)) || (c = strcmp(a->workload, b->workload)) ||
+            (c = strcmp(a->alloc, b->alloc)))
+                return c;
+        if (la != lb)
+                return la < lb ? 1 : -1;
+        if ((c = ab_natcmp(a->point, b->point)))
+                return c;
+        return strcmp(a->key, b->key);
+}
+
+static int cmp_series(const void *pa, const void *pb);
+
+/* The series of site st with metric m, or SIZE_MAX. */
+static size_t site_series(const struct ab_history *h, const struct ab_hsite *st, const char *m)
+{
+        struct ab_hseries key = {
+            .host = st->host, .alloc = st->alloc, .workload = st->workload, .metric = (char *)m};
+        const struct ab_hseries *hit = NULL;
+        if (!(key.point = ab_hsite_label(st->point, st->key)))
+                return SIZE_MAX;
+        if (h->nseries)
+                hit = bsearch(&key, h->series, h->nseries, sizeof *h->series, cmp_series);
+        free(key.point);
+        return hit ? (size_t)(hit - h->series) : SIZE_MAX;
+}
+
+/* The sites a run saw, in order, each with its series. */
+static void sites_end(struct ab_history *h)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < h->nsites; i++) {
+                struct ab_hsite *st = &h->sites[i];
+                if (st->runs_seen) {
+                        h->sites[n++] = *st;
+                        continue;
+                }
+                /* no run the store holds saw it */
+                free(st->host);
+                free(st->alloc);
+                free(st->workload);
+                free(st->point);
+                free(st->key);
+                free(st->frames);
+                free(st->verdict);
+                free(st->note);
+        }
+        h->nsites = n;
+        if (n)
+                qsort(h->sites, n, sizeof *h->sites, cmp_site);
+        for (size_t i = 0; i < n; i++) {
+                h->sites[i].left_series = site_series(h, &h->sites[i], AB_HSITE_LEFT);
+                h->sites[i].live_series = site_series(h, &h->sites[i], AB_HSITE_LIVE);
+        }
+}
+
 static int cmp_pair(const void *pa, const void *pb)
 {
         const struct pair *a = pa, *b = pb;
@@ -364,8 +551,9 @@ static void build_free(struct ab_hbuild *b)
         free(b->acc);
         free(b->rmap);
         free(b->smap);
+        free(b->sitemap);
         b->acc = NULL;
-        b->rmap = b->smap = NULL;
+        b->rmap = b->smap = b->sitemap = NULL;
 }
 
 int ab_hbuild_end(struct ab_hbuild *b)
@@ -388,6 +576,7 @@ int ab_hbuild_end(struct ab_hbuild *b)
                 }
                 s->n = n;
         }
+        sites_end(h);
         build_free(b);
         return 0;
 }

@@ -20,8 +20,25 @@
 
 #include "core/changepoint.h"
 
+/* The schema of `bench history show --format json` (sites only add to it). */
 #define AB_HISTORY_SCHEMA     "allocbench/history/1"
 #define AB_HISTORY_DEFAULT_DB "results/history.sqlite"
+/* A store's layout (store.h), in its meta table: /1 the runs, series,
+ * samples and flags; /2 adds the allocation sites of traced runs. */
+#define AB_HISTORY_STORE_V1     "allocbench/history/1"
+#define AB_HISTORY_STORE_SCHEMA "allocbench/history/2"
+
+/* The metrics of an allocation site's series (bench run --trace): the
+ * left-over per round (report/sites.h's slope, which may be below 0) and
+ * the live bytes when the process ended. Not metrics.def's: a site is no
+ * point. */
+#define AB_HSITE_LEFT "left_per_round"
+#define AB_HSITE_LIVE "live_end"
+#define AB_HSITE_UNIT "B"
+/* The smallest change of a site's figure that counts, whatever its
+ * percentage (the changes of a figure that is often 0 are divided by at
+ * least this): compare's 64 B a round. */
+#define AB_HSITE_FLOOR 64.0
 
 /* A results file added to the store. Strings are owned by the history. */
 struct ab_hrun {
@@ -38,8 +55,10 @@ struct ab_hrun {
 struct ab_hseries {
         int64_t id; /* the store's id of the series */
         char *host, *alloc, *workload, *point, *metric;
-        const char *unit; /* the metric's unit (doc/metrics.def); "" for a metric
-                             history does not track */
+        const char *unit; /* the metric's unit (doc/metrics.def, or AB_HSITE_UNIT); ""
+                             for a metric history does not track */
+        bool site;        /* a site's series: point is ab_hsite_label's, metric
+                             AB_HSITE_LEFT or AB_HSITE_LIVE */
         size_t n;
         double *v;        /* v[i] measured by runs[run[i]] */
         size_t *run;      /* indices into ab_history.runs */
@@ -53,6 +72,25 @@ struct ab_hflag {
         char *kind, *severity, *alloc, *workload, *where, *message;
 };
 
+/* An allocation site of traced runs (bench run --trace) and its verdict
+ * history: which runs saw it, and what the newest of them said. */
+struct ab_hsite {
+        int64_t id; /* the store's id of the site */
+        char *host, *alloc, *workload;
+        char *point;  /* the traced point's label ("-": no sweep) */
+        char *key;    /* the site's key: its normalised stack, innermost first */
+        char *frames; /* its stack, one frame a line, innermost first; NULL: none */
+        size_t runs_seen;
+        size_t first, last; /* indices into ab_history.runs: the oldest and newest run
+                               that saw it */
+        /* of the newest run that saw it: its verdict (bench run --verdicts;
+           NULL when none was applied), whether no entry matched, the note */
+        char *verdict, *note;
+        bool verdict_new;
+        double left_per_round, live_end; /* of the newest run; NAN unknown */
+        size_t left_series, live_series; /* indices into ab_history.series, or SIZE_MAX */
+};
+
 struct ab_history {
         const char *db; /* the store, as the person named it (borrowed) */
         struct ab_cp_params params;
@@ -62,6 +100,10 @@ struct ab_history {
         size_t nseries;
         struct ab_hflag *flags; /* of the latest run of each host */
         size_t nflags;
+        /* by host, workload, allocator, then the most left per round in the
+           newest run first; loaded only when asked for (store.h) */
+        struct ab_hsite *sites;
+        size_t nsites;
 };
 
 void ab_history_free(struct ab_history *h);
@@ -76,6 +118,13 @@ int ab_hmetric(const char *key);
 /* True when the series' newest change point is an increase: every tracked
  * figure is worse when higher, so that is a regression. */
 bool ab_hseries_regressed(const struct ab_hseries *s);
+
+/* Is `metric` a site's (AB_HSITE_LEFT, AB_HSITE_LIVE)? */
+bool ab_hsite_metric(const char *metric);
+
+/* The point of a site's series: the site's key, after "[POINT] " when the
+ * run swept points (point is not "-"). malloc'd, NULL when out of memory. */
+char *ab_hsite_label(const char *point, const char *key);
 
 /* Order for people: runs of digits compare as numbers ("size=4096" before
  * "size=65536"), everything else byte by byte. strcmp's sign convention. */
@@ -107,7 +156,12 @@ bool ab_hfilter_series(const struct ab_hfilter *f, const char *host, const char 
  *   ab_hbuild_index    runs and series are complete: latest runs are marked
  *   ab_hbuild_sample   for every value, in any order
  *   ab_hbuild_flag     for the flags of each run ab_hbuild_wants_flags, in order
+ *   ab_hbuild_site     for every site, in any order (before ab_hbuild_index)
+ *   ab_hbuild_site_run for every run's sighting of a site, in any order
  *   ab_hbuild_end      the history is complete; or ab_hbuild_abort
+ *
+ * (ab_hbuild_site comes with the series, before ab_hbuild_index, and
+ * ab_hbuild_site_run after it; a store without sites calls neither.)
  *
  * Each returns 0, -ENOMEM, or -EINVAL with a message in err naming the store
  * and the row when the store holds an id its writer cannot have written (ids
@@ -119,9 +173,9 @@ struct ab_hbuild { /* the builder's state: read none of it */
         struct ab_history *h;
         const char *db;
         const struct ab_hfilter *filter;
-        struct ab_hidmap *rmap, *smap;
+        struct ab_hidmap *rmap, *smap, *sitemap;
         struct ab_hacc *acc; /* the values of each series, as they come */
-        size_t runs_cap, rmap_cap, series_cap, flags_cap;
+        size_t runs_cap, rmap_cap, series_cap, flags_cap, sites_cap;
 };
 
 void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
@@ -141,6 +195,17 @@ int ab_hbuild_sample(struct ab_hbuild *b, int64_t series_id, int64_t run_id, dou
  * allocator and workload lists take it. */
 int ab_hbuild_flag(struct ab_hbuild *b, size_t run, const char *kind, const char *severity,
                    const char *alloc, const char *workload, const char *where, const char *message);
+/* A site (kept when the filter's host, allocator, workload and point take
+ * it; frames may be NULL). */
+int ab_hbuild_site(struct ab_hbuild *b, int64_t id, const char *host, const char *alloc,
+                   const char *workload, const char *point, const char *key, const char *frames,
+                   char *err, size_t errlen);
+/* A run saw site site_id: its verdict and note then (NULL: none), whether
+ * no verdict matched, its left-over per round and live bytes at the end
+ * (NAN: unknown). */
+int ab_hbuild_site_run(struct ab_hbuild *b, int64_t site_id, int64_t run_id, const char *verdict,
+                       bool verdict_new, const char *note, double left_per_round, double live_end,
+                       char *err, size_t errlen);
 int ab_hbuild_end(struct ab_hbuild *b);
 /* Free what was built so far, the history included. */
 void ab_hbuild_abort(struct ab_hbuild *b);

@@ -36,10 +36,11 @@ int ab_history_detect(struct ab_history *h)
                 struct ab_cp_params p = h->params;
                 int m = ab_hmetric(s->metric), r;
                 size_t cap = s->n / p.min_seg + 1;
-                p.floor = m >= 0 ? ab_metrics[m].floor : 0;
+                p.floor = m >= 0 ? ab_metrics[m].floor : s->site ? AB_HSITE_FLOOR : 0;
                 /* timings and sizes vary in proportion to their level: test
-                 * their logarithms, report their values */
-                p.log_scale = p.floor > 0;
+                 * their logarithms, report their values; a site's left-over
+                 * is often 0 and may be below it, and is tested as it is */
+                p.log_scale = p.floor > 0 && !s->site;
                 s->cp = calloc(cap, sizeof *s->cp);
                 if (!s->cp)
                         return -ENOMEM;

@@ -26,10 +26,10 @@ int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded
         return s->ops->add(s, run, res, err, errlen);
 }
 
-int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, unsigned what,
                   struct ab_history *h, char *err, size_t errlen)
 {
-        return s->ops->load(s, filter, flags, h, err, errlen);
+        return s->ops->load(s, filter, what, h, err, errlen);
 }
 
 int ab_store_close(struct ab_store *s, char *err, size_t errlen)

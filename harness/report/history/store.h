@@ -11,13 +11,26 @@
  * history --help` prints that; another backend keeps the same tables and
  * columns under the same names):
  *
- *   meta     key 'schema' = allocbench/history/1
- *   runs     one per results file: id (from 1), file_hash (unique), file,
- *            created (the time key), host, rev, tool_git, interrupted, added
- *   series   one figure of one point over time: id (from 1), host,
- *            allocator, workload, point, metric; the five unique together
- *   samples  (series_id, run_id) -> value, at most one per pair
- *   flags    the detectors' flags of each run
+ *   meta      key 'schema' = allocbench/history/2 (AB_HISTORY_STORE_SCHEMA)
+ *   runs      one per results file: id (from 1), file_hash (unique), file,
+ *             created (the time key), host, rev, tool_git, interrupted, added
+ *   series    one figure of one point over time: id (from 1), host,
+ *             allocator, workload, point, metric; the five unique together.
+ *             A site's series (metric left_per_round or live_end) has the
+ *             site's key as its point (ab_hsite_label)
+ *   samples   (series_id, run_id) -> value, at most one per pair
+ *   flags     the detectors' flags of each run
+ *   sites     an allocation site of traced runs: id (from 1), host,
+ *             allocator, workload, point, site (its key), unique together;
+ *             frames, its stack as the newest run saw it
+ *   site_runs (site_id, run_id) -> the site's verdict, verdict_new, note,
+ *             left_per_round and live_end in that run: its verdict history
+ *
+ * Versions: a store of allocbench/history/1 (no sites, site_runs) is read
+ * as it is, with no sites; opening it for writing migrates it to /2 (the
+ * two tables made, meta's schema changed) in one transaction, before
+ * anything is added. A store of a schema this bench does not know is
+ * refused.
  *
  * The contract every backend keeps:
  *
@@ -56,6 +69,18 @@ struct ab_sflag {
         const char *kind, *severity, *alloc, *workload, *where, *message;
 };
 
+/* One allocation site of a traced run (bench run --trace). Strings are
+ * borrowed; frames, verdict and note may be NULL. Its series' values are
+ * samples of their own (metric AB_HSITE_LEFT, AB_HSITE_LIVE). */
+struct ab_ssite {
+        const char *alloc, *workload, *point, *key;
+        const char *frames;  /* one frame a line, innermost first */
+        const char *verdict; /* bench run --verdicts: its verdict, NULL: none applied */
+        bool verdict_new;    /* no entry matched */
+        const char *note;
+        double left_per_round, live_end; /* NAN: unknown */
+};
+
 /* What add stores of one results file. Strings are borrowed. */
 struct ab_srun {
         const char *hash;           /* canon.h: the identity, 64 hex digits */
@@ -69,6 +94,8 @@ struct ab_srun {
         size_t nsamples;
         const struct ab_sflag *flags;
         size_t nflags;
+        const struct ab_ssite *sites;
+        size_t nsites;
 };
 
 /* What add did with it. */
@@ -77,7 +104,11 @@ struct ab_sadded {
         bool dup;       /* already in the store: nothing was added */
         size_t values;  /* samples stored (a second value for a series in the same run is not) */
         size_t new_series;
+        size_t sites, new_sites; /* sites stored (a second sighting in the same run is not) */
 };
+
+/* What ab_store_load reads besides the runs and series. */
+enum { AB_LOAD_FLAGS = 1, AB_LOAD_SITES = 2 };
 
 enum ab_store_mode { AB_STORE_READ, AB_STORE_WRITE };
 
@@ -93,7 +124,7 @@ struct ab_store_ops {
                     size_t errlen);
         int (*add)(struct ab_store *s, const struct ab_srun *run, struct ab_sadded *res, char *err,
                    size_t errlen);
-        int (*load)(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+        int (*load)(struct ab_store *s, const struct ab_hfilter *filter, unsigned what,
                     struct ab_history *h, char *err, size_t errlen);
         int (*close)(struct ab_store *s, char *err, size_t errlen);
 };
@@ -114,9 +145,11 @@ int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded
                  size_t errlen);
 
 /* Load the runs, the series the filter takes (with their values, oldest
- * first) and, when flags, the flags of each host's latest run into h (whose
- * db and params the caller sets). On an error h is empty. */
-int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, bool flags,
+ * first), with AB_LOAD_FLAGS in what the flags of each host's latest run,
+ * with AB_LOAD_SITES the sites the filter takes (none from a store of
+ * schema /1) into h (whose db and params the caller sets). On an error h is
+ * empty. */
+int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, unsigned what,
                   struct ab_history *h, char *err, size_t errlen);
 
 /* Close the store and free s (NULL is fine). After adds, this is what makes

@@ -10,7 +10,9 @@
  *
  * A store that exists is checked (its meta table's schema) before anything
  * in it changes: a database something else wrote keeps its journal mode and
- * its tables. A store that does not exist is made privately, beside it
+ * its tables. A store of schema /1 opened for writing is migrated to /2
+ * (store.h) in the transaction that checks it; read, it is left as it is.
+ * A store that does not exist is made privately, beside it
  * (PATH.tmp.PID with its -wal and -shm), filled, checkpointed, and only
  * then put in place with a rename that never replaces a file: a full disk or
  * a failed add leaves no empty or half-made database behind, and a reader
@@ -33,60 +35,89 @@
 
 #include "report/history/store_sqlite.h"
 
-static const char schema_sql[] =
-    "CREATE TABLE meta (\n"
-    "  key   TEXT PRIMARY KEY,\n"
-    "  value TEXT NOT NULL                -- key 'schema': 'allocbench/history/1'\n"
-    ");\n"
-    "CREATE TABLE runs (                  -- one per results file added\n"
-    "  id          INTEGER PRIMARY KEY,\n"
-    "  file_hash   TEXT NOT NULL UNIQUE,  -- SHA-256 of the canonical JSON (sorted keys)\n"
-    "  file        TEXT NOT NULL,         -- its path when added\n"
-    "  created     TEXT NOT NULL,         -- its \"created\" (UTC ISO-8601): the time key\n"
-    "  host        TEXT NOT NULL,         -- host.hostname\n"
-    "  rev         TEXT,                  -- --rev (commit or version), NULL if none\n"
-    "  tool_git    TEXT,                  -- tool.git of the bench that wrote it\n"
-    "  interrupted INTEGER NOT NULL,      -- 1 when the run was stopped early\n"
-    "  added       TEXT NOT NULL          -- when it was added (UTC ISO-8601)\n"
-    ");\n"
-    "CREATE INDEX runs_created ON runs (created, id);\n"
-    "CREATE TABLE series (                -- one figure of one point over time\n"
-    "  id        INTEGER PRIMARY KEY,\n"
-    "  host      TEXT NOT NULL,\n"
-    "  allocator TEXT NOT NULL,           -- allocator.name\n"
-    "  workload  TEXT NOT NULL,           -- workload.name\n"
-    "  point     TEXT NOT NULL,           -- its params, 'size=4096' ('-': no sweep)\n"
-    "  metric    TEXT NOT NULL,           -- ns_per_op (the median), minflt_per_op,\n"
-    "                                     -- rss_kib, vsz_kib, pte_kib, peak_rss_kib\n"
-    "  UNIQUE (host, allocator, workload, point, metric)\n"
-    ");\n"
-    "CREATE TABLE samples (\n"
-    "  series_id INTEGER NOT NULL REFERENCES series (id),\n"
-    "  run_id    INTEGER NOT NULL REFERENCES runs (id),\n"
-    "  value     REAL NOT NULL,\n"
-    "  PRIMARY KEY (series_id, run_id)\n"
-    ") WITHOUT ROWID;\n"
-    "CREATE TABLE flags (                 -- the detectors' flags of each run\n"
-    "  run_id     INTEGER NOT NULL REFERENCES runs (id),\n"
-    "  kind       TEXT NOT NULL,\n"
-    "  severity   TEXT NOT NULL,\n"
-    "  allocator  TEXT,\n"
-    "  workload   TEXT,\n"
-    "  where_json TEXT,                   -- the flag's \"where\" as JSON\n"
-    "  message    TEXT\n"
-    ");\n"
-    "CREATE INDEX flags_run ON flags (run_id);\n";
+/* The layout of schema /1, then what /2 adds: a store of /1 is migrated by
+ * SITES_SQL alone. Each part as it is written, for --help. */
+#define V1_SQL                                                                                     \
+        "CREATE TABLE meta (\n"                                                                    \
+        "  key   TEXT PRIMARY KEY,\n"                                                              \
+        "  value TEXT NOT NULL                -- key 'schema': '" AB_HISTORY_STORE_SCHEMA "'\n"    \
+        ");\n"                                                                                     \
+        "CREATE TABLE runs (                  -- one per results file added\n"                     \
+        "  id          INTEGER PRIMARY KEY,\n"                                                     \
+        "  file_hash   TEXT NOT NULL UNIQUE,  -- SHA-256 of the canonical JSON (sorted keys)\n"    \
+        "  file        TEXT NOT NULL,         -- its path when added\n"                            \
+        "  created     TEXT NOT NULL,         -- its \"created\" (UTC ISO-8601): the time key\n"   \
+        "  host        TEXT NOT NULL,         -- host.hostname\n"                                  \
+        "  rev         TEXT,                  -- --rev (commit or version), NULL if none\n"        \
+        "  tool_git    TEXT,                  -- tool.git of the bench that wrote it\n"            \
+        "  interrupted INTEGER NOT NULL,      -- 1 when the run was stopped early\n"               \
+        "  added       TEXT NOT NULL          -- when it was added (UTC ISO-8601)\n"               \
+        ");\n"                                                                                     \
+        "CREATE INDEX runs_created ON runs (created, id);\n"                                       \
+        "CREATE TABLE series (                -- one figure of one point over time\n"              \
+        "  id        INTEGER PRIMARY KEY,\n"                                                       \
+        "  host      TEXT NOT NULL,\n"                                                             \
+        "  allocator TEXT NOT NULL,           -- allocator.name\n"                                 \
+        "  workload  TEXT NOT NULL,           -- workload.name\n"                                  \
+        "  point     TEXT NOT NULL,           -- its params, 'size=4096' ('-': no sweep);\n"       \
+        "                                     -- a site's series: the site's key\n"                \
+        "  metric    TEXT NOT NULL,           -- ns_per_op (the median), minflt_per_op,\n"         \
+        "                                     -- rss_kib, vsz_kib, pte_kib, peak_rss_kib;\n"       \
+        "                                     -- a site's: left_per_round, live_end\n"             \
+        "  UNIQUE (host, allocator, workload, point, metric)\n"                                    \
+        ");\n"                                                                                     \
+        "CREATE TABLE samples (\n"                                                                 \
+        "  series_id INTEGER NOT NULL REFERENCES series (id),\n"                                   \
+        "  run_id    INTEGER NOT NULL REFERENCES runs (id),\n"                                     \
+        "  value     REAL NOT NULL,\n"                                                             \
+        "  PRIMARY KEY (series_id, run_id)\n"                                                      \
+        ") WITHOUT ROWID;\n"                                                                       \
+        "CREATE TABLE flags (                 -- the detectors' flags of each run\n"               \
+        "  run_id     INTEGER NOT NULL REFERENCES runs (id),\n"                                    \
+        "  kind       TEXT NOT NULL,\n"                                                            \
+        "  severity   TEXT NOT NULL,\n"                                                            \
+        "  allocator  TEXT,\n"                                                                     \
+        "  workload   TEXT,\n"                                                                     \
+        "  where_json TEXT,                   -- the flag's \"where\" as JSON\n"                   \
+        "  message    TEXT\n"                                                                      \
+        ");\n"                                                                                     \
+        "CREATE INDEX flags_run ON flags (run_id);\n"
+#define SITES_SQL                                                                                  \
+        "CREATE TABLE sites (                 -- an allocation site of traced runs (/2)\n"         \
+        "  id        INTEGER PRIMARY KEY,\n"                                                       \
+        "  host      TEXT NOT NULL,\n"                                                             \
+        "  allocator TEXT NOT NULL,\n"                                                             \
+        "  workload  TEXT NOT NULL,\n"                                                             \
+        "  point     TEXT NOT NULL,           -- the traced point ('-': no sweep)\n"               \
+        "  site      TEXT NOT NULL,           -- its key: the normalised stack\n"                  \
+        "  frames    TEXT,                    -- its stack in the newest run, a frame a line\n"    \
+        "  UNIQUE (host, allocator, workload, point, site)\n"                                      \
+        ");\n"                                                                                     \
+        "CREATE TABLE site_runs (             -- each run's sighting: the verdict history (/2)\n"  \
+        "  site_id        INTEGER NOT NULL REFERENCES sites (id),\n"                               \
+        "  run_id         INTEGER NOT NULL REFERENCES runs (id),\n"                                \
+        "  verdict        TEXT,               -- bench run --verdicts; NULL: none applied\n"       \
+        "  verdict_new    INTEGER NOT NULL,   -- 1: no verdict matched the site\n"                 \
+        "  note           TEXT,\n"                                                                 \
+        "  left_per_round REAL,               -- bytes a round; NULL: no rounds\n"                 \
+        "  live_end       REAL,               -- live bytes when the process ended\n"              \
+        "  PRIMARY KEY (site_id, run_id)\n"                                                        \
+        ") WITHOUT ROWID;\n"
+
+static const char schema_sql[] = V1_SQL SITES_SQL;
 
 /* ---- opening ----------------------------------------------------------------- */
 
-/* SQLITE_OK with why "" when the database holds our schema, else why not.
- * n_tables: how many tables it has at all. Reads only. */
-static int check_schema(sqlite3 *db, int *n_tables, char *why, size_t len)
+/* SQLITE_OK with why "" when the database holds our schema (of version
+ * *version, 1 or 2), else why not. n_tables: how many tables it has at
+ * all. Reads only. */
+static int check_schema(sqlite3 *db, int *n_tables, int *version, char *why, size_t len)
 {
         sqlite3_stmt *st = NULL;
         const char *v;
         int rc;
         why[0] = '\0';
+        *version = 0;
         rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1,
                                 &st, NULL);
         if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -110,11 +141,36 @@ static int check_schema(sqlite3 *db, int *n_tables, char *why, size_t len)
                 return SQLITE_OK;
         }
         v = ab_sq_text(st, 0);
-        if (strcmp(v ? v : "", AB_HISTORY_SCHEMA) != 0)
-                snprintf(why, len, "schema %s, this bench reads " AB_HISTORY_SCHEMA,
+        if (strcmp(v ? v : "", AB_HISTORY_STORE_SCHEMA) == 0)
+                *version = 2;
+        else if (strcmp(v ? v : "", AB_HISTORY_STORE_V1) == 0)
+                *version = 1;
+        else
+                snprintf(why, len,
+                         "schema %s, this bench reads " AB_HISTORY_STORE_SCHEMA
+                         " (and " AB_HISTORY_STORE_V1 ", which add migrates)",
                          v ? v : "null");
         sqlite3_finalize(st);
         return SQLITE_OK;
+}
+
+/* Under the write lock: our schema in an empty database, or a store of /1
+ * made /2 (the sites' tables; nothing else changes). */
+static int create_or_migrate(sqlite3 *db, int ntab, int version)
+{
+        int rc = SQLITE_OK;
+        if (ntab == 0 && (rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL)) == SQLITE_OK)
+                rc = sqlite3_exec(db,
+                                  "INSERT INTO meta (key, value) VALUES ('schema', "
+                                  "'" AB_HISTORY_STORE_SCHEMA "')",
+                                  NULL, NULL, NULL);
+        if (ntab && version == 1 &&
+            (rc = sqlite3_exec(db, SITES_SQL, NULL, NULL, NULL)) == SQLITE_OK)
+                rc = sqlite3_exec(db,
+                                  "UPDATE meta SET value = '" AB_HISTORY_STORE_SCHEMA
+                                  "' WHERE key = 'schema'",
+                                  NULL, NULL, NULL);
+        return rc;
 }
 
 /* The refusal of a database bench history did not write. */
@@ -153,12 +209,12 @@ static int set_wal(sqlite3 *db)
 static int init_schema(struct ab_sq *s, char *err, size_t errlen)
 {
         char why[256];
-        int rc, ntab;
+        int rc, ntab, version;
         if ((rc = ab_sq_exec_retry(s->db, "PRAGMA synchronous = NORMAL")) != SQLITE_OK ||
             (rc = ab_sq_exec_retry(s->db, "BEGIN IMMEDIATE")) != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot write the history database", err,
                                   errlen);
-        if ((rc = check_schema(s->db, &ntab, why, sizeof why)) != SQLITE_OK) {
+        if ((rc = check_schema(s->db, &ntab, &version, why, sizeof why)) != SQLITE_OK) {
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return ab_sq_fail(s->db, rc, s->path, "cannot read the history database", err,
                                   errlen);
@@ -167,16 +223,15 @@ static int init_schema(struct ab_sq *s, char *err, size_t errlen)
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return foreign(s->path, why, err, errlen);
         }
-        if (ntab == 0 &&
-            ((rc = sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL)) != SQLITE_OK ||
-             (rc = sqlite3_exec(
-                  s->db, "INSERT INTO meta (key, value) VALUES ('schema', '" AB_HISTORY_SCHEMA "')",
-                  NULL, NULL, NULL)) != SQLITE_OK)) {
-                int e = ab_sq_fail(s->db, rc, s->path, "cannot create the history schema in", err,
-                                   errlen);
+        if ((rc = create_or_migrate(s->db, ntab, version)) != SQLITE_OK) {
+                int e = ab_sq_fail(s->db, rc, s->path,
+                                   ntab ? "cannot migrate to " AB_HISTORY_STORE_SCHEMA
+                                        : "cannot create the history schema in",
+                                   err, errlen);
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return e;
         }
+        s->version = 2;
         if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
                 int e = ab_sq_fail(s->db, rc, s->path, "cannot write the history database", err,
                                    errlen);
@@ -236,13 +291,13 @@ static int open_new(struct ab_sq *s, char *err, size_t errlen)
 static int open_existing(struct ab_sq *s, char *err, size_t errlen)
 {
         char why[256];
-        int rc, ntab;
+        int rc, ntab, version;
         rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
         if (rc != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot open the history database", err,
                                   errlen);
         sqlite3_busy_timeout(s->db, 60000);
-        rc = check_schema(s->db, &ntab, why, sizeof why);
+        rc = check_schema(s->db, &ntab, &version, why, sizeof why);
         if (rc != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot write the history database", err,
                                   errlen);
@@ -254,7 +309,8 @@ static int open_existing(struct ab_sq *s, char *err, size_t errlen)
         return init_schema(s, err, errlen);
 }
 
-/* A store to read: never changed, a read-only copy (a CI artifact) is fine. */
+/* A store to read: never changed, a read-only copy (a CI artifact) is fine;
+ * a store of /1 is read as it is (it has no sites). */
 static int open_read(struct ab_sq *s, char *err, size_t errlen)
 {
         char why[256];
@@ -269,7 +325,7 @@ static int open_read(struct ab_sq *s, char *err, size_t errlen)
                 return ab_sq_fail(s->db, rc, s->path, "cannot open the history database", err,
                                   errlen);
         sqlite3_busy_timeout(s->db, 60000);
-        if ((rc = check_schema(s->db, &ntab, why, sizeof why)) != SQLITE_OK)
+        if ((rc = check_schema(s->db, &ntab, &s->version, why, sizeof why)) != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot read the history database", err,
                                   errlen);
         if (!why[0] && ntab == 0)

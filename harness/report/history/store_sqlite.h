@@ -15,7 +15,19 @@
 #include "report/history/store.h"
 
 /* The statements add uses, prepared once per store (ab_sq_prepare). */
-enum { Q_RUN_BY_HASH, Q_INS_RUN, Q_SEL_SERIES, Q_INS_SERIES, Q_INS_SAMPLE, Q_INS_FLAG, NQ };
+enum {
+        Q_RUN_BY_HASH,
+        Q_INS_RUN,
+        Q_SEL_SERIES,
+        Q_INS_SERIES,
+        Q_INS_SAMPLE,
+        Q_INS_FLAG,
+        Q_SEL_SITE,
+        Q_INS_SITE,
+        Q_SET_FRAMES,
+        Q_INS_SITE_RUN,
+        NQ
+};
 
 struct ab_sq {
         struct ab_store base;
@@ -23,6 +35,7 @@ struct ab_sq {
         const char *path; /* as the person named it: every message says this */
         char *tmp;        /* the private database being made, or NULL */
         size_t added;     /* runs this session added */
+        int version;      /* its schema: 1 (no sites) or 2; written stores are 2 */
         sqlite3_stmt *q[NQ];
 };
 
@@ -51,7 +64,7 @@ int ab_sq_prepare(struct ab_sq *s, char *err, size_t errlen);
 /* The backend's add and load (store.h). */
 int ab_sq_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded *res, char *err,
               size_t errlen);
-int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, bool flags,
+int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned what,
                struct ab_history *h, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,17 @@ static const char *const add_sql[NQ] = {
     "INSERT OR IGNORE INTO samples (series_id, run_id, value) VALUES (?1, ?2, ?3)",
     "INSERT INTO flags (run_id, kind, severity, allocator, workload, where_json, message) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT id FROM sites WHERE host = ?1 AND allocator = ?2 AND workload = ?3 AND point = ?4 "
+    "AND site = ?5",
+    "INSERT INTO sites (host, allocator, workload, point, site, frames) VALUES (?1, ?2, ?3, ?4, "
+    "?5, ?6)",
+    /* the stack as the newest run saw it: a file added late, of an older
+     * day, leaves the stack alone */
+    "UPDATE sites SET frames = ?2 WHERE id = ?1 AND ?2 IS NOT NULL AND NOT EXISTS (SELECT 1 "
+    "FROM site_runs sr JOIN runs r ON r.id = sr.run_id WHERE sr.site_id = ?1 AND r.created > "
+    "?3)",
+    "INSERT OR IGNORE INTO site_runs (site_id, run_id, verdict, verdict_new, note, "
+    "left_per_round, live_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 };
 
 int ab_sq_prepare(struct ab_sq *s, char *err, size_t errlen)
@@ -193,6 +205,58 @@ static int add_flag(struct ab_sq *s, int64_t run_id, const struct ab_sflag *f, i
         return step_id(q, rc) < 0 ? -1 : 0;
 }
 
+static void bind_real(sqlite3_stmt *st, int i, double v)
+{
+        if (isfinite(v))
+                sqlite3_bind_double(st, i, v);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+/* A site and this run's sighting of it. */
+static int add_site(struct ab_sq *s, const struct ab_srun *run, int64_t run_id,
+                    const struct ab_ssite *v, struct ab_sadded *res, int *rc)
+{
+        sqlite3_stmt *q;
+        int64_t id;
+        for (int k = Q_SEL_SITE; k <= Q_INS_SITE; k++) {
+                bind_text(s->q[k], 1, run->host);
+                bind_text(s->q[k], 2, v->alloc);
+                bind_text(s->q[k], 3, v->workload);
+                bind_text(s->q[k], 4, v->point);
+                bind_text(s->q[k], 5, v->key);
+        }
+        bind_text(s->q[Q_INS_SITE], 6, v->frames);
+        if ((id = step_id(s->q[Q_SEL_SITE], rc)) < 0)
+                return -1;
+        if (id == 0) {
+                if (step_id(s->q[Q_INS_SITE], rc) < 0)
+                        return -1;
+                id = sqlite3_last_insert_rowid(s->db);
+                res->new_sites++;
+        } else {
+                sqlite3_clear_bindings(s->q[Q_INS_SITE]);
+                q = s->q[Q_SET_FRAMES];
+                sqlite3_bind_int64(q, 1, id);
+                bind_text(q, 2, v->frames);
+                bind_text(q, 3, run->created);
+                if (step_id(q, rc) < 0)
+                        return -1;
+        }
+        q = s->q[Q_INS_SITE_RUN];
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int64(q, 2, run_id);
+        bind_text(q, 3, v->verdict);
+        sqlite3_bind_int(q, 4, v->verdict_new);
+        bind_text(q, 5, v->note);
+        bind_real(q, 6, v->left_per_round);
+        bind_real(q, 7, v->live_end);
+        if (step_id(q, rc) < 0)
+                return -1;
+        res->sites += (size_t)sqlite3_changes(s->db);
+        return 0;
+}
+
 int ab_sq_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded *res, char *err,
               size_t errlen)
 {
@@ -208,6 +272,9 @@ int ab_sq_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded
                         goto fail;
         for (size_t i = 0; !res->dup && i < run->nflags; i++)
                 if (add_flag(s, res->run_id, &run->flags[i], &rc))
+                        goto fail;
+        for (size_t i = 0; !res->dup && i < run->nsites; i++)
+                if (add_site(s, run, res->run_id, &run->sites[i], res, &rc))
                         goto fail;
         if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
                 goto fail;
@@ -303,21 +370,53 @@ static int load_flags(struct ab_sq *s, struct ab_hbuild *b, char *err, size_t er
         return 0;
 }
 
-int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, bool flags,
+static int site_row(struct ab_hbuild *b, sqlite3_stmt *st, char *err, size_t errlen)
+{
+        return ab_hbuild_site(b, sqlite3_column_int64(st, 0), ab_sq_text(st, 1), ab_sq_text(st, 2),
+                              ab_sq_text(st, 3), ab_sq_text(st, 4), ab_sq_text(st, 5),
+                              ab_sq_text(st, 6), err, errlen);
+}
+
+/* A column that may be NULL as a number (NAN for NULL). */
+static double real_or_nan(sqlite3_stmt *st, int i)
+{
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static int site_run_row(struct ab_hbuild *b, sqlite3_stmt *st, char *err, size_t errlen)
+{
+        return ab_hbuild_site_run(b, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                  ab_sq_text(st, 2), sqlite3_column_int(st, 3) != 0,
+                                  ab_sq_text(st, 4), real_or_nan(st, 5), real_or_nan(st, 6), err,
+                                  errlen);
+}
+
+int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned what,
                struct ab_history *h, char *err, size_t errlen)
 {
         struct ab_sq *s = (struct ab_sq *)base;
         struct ab_hbuild b;
+        /* a store of /1 has no sites to read */
+        bool sites = (what & AB_LOAD_SITES) && s->version >= 2;
         int r;
         ab_hbuild_begin(&b, h, s->path, filter);
         if ((r = each_row(s, "SELECT id, created, rev, host, file FROM runs ORDER BY created, id",
                           &b, run_row, err, errlen)) ||
             (r = each_row(s, "SELECT id, host, allocator, workload, point, metric FROM series", &b,
                           series_row, err, errlen)) ||
+            (sites && (r = each_row(s,
+                                    "SELECT id, host, allocator, workload, point, site, frames "
+                                    "FROM sites",
+                                    &b, site_row, err, errlen))) ||
             (r = ab_hbuild_index(&b, err, errlen)) ||
             (r = each_row(s, "SELECT series_id, run_id, value FROM samples", &b, sample_row, err,
                           errlen)) ||
-            (flags && (r = load_flags(s, &b, err, errlen))) || (r = ab_hbuild_end(&b))) {
+            ((what & AB_LOAD_FLAGS) && (r = load_flags(s, &b, err, errlen))) ||
+            (sites && (r = each_row(s,
+                                    "SELECT site_id, run_id, verdict, verdict_new, note, "
+                                    "left_per_round, live_end FROM site_runs",
+                                    &b, site_run_row, err, errlen))) ||
+            (r = ab_hbuild_end(&b))) {
                 if (r == -ENOMEM)
                         load_fail(s, r, err, errlen);
                 ab_hbuild_abort(&b);
