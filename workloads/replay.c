@@ -44,6 +44,7 @@
 
 enum { P_TRACE, P_TOUCH, P_SETTLE };
 enum { TOUCH_PAGE, TOUCH_FIRST, TOUCH_NONE };
+#define PEAK_EVERY 256 /* several threads: live bytes summed every so many events of each */
 
 static const struct ab_param params[] = {
         [P_TRACE] = {"trace", AB_PT_RECORD, "", 0, 0, NULL, NULL, false,
@@ -153,6 +154,32 @@ static int take(struct replay *rp, struct rthread *self, uint32_t thread, uint64
         return rp_table_take(&o->tab, i, o == self, p, size);
 }
 
+/* Every thread's live bytes summed, now and then, for the peak of a
+ * replay with several threads (one thread's is exact). */
+static void sample_peak(struct replay *rp)
+{
+        int64_t sum = 0;
+        uint64_t have = __atomic_load_n(&rp->live_peak, __ATOMIC_RELAXED);
+        for (uint32_t i = 0; i < rp->n; i++)
+                sum += __atomic_load_n(&rp->t[i].live, __ATOMIC_RELAXED);
+        while (sum > 0 && (uint64_t)sum > have &&
+               !__atomic_compare_exchange_n(&rp->live_peak, &have, (uint64_t)sum, true,
+                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                ;
+}
+
+static inline void add_live(struct replay *rp, struct rthread *t, int64_t d)
+{
+        int64_t live = t->live + d;
+        __atomic_store_n(&t->live, live, __ATOMIC_RELAXED);
+        if (rp->n == 1) {
+                if (live > 0 && (uint64_t)live > t->peak)
+                        t->peak = (uint64_t)live;
+        } else if (d > 0 && !(t->done & (PEAK_EVERY - 1))) {
+                sample_peak(rp);
+        }
+}
+
 static int new_block(struct replay *rp, struct rthread *t, const struct ab_arec_event *e, void *old)
 {
         void *p = NULL;
@@ -182,9 +209,7 @@ static int new_block(struct replay *rp, struct rthread *t, const struct ab_arec_
                 p = RP_EMPTY; /* 0 bytes and no memory (realloc to 0 freed the block) */
         /* every figure first: a thread that waits for this block may be
          * the last to reach the round end, and read them */
-        t->live += (int64_t)e->size;
-        if (rp->n == 1 && (uint64_t)t->live > t->peak)
-                t->peak = (uint64_t)t->live;
+        add_live(rp, t, (int64_t)e->size);
         t->done++;
         if ((r = rp_table_put(&t->tab, p, e->size)) < 0)
                 return r;
@@ -214,7 +239,7 @@ static int step(struct replay *rp, struct rthread *t)
         if (e.op >= AB_AO_FREE_OWN || (e.op == AB_AO_REALLOC && !e.old_null)) {
                 if ((r = take(rp, t, e.thread, e.block, &old, &size)) < 0)
                         return r;
-                t->live -= (int64_t)size;
+                add_live(rp, t, -(int64_t)size);
         }
         if (e.op <= AB_AO_REALLOC)
                 return new_block(rp, t, &e, old);
@@ -272,8 +297,7 @@ static void lead(struct replay *rp)
         int64_t live = 0;
         for (uint32_t i = 0; i < rp->n; i++)
                 live += rp->t[i].live;
-        if (live > 0 && (uint64_t)live > rp->live_peak)
-                rp->live_peak = (uint64_t)live;
+        sample_peak(rp);
         if (rp->last) {
                 rp->finished = 1;
         } else {

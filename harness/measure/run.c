@@ -21,6 +21,7 @@
 #include "doc/doc.h"
 #include "measure/job.h"
 #include "measure/matrix.h"
+#include "measure/recfile.h"
 #include "measure/opts.h"
 #include "agent/mark.h"
 #include "prim/prim.h"
@@ -422,6 +423,32 @@ static void remove_tmpdir(struct ab_matrix *m)
         m->tmpdir[0] = '\0';
 }
 
+/* Replay jobs: a compressed record is unpacked into the temporary
+ * directory, for the runner to map (it links no decompressor, and a
+ * measured process should not spend its time unpacking). 0 or an exit
+ * code. */
+static int unpack_records(struct ab_matrix *m, struct ab_opts *o)
+{
+        char out[PATH_MAX], err[900];
+        size_t tag = 0;
+        for (size_t j = 0; j < o->njobs; j++)
+                for (size_t i = 0; i < o->jobs[j].w->nparams; i++) {
+                        struct ab_job *job = &o->jobs[j];
+                        if (job->w->params[i].type != AB_PT_RECORD || !job->text[i])
+                                continue;
+                        if (make_tmpdir(m))
+                                return AB_BAD_INPUT;
+                        if (ab_recfile_local(job->text[i], m->tmpdir, tag++, out, sizeof out, err,
+                                             sizeof err)) {
+                                ab_err("", "%s", err);
+                                return AB_BAD_INPUT;
+                        }
+                        if (strcmp(out, job->text[i]) != 0 && !(job->local[i] = strdup(out)))
+                                return AB_BAD_INPUT;
+                }
+        return 0;
+}
+
 /* The matrix from the options in o to the results file: bench run's exit
  * code. Leaves the temporary directory to the caller. */
 static int run_all(struct ab_matrix *m, struct ab_opts *o)
@@ -438,6 +465,8 @@ static int run_all(struct ab_matrix *m, struct ab_opts *o)
                 return r;
         if (o->trace && make_tmpdir(m)) /* the tracer's dumps go there */
                 return AB_BAD_INPUT;
+        if ((r = unpack_records(m, o)))
+                return r;
         if (o->numa && ab_place_numa_prepare(o->numa, &m->numa, err, sizeof err)) {
                 ab_err("", "%s", err);
                 return AB_BAD_INPUT;
