@@ -146,6 +146,7 @@ TEST_LAYERS_detect_sites := detect doc core
 TEST_LAYERS_results     := measure trace doc core
 TEST_LAYERS_parse       := measure trace doc core
 TEST_LAYERS_canon       := report doc core
+TEST_LAYERS_arec        := trace core
 test_layers = $(foreach l,$(or $(TEST_LAYERS_$(1)),core),$(LIB_$(l)))
 
 .SECONDEXPANSION:
@@ -181,12 +182,15 @@ $(O)/progs/sessions-asan: tests/integration/progs/sessions.c harness/agent/alloc
 $(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
-# `make check` tests the Linux build (with the tracer's own tests) and the
-# generic POSIX fallback.
+# `make check` tests the Linux build (with the tracer's own tests), the
+# generic POSIX fallback, bench and the tests under ASan and UBSan
+# (check-asan), and runs each fuzzer for 5 s (fuzz-smoke).
 check: check-one
 ifeq ($(PLATFORM),linux)
 	$(MAKE) --no-print-directory check-trace
 	$(MAKE) --no-print-directory PLATFORM=generic O=build-generic check-one
+	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory fuzz-smoke
 endif
 
 check-one: all $(UNIT_BINS) $(INTEG_BINS) $(PROG_BINS) $(O)/traced_server

@@ -125,6 +125,11 @@ int ab_recfile_load(const char *path, uint8_t **data, size_t *len, char *err, si
                 snprintf(err, errlen, "%s: %s", path, strerror(-r));
                 return r;
         }
+        if (!n) {
+                free(raw);
+                snprintf(err, errlen, "%s: empty (accepted: %s)", path, FORM);
+                return -EINVAL;
+        }
         if (!ab_recfile_is_zstd(raw, n)) {
                 *data = raw;
                 *len = n;

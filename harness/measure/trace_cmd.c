@@ -94,7 +94,7 @@ static int load(const char *path, uint8_t **data, struct ab_arec *a)
 
 struct rounds {
         uint64_t n;
-        uint64_t *events, *recorded, *played;
+        uint64_t *events, *recorded, *played, *blocks;
 };
 
 static int on_round(void *arg, const struct ab_arec_sim *s, const struct ab_arec_round *r)
@@ -105,6 +105,7 @@ static int on_round(void *arg, const struct ab_arec_sim *s, const struct ab_arec
                 ev += s->t[t].done;
         rs->events[rs->n] = ev;
         rs->recorded[rs->n] = r->live;
+        rs->blocks[rs->n] = s->st.live_blocks;
         rs->played[rs->n++] = s->st.live;
         return 0;
 }
@@ -123,10 +124,12 @@ static json_t *info_json(const char *path, const struct ab_arec *a, const struct
                                                     (json_int_t)a->t_events[t], "blocks",
                                                     (json_int_t)a->t_blocks[t]));
         for (uint64_t i = 0; i < rs->n; i++)
-                json_array_append_new(rd, json_pack("{s:I,s:I,s:I,s:I}", "index", (json_int_t)i,
-                                                    "events", (json_int_t)rs->events[i],
-                                                    "live_recorded", (json_int_t)rs->recorded[i],
-                                                    "live_played", (json_int_t)rs->played[i]));
+                json_array_append_new(
+                    rd, json_pack("{s:I,s:I,s:I,s:I,s:I}", "index", (json_int_t)i, "events",
+                                  (json_int_t)rs->events[i], "live_recorded",
+                                  (json_int_t)rs->recorded[i], "live_played",
+                                  (json_int_t)rs->played[i], "live_blocks",
+                                  (json_int_t)rs->blocks[i]));
         for (int b = 0; b < 65; b++)
                 if (st->hist[b])
                         json_array_append_new(hist, json_pack("{s:I,s:I}", "up_to",
@@ -230,7 +233,8 @@ static int cmd_info(const char *path, bool as_json)
         rs.events = calloc(a.nrounds + 1, sizeof *rs.events);
         rs.recorded = calloc(a.nrounds + 1, sizeof *rs.recorded);
         rs.played = calloc(a.nrounds + 1, sizeof *rs.played);
-        if (!rs.events || !rs.recorded || !rs.played)
+        rs.blocks = calloc(a.nrounds + 1, sizeof *rs.blocks);
+        if (!rs.events || !rs.recorded || !rs.played || !rs.blocks)
                 r = -ENOMEM;
         else
                 r = ab_arec_simulate(&a, &ops, &st, err, sizeof err);
@@ -249,6 +253,7 @@ static int cmd_info(const char *path, bool as_json)
         free(rs.events);
         free(rs.recorded);
         free(rs.played);
+        free(rs.blocks);
         free(data);
         return r;
 }

@@ -5,7 +5,8 @@
 #                     $(O)/fuzz-corpus/NAME, stats printed
 #   make fuzz-smoke   each for 5 s (make check runs it)
 # Seeds: tests/fuzz/seeds/NAME, the shipped job files, a real results file
-# (and a pair of it for compare), tracer dumps of the test programs.
+# (and a pair of it for compare), tracer dumps and allocation records of
+# the test programs.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -30,10 +31,11 @@ $(O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_memfile.h $(FUZZ_OBJS)
 # the tracer writes for its test programs.
 $(O)/fuzz-seeds/.made: tests/fixtures/history/results-v1.json $(O)/libabtrace.so \
 		$(O)/trace_prog $(O)/trace_cxx
-	@rm -rf $(O)/fuzz-seeds && mkdir -p $(O)/fuzz-seeds/compare $(O)/fuzz-seeds/tracedump
+	@rm -rf $(O)/fuzz-seeds && mkdir -p $(O)/fuzz-seeds/compare $(O)/fuzz-seeds/tracedump \
+		$(O)/fuzz-seeds/arec
 	{ cat $<; printf '\0'; cat $<; } >$(O)/fuzz-seeds/compare/self
 	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/tracedump/prog.%p \
-		$(O)/trace_prog 2 >/dev/null
+		ALLOCBENCH_TRACE_RECORD=$(O)/fuzz-seeds/arec/prog.%p $(O)/trace_prog 2 >/dev/null
 	LD_PRELOAD=$(O)/libabtrace.so ALLOCBENCH_TRACE_OUT=$(O)/fuzz-seeds/tracedump/cxx.%p \
 		$(O)/trace_cxx >/dev/null
 	@touch $@
@@ -62,3 +64,5 @@ fuzz fuzz-smoke: $(FUZZ_BINS) $(O)/fuzz-seeds/.made
 	done; exit $$fail
 
 .PHONY: fuzz fuzz-smoke
+# the sanitized objects are kept between runs (not intermediates to delete)
+.SECONDARY: $(FUZZ_OBJS)
