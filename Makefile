@@ -82,7 +82,8 @@ endif
 INTEG_BINS  := $(patsubst tests/integration/test_%.c,$(O)/itest_%,$(wildcard tests/integration/test_*.c))
 UNIT_BINS   := $(patsubst %,$(O)/test_%,$(UNIT_TESTS))
 ALLOCATORS  := $(O)/libabcount.so $(O)/libzerocache.so $(O)/libnoreturn.so $(O)/libthreadreserve.so \
-               $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so $(O)/libstall.so
+               $(O)/libleakfree.so $(O)/libmapleak.so $(O)/libcrashy.so $(O)/libstall.so \
+               $(O)/libbump.so
 
 # ./bench is the entry point users run; other build directories (O=...) keep
 # their own bench next to their runner.
@@ -230,7 +231,10 @@ clean:
 bench-cmd: all $(PROG_BINS)
 	benchmarks/cmd_cost.sh
 
-.PHONY: all check check-one check-asan clean bench-harness bench-cmd
+bench-replay: all
+	benchmarks/replay_cost.sh
+
+.PHONY: all check check-one check-asan clean bench-harness bench-cmd bench-replay
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk
 include tests/fuzz/fuzz.mk

@@ -23,7 +23,11 @@
 #                    median over the runs. Target: exact <= 10 MiB extra.
 #                    heaptrack's figure is its preloaded part only (its
 #                    interpreter is another process).
-# 3. dump size       the dump of one exact and one sampled run (200 rounds).
+#                    A fourth mode, exact with --record (ALLOCBENCH_TRACE_RECORD):
+#                    the allocation record costs within the tracer's budget
+#                    (single-threaded: <= 2.0x, as exact).
+# 3. dump size       the dump of one exact and one sampled run (200 rounds),
+#                    and the record's size.
 # 4. capture cost    build/trace_capture under the tracer: ns per capture of
 #                    10 and 30 frames by the frame-pointer walk (validated
 #                    against the module map) and by unw_backtrace.
@@ -92,6 +96,8 @@ for threads in ("1", "4"):
         mode("exact", lambda: run(args, e))
         s = dict(e, ALLOCBENCH_TRACE_SAMPLE="524288", ALLOCBENCH_TRACE_OUT=os.path.join(tmp, "sampled-%s" % threads))
         mode("sampled", lambda: run(args, s))
+        rec = dict(e, ALLOCBENCH_TRACE_RECORD=os.path.join(tmp, "record-%s" % threads))
+        mode("recorded", lambda: run(args, rec))
         if heaptrack:
             f = os.path.join(tmp, "ht-%s-%d" % (threads, i))
             mode("heaptrack", lambda: run(["heaptrack", "-o", f] + args, base_env))
@@ -107,6 +113,7 @@ for threads in ("1", "4"):
         med[m]["extra_rss_kib"] = med[m]["rss_kib"] - med["bare"]["rss_kib"]
     for m in ("exact", "sampled"):
         med[m]["dump_bytes"] = os.path.getsize(os.path.join(tmp, "%s-%s" % (m, threads)))
+    med["recorded"]["record_bytes"] = os.path.getsize(os.path.join(tmp, "record-%s" % threads))
     out[threads] = med
 print(json.dumps(out))
 PYEOF
@@ -126,7 +133,12 @@ for t in 1 4; do
                         "$(le "$ex" 2.0 && echo PASS || echo FAIL)"
                 row "sampled 512 KiB slowdown, $tn" "$(calc "'%.3fx' % $sa")" "<= 1.05x" \
                         "$(le "$sa" 1.05 && echo PASS || echo FAIL)"
+                rc=$(f "d['$t']['recorded']['slowdown']")
+                row "exact + --record slowdown, $tn" "$(calc "'%.2fx' % $rc")" "<= 2.00x" \
+                        "$(le "$rc" 2.0 && echo PASS || echo FAIL)"
         else
+                row "exact + --record slowdown, $tn" "$(f "'%.2fx' % d['$t']['recorded']['slowdown']")" \
+                        "-" INFO
                 row "exact slowdown, $tn" "$(calc "'%.2fx' % $ex")" "-" INFO
                 row "sampled 512 KiB slowdown, $tn" "$(calc "'%.3fx' % $sa")" "-" INFO
         fi
@@ -149,6 +161,8 @@ for t in 1 4; do
         fi
         row "sampled extra RSS (VmHWM), $tn" \
                 "$(f "'%.1f MiB' % (d['$t']['sampled']['extra_rss_kib'] / 1024)")" "-" INFO
+        row "record size, $tn" \
+                "$(f "'%.1f MiB' % (d['$t']['recorded']['record_bytes'] / 1048576)")" "-" INFO
         row "dump size exact / sampled, $tn" \
                 "$(f "'%.1f / %.1f KiB' % (d['$t']['exact']['dump_bytes'] / 1024, d['$t']['sampled']['dump_bytes'] / 1024)")" \
                 "-" INFO

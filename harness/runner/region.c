@@ -223,6 +223,10 @@ void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_
         uint64_t t0 = ab_prim_now_ns();
         struct ab_rec r;
         struct ab_mem m;
+        /* reporting is not the workload's work: not timed (paused_ns), not
+         * counted (its /proc reads vary in length run to run) */
+        if (k->count_mode == AB_COUNT_CALLGRIND)
+                CALLGRIND_TOGGLE_COLLECT;
         if (trace_round)
                 trace_round();
         ab_prim_mem_self(&m);
@@ -236,6 +240,8 @@ void ab_round_end(struct ab_kctx *k, uint64_t index, uint64_t ns, uint64_t live_
         r.u.round.anon_kib = r.u.round.anon_vsz_kib = AB_UNKNOWN;
         r.u.round.threads = r.u.round.procs = AB_UNKNOWN;
         ab_record_send(&r, AB_REC_ROUND);
+        if (k->count_mode == AB_COUNT_CALLGRIND)
+                CALLGRIND_TOGGLE_COLLECT;
         k->paused_ns += ab_prim_now_ns() - t0;
 }
 

@@ -366,7 +366,10 @@ static void test_programs(void **state)
         }
 }
 
-/* --count callgrind on a replay: the same instruction count on every run. */
+/* --count callgrind on a replay: the same instruction count on every run
+ * (the round ends' reporting is not counted). jemalloc is left out: the
+ * record's 16 KiB buffers are in its large size classes, whose decay is
+ * driven by the clock (test_run.c's callgrind test says the same). */
 static void test_callgrind_exact(void **state)
 {
         const char *rec = tmpfile_path("conn.arec"), *cut = tmpfile_path("small.arec");
@@ -378,11 +381,11 @@ static void test_callgrind_exact(void **state)
                                     "leak_every=8", "--reps", "1", "--record", rec, NULL));
         assert_int_equal(run("trace", "cut", rec, "--rounds", "4", "-o", cut), 0);
         snprintf(set, sizeof set, "trace=%s", cut);
-        a = run_doc("cg1.json", "--alloc=glibc,jemalloc", "--workload=replay", "--set", set,
-                    "--reps", "1", "--count", "callgrind", NULL);
-        b = run_doc("cg2.json", "--alloc=glibc,jemalloc", "--workload=replay", "--set", set,
-                    "--reps", "1", "--count", "callgrind", NULL);
-        for (size_t i = 0; i < 2; i++) {
+        a = run_doc("cg1.json", "--alloc=glibc,tcmalloc,mimalloc", "--workload=replay", "--set",
+                    set, "--reps", "1", "--count", "callgrind", NULL);
+        b = run_doc("cg2.json", "--alloc=glibc,tcmalloc,mimalloc", "--workload=replay", "--set",
+                    set, "--reps", "1", "--count", "callgrind", NULL);
+        for (size_t i = 0; i < 3; i++) {
                 double n = num(point0(a, i), "instructions_per_op");
                 assert_true(n > 10);
                 assert_true(n == num(point0(b, i), "instructions_per_op"));
