@@ -162,7 +162,7 @@ static bool drain_records(int fd, struct ab_outcome *o, char *buf, size_t *have)
 enum stage { ST_STDOUT, ST_STDERR, ST_RECORDS, ST_MEMLIMIT, ST_CPUS, ST_NUMA, ST_EXEC };
 
 /* Between fork and exec: async-signal-safe calls only. */
-static void child(const struct ab_spawn *s, int rec_w, int err_w, int round_r)
+static void child(const struct ab_spawn *s, int rec_w, int err_w, int round_r, pid_t parent)
 {
         int e[2];
         enum stage st = ST_STDOUT;
@@ -179,7 +179,7 @@ static void child(const struct ab_spawn *s, int rec_w, int err_w, int round_r)
         sigaction(SIGPIPE, &dfl, NULL);
         for (size_t i = 0; i < NSTOP; i++)
                 sigaction(stop_signals[i], &dfl, NULL);
-        ab_prim_die_with_parent();
+        ab_prim_die_with_parent(parent);
         for (int k = 0; k < 2; k++) {
                 const char *path = k ? s->err_path : s->out_path;
                 int fd;
@@ -417,7 +417,7 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
         int rec[2] = {-1, -1}, err[2] = {-1, -1}, rnd[2] = {-1, -1};
         struct ab_watch w;
         bool timed_out = false;
-        pid_t pid;
+        pid_t pid, self;
         int st = 0, e[2] = {0, 0}, r = 0;
 
         memset(o, 0, sizeof *o);
@@ -449,13 +449,14 @@ int ab_spawn_run(const struct ab_spawn *s, struct ab_outcome *o)
                 o->err_from = stat(s->err_path, &es) == 0 ? (long)es.st_size : 0;
         }
         o->start_ns = ab_prim_now_ns();
+        self = getpid();
         pid = fork();
         if (pid < 0) {
                 r = -errno;
                 goto out;
         }
         if (pid == 0)
-                child(s, rec[1], err[1], rnd[0]);
+                child(s, rec[1], err[1], rnd[0], self);
         o->pid = pid;
         setpgid(pid, pid); /* also done by the child: whichever runs first */
         close(err[1]);

@@ -123,8 +123,10 @@ int64_t ab_prim_icount_read(int h);
 /* Between fork and exec: have the calling process killed when the process
  * that forked it dies (a harness killed by SIGKILL leaves no child running
  * on; a timeout is only enforced by a living harness). Async-signal-safe.
- * 0, or -ENOSYS where unsupported. */
-int ab_prim_die_with_parent(void);
+ * `parent` is the parent's pid, taken before the fork: a parent that died
+ * before the call (before the kernel could tie the two) ends the child at
+ * once. 0, or -ENOSYS where unsupported. */
+int ab_prim_die_with_parent(pid_t parent);
 
 /* Which platform implementation was built ("linux", "generic"). */
 const char *ab_prim_name(void);

@@ -61,6 +61,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "wire.h"
+
 #define AB_AREC_MAGIC       "ABRECORD"
 #define AB_AREC_VERSION     1
 #define AB_AREC_HEADER      32
@@ -134,54 +136,6 @@ static inline int ab_arec_size_at(struct ab_arec_state *s, unsigned k, uint64_t 
         return 0;
 }
 
-static inline size_t ab_arec_put_varint(uint8_t *p, uint64_t v)
-{
-        size_t n = 0;
-        while (v >= 0x80) {
-                p[n++] = (uint8_t)(v | 0x80);
-                v >>= 7;
-        }
-        p[n++] = (uint8_t)v;
-        return n;
-}
-
-/* A varint from [*p, end): 0 and *p advanced, -1 when cut short or longer
- * than 10 bytes. */
-static inline int ab_arec_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-        uint64_t v = 0;
-        const uint8_t *q = *p;
-        for (unsigned shift = 0; shift < 70; shift += 7) {
-                uint8_t b;
-                if (q >= end)
-                        return -1;
-                b = *q++;
-                if (shift == 63 && b > 1)
-                        return -1;
-                v |= (uint64_t)(b & 0x7f) << shift;
-                if (!(b & 0x80)) {
-                        *p = q;
-                        *out = v;
-                        return 0;
-                }
-        }
-        return -1;
-}
-
-static inline void ab_arec_put_le(uint8_t *p, uint64_t v, int bytes)
-{
-        for (int i = 0; i < bytes; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline uint64_t ab_arec_get_le(const uint8_t *p, int bytes)
-{
-        uint64_t v = 0;
-        for (int i = 0; i < bytes; i++)
-                v |= (uint64_t)p[i] << (8 * i);
-        return v;
-}
-
 /* One decoded event. */
 struct ab_arec_event {
         enum ab_arec_op op;
@@ -210,7 +164,7 @@ static inline int ab_arec_decode(const uint8_t **p, const uint8_t *end, uint32_t
         e->thread = self;
         if (e->op == AB_AO_FREE_OWN) {
                 uint64_t age = head >> 3;
-                if (age == 31 && ab_arec_get_varint(p, end, &age))
+                if (age == 31 && ab_get_varint(p, end, &age))
                         return -1;
                 if (age >= s->blocks)
                         return -1;
@@ -218,8 +172,8 @@ static inline int ab_arec_decode(const uint8_t **p, const uint8_t *end, uint32_t
                 return 0;
         }
         if (e->op == AB_AO_FREE_OTHER) {
-                if (ab_arec_get_varint(p, end, &v) || v >= AB_AREC_MAX_THREADS ||
-                    ab_arec_get_varint(p, end, &e->block))
+                if (ab_get_varint(p, end, &v) || v >= AB_AREC_MAX_THREADS ||
+                    ab_get_varint(p, end, &e->block))
                         return -1;
                 e->thread = (uint32_t)v;
                 return 0;
@@ -227,11 +181,11 @@ static inline int ab_arec_decode(const uint8_t **p, const uint8_t *end, uint32_t
         if (e->op > AB_AO_REALLOC)
                 return -1;
         e->align_log2 = 0;
-        if (e->op == AB_AO_MEMALIGN && (ab_arec_get_varint(p, end, &e->align_log2) ||
+        if (e->op == AB_AO_MEMALIGN && (ab_get_varint(p, end, &e->align_log2) ||
                                         e->align_log2 > 40))
                 return -1;
         if (e->op == AB_AO_REALLOC) {
-                if (ab_arec_get_varint(p, end, &v))
+                if (ab_get_varint(p, end, &v))
                         return -1;
                 if (v == 0) {
                         e->old_null = true;
@@ -242,8 +196,8 @@ static inline int ab_arec_decode(const uint8_t **p, const uint8_t *end, uint32_t
                         e->block = s->blocks - 1 - age;
                 } else {
                         uint64_t t;
-                        if (ab_arec_get_varint(p, end, &t) || t >= AB_AREC_MAX_THREADS ||
-                            ab_arec_get_varint(p, end, &e->block))
+                        if (ab_get_varint(p, end, &t) || t >= AB_AREC_MAX_THREADS ||
+                            ab_get_varint(p, end, &e->block))
                                 return -1;
                         e->thread = (uint32_t)t;
                 }
@@ -253,11 +207,11 @@ static inline int ab_arec_decode(const uint8_t **p, const uint8_t *end, uint32_t
                 if (ab_arec_size_at(s, k, &e->size))
                         return -1;
         } else {
-                if (ab_arec_get_varint(p, end, &e->size) || e->size >= UINT64_MAX - 1)
+                if (ab_get_varint(p, end, &e->size) || e->size >= UINT64_MAX - 1)
                         return -1;
                 ab_arec_size_new(s, e->size);
         }
-        if (!(head & 0x80) && ab_arec_get_varint(p, end, &s->site))
+        if (!(head & 0x80) && ab_get_varint(p, end, &s->site))
                 return -1;
         e->site = s->site;
         s->blocks++;
@@ -276,26 +230,26 @@ static inline size_t ab_arec_encode_alloc(uint8_t *q, struct ab_arec_state *s, u
         uint8_t *p = q++; /* the head byte, written last */
         unsigned k;
         if (e->op == AB_AO_MEMALIGN)
-                q += ab_arec_put_varint(q, e->align_log2);
+                q += ab_put_varint(q, e->align_log2);
         if (e->op == AB_AO_REALLOC) {
                 if (e->old_null) {
-                        q += ab_arec_put_varint(q, 0);
+                        q += ab_put_varint(q, 0);
                 } else if (e->thread == self) {
-                        q += ab_arec_put_varint(q, 1 + ((s->blocks - 1 - e->block) << 1));
+                        q += ab_put_varint(q, 1 + ((s->blocks - 1 - e->block) << 1));
                 } else {
-                        q += ab_arec_put_varint(q, 2);
-                        q += ab_arec_put_varint(q, e->thread);
-                        q += ab_arec_put_varint(q, e->block);
+                        q += ab_put_varint(q, 2);
+                        q += ab_put_varint(q, e->thread);
+                        q += ab_put_varint(q, e->block);
                 }
         }
         k = ab_arec_size_index(s, e->size);
         if (!k)
-                q += ab_arec_put_varint(q, e->size);
+                q += ab_put_varint(q, e->size);
         *p = (uint8_t)(e->op | k << 3);
         if (s->site == e->site && s->blocks)
                 *p |= 0x80;
         else
-                q += ab_arec_put_varint(q, e->site);
+                q += ab_put_varint(q, e->site);
         s->site = e->site;
         s->blocks++;
         return (size_t)(q - p);
@@ -311,12 +265,12 @@ static inline size_t ab_arec_encode_free(uint8_t *q, const struct ab_arec_state 
                 if (age < 31)
                         return *q = (uint8_t)(AB_AO_FREE_OWN | age << 3), 1;
                 *q++ = (uint8_t)(AB_AO_FREE_OWN | 31 << 3);
-                q += ab_arec_put_varint(q, age);
+                q += ab_put_varint(q, age);
                 return (size_t)(q - p);
         }
         *q++ = AB_AO_FREE_OTHER;
-        q += ab_arec_put_varint(q, thread);
-        q += ab_arec_put_varint(q, block);
+        q += ab_put_varint(q, thread);
+        q += ab_put_varint(q, block);
         return (size_t)(q - p);
 }
 

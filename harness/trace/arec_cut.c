@@ -63,9 +63,9 @@ static void close_chunk(struct out_thread *o, uint32_t thread)
         if (!payload) {
                 o->len = o->chunk; /* no empty chunks */
         } else {
-                ab_arec_put_le(o->buf + o->chunk, AB_AT_EVTS, 4);
-                ab_arec_put_le(o->buf + o->chunk + 4, thread, 4);
-                ab_arec_put_le(o->buf + o->chunk + 8, payload, 4);
+                ab_put_le(o->buf + o->chunk, AB_AT_EVTS, 4);
+                ab_put_le(o->buf + o->chunk + 4, thread, 4);
+                ab_put_le(o->buf + o->chunk + 8, payload, 4);
         }
         o->chunk = NONE;
 }
@@ -161,14 +161,14 @@ static int on_round(void *arg, const struct ab_arec_sim *s, const struct ab_arec
                 return 1;
         }
         q = c->rounds + c->rlen + AB_AREC_CHUNK;
-        n += ab_arec_put_varint(q + n, r->index - c->first);
-        n += ab_arec_put_varint(q + n, r->live);
-        n += ab_arec_put_varint(q + n, c->a->nthreads);
+        n += ab_put_varint(q + n, r->index - c->first);
+        n += ab_put_varint(q + n, r->live);
+        n += ab_put_varint(q + n, c->a->nthreads);
         for (uint32_t t = 0; t < c->a->nthreads; t++)
-                n += ab_arec_put_varint(q + n, c->t[t].events);
-        ab_arec_put_le(c->rounds + c->rlen, AB_AT_ROUN, 4);
-        ab_arec_put_le(c->rounds + c->rlen + 4, 0, 4);
-        ab_arec_put_le(c->rounds + c->rlen + 8, n, 4);
+                n += ab_put_varint(q + n, c->t[t].events);
+        ab_put_le(c->rounds + c->rlen, AB_AT_ROUN, 4);
+        ab_put_le(c->rounds + c->rlen + 4, 0, 4);
+        ab_put_le(c->rounds + c->rlen + 8, n, 4);
         c->rlen += AB_AREC_CHUNK + n;
         c->nrounds++;
         return r->index >= c->last; /* the last round copied: stop */
@@ -198,17 +198,17 @@ static int assemble(struct cut *c, uint8_t **out, size_t *outlen)
         q = b + n + AB_AREC_CHUNK;
         {
                 size_t e = 0;
-                e += ab_arec_put_varint(q + e, events);
-                e += ab_arec_put_varint(q + e, c->a->nthreads);
-                e += ab_arec_put_varint(q + e, c->nrounds);
-                e += ab_arec_put_varint(q + e, c->a->flags);
+                e += ab_put_varint(q + e, events);
+                e += ab_put_varint(q + e, c->a->nthreads);
+                e += ab_put_varint(q + e, c->nrounds);
+                e += ab_put_varint(q + e, c->a->flags);
                 for (uint32_t t = 0; t < c->a->nthreads; t++) {
-                        e += ab_arec_put_varint(q + e, c->t[t].events);
-                        e += ab_arec_put_varint(q + e, c->t[t].st.blocks);
+                        e += ab_put_varint(q + e, c->t[t].events);
+                        e += ab_put_varint(q + e, c->t[t].st.blocks);
                 }
-                ab_arec_put_le(b + n, AB_AT_END, 4);
-                ab_arec_put_le(b + n + 4, 0, 4);
-                ab_arec_put_le(b + n + 8, e, 4);
+                ab_put_le(b + n, AB_AT_END, 4);
+                ab_put_le(b + n + 4, 0, 4);
+                ab_put_le(b + n + 8, e, 4);
                 n += AB_AREC_CHUNK + e;
         }
         *out = b;

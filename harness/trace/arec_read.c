@@ -37,9 +37,9 @@ struct chunk {
 
 static void chunk_at(const struct ab_arec *a, size_t off, struct chunk *c)
 {
-        c->tag = (uint32_t)ab_arec_get_le(a->p + off, 4);
-        c->thread = (uint32_t)ab_arec_get_le(a->p + off + 4, 4);
-        c->len = (uint32_t)ab_arec_get_le(a->p + off + 8, 4);
+        c->tag = (uint32_t)ab_get_le(a->p + off, 4);
+        c->thread = (uint32_t)ab_get_le(a->p + off + 4, 4);
+        c->len = (uint32_t)ab_get_le(a->p + off + 8, 4);
         c->p = a->p + off + AB_AREC_CHUNK;
 }
 
@@ -48,12 +48,12 @@ static int round_decode(const struct chunk *c, struct ab_arec_round *r)
 {
         const uint8_t *p = c->p, *end = c->p + c->len;
         uint64_t n;
-        if (ab_arec_get_varint(&p, end, &r->index) || ab_arec_get_varint(&p, end, &r->live) ||
-            ab_arec_get_varint(&p, end, &n) || n > AB_AREC_MAX_THREADS)
+        if (ab_get_varint(&p, end, &r->index) || ab_get_varint(&p, end, &r->live) ||
+            ab_get_varint(&p, end, &n) || n > AB_AREC_MAX_THREADS)
                 return -1;
         r->nthreads = (uint32_t)n;
         for (uint32_t i = 0; i < r->nthreads; i++)
-                if (ab_arec_get_varint(&p, end, &r->events[i]))
+                if (ab_get_varint(&p, end, &r->events[i]))
                         return -1;
         return p == end ? 0 : -1;
 }
@@ -62,14 +62,14 @@ static int end_decode(struct ab_arec *a, const struct chunk *c)
 {
         const uint8_t *p = c->p, *end = c->p + c->len;
         uint64_t n, sum = 0;
-        if (ab_arec_get_varint(&p, end, &a->events) || ab_arec_get_varint(&p, end, &n) ||
-            n > AB_AREC_MAX_THREADS || ab_arec_get_varint(&p, end, &a->nrounds) ||
-            ab_arec_get_varint(&p, end, &a->flags))
+        if (ab_get_varint(&p, end, &a->events) || ab_get_varint(&p, end, &n) ||
+            n > AB_AREC_MAX_THREADS || ab_get_varint(&p, end, &a->nrounds) ||
+            ab_get_varint(&p, end, &a->flags))
                 return -1;
         a->nthreads = (uint32_t)n;
         for (uint32_t i = 0; i < a->nthreads; i++) {
-                if (ab_arec_get_varint(&p, end, &a->t_events[i]) ||
-                    ab_arec_get_varint(&p, end, &a->t_blocks[i]) ||
+                if (ab_get_varint(&p, end, &a->t_events[i]) ||
+                    ab_get_varint(&p, end, &a->t_blocks[i]) ||
                     a->t_blocks[i] > a->t_events[i] || a->t_blocks[i] >= 1ull << 40)
                         return -1;
                 sum += a->t_events[i];
@@ -179,13 +179,13 @@ int ab_arec_parse(struct ab_arec *a, const uint8_t *p, size_t len, char *err, si
         a->len = len;
         if (len < AB_AREC_HEADER || memcmp(p, AB_AREC_MAGIC, 8) != 0)
                 return fail(err, elen, 0, "no allocation record header");
-        a->version = (uint32_t)ab_arec_get_le(p + 8, 2);
-        if (a->version != AB_AREC_VERSION || ab_arec_get_le(p + 10, 2) != AB_AREC_HEADER)
+        a->version = (uint32_t)ab_get_le(p + 8, 2);
+        if (a->version != AB_AREC_VERSION || ab_get_le(p + 10, 2) != AB_AREC_HEADER)
                 return fail(err, elen, 8, "version %u with a %u-byte header", a->version,
-                            (unsigned)ab_arec_get_le(p + 10, 2));
-        a->pid = (uint32_t)ab_arec_get_le(p + 16, 4);
-        a->page = (uint32_t)ab_arec_get_le(p + 20, 4);
-        a->start_ns = ab_arec_get_le(p + 24, 8);
+                            (unsigned)ab_get_le(p + 10, 2));
+        a->pid = (uint32_t)ab_get_le(p + 16, 4);
+        a->page = (uint32_t)ab_get_le(p + 20, 4);
+        a->start_ns = ab_get_le(p + 24, 8);
         a->first_round = len;
         if (walk(a, err, elen, &end_off))
                 return -EINVAL;

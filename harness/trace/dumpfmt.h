@@ -73,6 +73,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wire.h"
+
 #define AB_TD_MAGIC       "ABTRACE"
 #define AB_TD_VERSION     2
 #define AB_TD_HEADER_SIZE 72
@@ -155,62 +157,12 @@ enum {
         AB_TD_SELF_MAX = 32             /* keys are below this */
 };
 
-static inline size_t ab_td_put_varint(uint8_t *p, uint64_t v)
-{
-        size_t n = 0;
-        while (v >= 0x80) {
-                p[n++] = (uint8_t)(v | 0x80);
-                v >>= 7;
-        }
-        p[n++] = (uint8_t)v;
-        return n;
-}
-
-/* Reads a varint from [*p, end): 0 and *p advanced, or -1 when it is cut
- * short or longer than 10 bytes or overflows 64 bits. */
-static inline int ab_td_get_varint(const uint8_t **p, const uint8_t *end, uint64_t *out)
-{
-        uint64_t v = 0;
-        const uint8_t *q = *p;
-        for (unsigned shift = 0; shift < 70; shift += 7) {
-                uint8_t b;
-                if (q >= end)
-                        return -1;
-                b = *q++;
-                if (shift == 63 && b > 1)
-                        return -1;
-                v |= (uint64_t)(b & 0x7f) << shift;
-                if (!(b & 0x80)) {
-                        *p = q;
-                        *out = v;
-                        return 0;
-                }
-        }
-        return -1;
-}
-
-static inline uint64_t ab_td_zigzag(int64_t v)
-{
-        return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
-}
-
-static inline int64_t ab_td_unzigzag(uint64_t v)
-{
-        return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static inline void ab_td_put_le(uint8_t *p, uint64_t v, int bytes)
-{
-        for (int i = 0; i < bytes; i++)
-                p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static inline uint64_t ab_td_get_le(const uint8_t *p, int bytes)
-{
-        uint64_t v = 0;
-        for (int i = 0; i < bytes; i++)
-                v |= (uint64_t)p[i] << (8 * i);
-        return v;
-}
+/* The codings are wire.h's, under the names the dump's code uses. */
+#define ab_td_put_varint ab_put_varint
+#define ab_td_get_varint ab_get_varint
+#define ab_td_zigzag ab_zigzag
+#define ab_td_unzigzag ab_unzigzag
+#define ab_td_put_le ab_put_le
+#define ab_td_get_le ab_get_le
 
 #endif

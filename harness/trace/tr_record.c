@@ -63,9 +63,9 @@ static void raw_write(const uint8_t *p, size_t n)
 static void chunk(uint32_t tag, uint32_t thread, const uint8_t *p, uint32_t len)
 {
         uint8_t h[AB_AREC_CHUNK];
-        ab_arec_put_le(h, tag, 4);
-        ab_arec_put_le(h + 4, thread, 4);
-        ab_arec_put_le(h + 8, len, 4);
+        ab_put_le(h, tag, 4);
+        ab_put_le(h + 4, thread, 4);
+        ab_put_le(h + 8, len, 4);
         raw_write(h, sizeof h);
         raw_write(p, len);
 }
@@ -89,11 +89,11 @@ void tr_rec_open(const char *pattern)
         if (rec.fd < 0)
                 return;
         memcpy(h, AB_AREC_MAGIC, 8);
-        ab_arec_put_le(h + 8, AB_AREC_VERSION, 2);
-        ab_arec_put_le(h + 10, AB_AREC_HEADER, 2);
-        ab_arec_put_le(h + 16, (uint64_t)getpid(), 4);
-        ab_arec_put_le(h + 20, (uint64_t)sysconf(_SC_PAGESIZE), 4);
-        ab_arec_put_le(h + 24, tr_real_ns(), 8);
+        ab_put_le(h + 8, AB_AREC_VERSION, 2);
+        ab_put_le(h + 10, AB_AREC_HEADER, 2);
+        ab_put_le(h + 16, (uint64_t)getpid(), 4);
+        ab_put_le(h + 20, (uint64_t)sysconf(_SC_PAGESIZE), 4);
+        ab_put_le(h + 24, tr_real_ns(), 8);
         raw_write(h, sizeof h);
         tr_recording = rec.fd >= 0;
 }
@@ -178,11 +178,11 @@ void tr_rec_round(uint32_t round, uint64_t live)
         if (!tr_recording)
                 return;
         tr_lock(&rec.lock);
-        n += ab_arec_put_varint(b + n, round);
-        n += ab_arec_put_varint(b + n, live);
-        n += ab_arec_put_varint(b + n, rec.nthreads);
+        n += ab_put_varint(b + n, round);
+        n += ab_put_varint(b + n, live);
+        n += ab_put_varint(b + n, rec.nthreads);
         for (uint32_t i = 0; i < rec.nthreads; i++)
-                n += ab_arec_put_varint(b + n, __atomic_load_n(&rec.threads[i]->events,
+                n += ab_put_varint(b + n, __atomic_load_n(&rec.threads[i]->events,
                                                               __ATOMIC_RELAXED));
         chunk(AB_AT_ROUN, 0, b, (uint32_t)n);
         tr_unlock(&rec.lock);
@@ -209,13 +209,13 @@ void tr_rec_close(void)
                 events += rec.threads[i]->events;
         }
         tr_lock(&rec.lock);
-        n += ab_arec_put_varint(b + n, events);
-        n += ab_arec_put_varint(b + n, rec.nthreads);
-        n += ab_arec_put_varint(b + n, g_tr.nrounds);
-        n += ab_arec_put_varint(b + n, rec.full);
+        n += ab_put_varint(b + n, events);
+        n += ab_put_varint(b + n, rec.nthreads);
+        n += ab_put_varint(b + n, g_tr.nrounds);
+        n += ab_put_varint(b + n, rec.full);
         for (uint32_t i = 0; i < rec.nthreads; i++) {
-                n += ab_arec_put_varint(b + n, rec.threads[i]->events);
-                n += ab_arec_put_varint(b + n, rec.threads[i]->st.blocks);
+                n += ab_put_varint(b + n, rec.threads[i]->events);
+                n += ab_put_varint(b + n, rec.threads[i]->st.blocks);
         }
         chunk(AB_AT_END, 0, b, (uint32_t)n);
         if (rec.fd >= 0)

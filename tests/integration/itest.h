@@ -147,6 +147,24 @@ static inline int teardown_all(void **state)
         return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Run i of a results document, its first point, a number field (NAN when
+ * absent or not a number). */
+static inline json_t *run_i(json_t *doc, size_t i)
+{
+        return json_array_get(json_object_get(doc, "runs"), i);
+}
+
+static inline json_t *point0(json_t *doc, size_t i)
+{
+        return json_array_get(json_object_get(run_i(doc, i), "points"), 0);
+}
+
+static inline double num(json_t *o, const char *key)
+{
+        json_t *v = json_object_get(o, key);
+        return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
 /* Flags of `kind` in doc (any allocator when alloc is NULL). */
 static inline size_t count_flags(json_t *doc, const char *kind, const char *alloc)
 {

@@ -22,22 +22,6 @@ static const char *prog(const char *name)
         return p;
 }
 
-static json_t *run_i(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(doc, "runs"), i);
-}
-
-static json_t *point0(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(run_i(doc, i), "points"), 0);
-}
-
-static double num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* The flag of `kind` for run i: its allocator, and its launcher ("... under
  * WRAP" in the flag's workload_id, nothing for a native run); or NULL. */
 static json_t *flag_of(json_t *doc, size_t i, const char *kind)

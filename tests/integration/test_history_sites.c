@@ -156,7 +156,7 @@ static json_t *find_obj(json_t *arr, const char *k1, const char *v1, const char 
         return NULL;
 }
 
-static double num(json_t *o, const char *key)
+static double must_num(json_t *o, const char *key)
 {
         json_t *v = json_object_get(o, key);
         if (!json_is_number(v))
@@ -188,9 +188,9 @@ static void test_site_series_change_point(void **state)
         v = json_object_get(s, "values");
         assert_int_equal(json_array_size(v), 5);
         for (i = 0; i < 5; i++)
-                assert_true(fabs(num(json_array_get(v, i), "value") - (i < 3 ? 512 : 1024)) < 1e-6);
+                assert_true(fabs(must_num(json_array_get(v, i), "value") - (i < 3 ? 512 : 1024)) < 1e-6);
         s = find_obj(json_object_get(doc, "series"), "point", TIMER, "metric", "live_end");
-        assert_true(num(json_array_get(json_object_get(s, "values"), 4), "value") == 10240);
+        assert_true(must_num(json_array_get(json_object_get(s, "values"), 4), "value") == 10240);
         json_decref(doc);
         /* the text: the key where a point's label would be */
         assert_int_equal(run("history", "show", "--db", db, "--metric", "left_per_round"), 0);
@@ -206,8 +206,8 @@ static void test_site_series_change_point(void **state)
                      "left_per_round");
         assert_non_null(c);
         assert_int_equal(json_integer_value(json_object_get(c, "index")), 3);
-        assert_true(num(c, "before") == 512);
-        assert_true(num(c, "after") == 1024);
+        assert_true(must_num(c, "before") == 512);
+        assert_true(must_num(c, "after") == 1024);
         assert_string_equal(jstr(c, "run.created"), "2026-01-04T03:00:00Z");
         assert_string_equal(jstr(c, "run.rev"), "d4");
         assert_non_null(
@@ -264,8 +264,8 @@ static void test_verdict_history(void **state)
         assert_string_equal(jstr(t, "verdict"), "leak");
         assert_false(json_is_true(json_object_get(t, "verdict_new")));
         assert_string_equal(jstr(t, "note"), NOTE);
-        assert_true(num(t, "left_per_round") == 1024);
-        assert_true(num(t, "live_end") == 10240);
+        assert_true(must_num(t, "left_per_round") == 1024);
+        assert_true(must_num(t, "live_end") == 10240);
         frames = json_object_get(t, "frames");
         assert_true(json_array_size(frames) >= 6);
         assert_true(strncmp(json_string_value(json_array_get(frames, 0)),
@@ -279,7 +279,7 @@ static void test_verdict_history(void **state)
         assert_string_equal(jstr(o, "verdict"), "undecided");
         assert_true(json_is_true(json_object_get(o, "verdict_new")));
         assert_true(json_is_null(json_object_get(o, "note")));
-        assert_true(num(o, "left_per_round") == 0);
+        assert_true(must_num(o, "left_per_round") == 0);
         assert_int_equal(json_integer_value(json_object_get(o, "runs_seen")), 5);
         json_decref(doc);
 

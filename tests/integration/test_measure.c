@@ -14,12 +14,6 @@ static json_t *point_n(json_t *doc, size_t run, size_t point)
                               point);
 }
 
-static double num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* glibc's first reused 16 MiB heap block faults every page in once. With the
  * steady-state warm-up that happens before the region, so faults per op are
  * the same at 8 and at 128 ops and the halves of the region agree; without a

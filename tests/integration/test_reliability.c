@@ -239,7 +239,11 @@ static void test_signals(void **state)
                     "--", "sleep",          "31.5",   NULL};
                 pid_t pid;
                 pid = start_quiet(argv, envp);
-                usleep(800000);
+                /* killed once the program runs (bench's own start takes
+                 * longer on a loaded machine) */
+                snprintf(cmd, sizeof cmd, "pgrep -P %d -f 'slee[p] 31.5' >/dev/null", (int)pid);
+                for (int w = 0; w < 200 && system(cmd); w++)
+                        usleep(50000);
                 kill(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
                 usleep(300000);

@@ -13,22 +13,6 @@
 
 static const char *const all4 = "--alloc=glibc,jemalloc,tcmalloc,mimalloc";
 
-static json_t *run_i(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(doc, "runs"), i);
-}
-
-static json_t *point0(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(run_i(doc, i), "points"), 0);
-}
-
-static double num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static json_t *record_of(json_t *doc, size_t i)
 {
         json_t *t = json_object_get(run_i(doc, i), "trace");

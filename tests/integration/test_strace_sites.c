@@ -12,12 +12,7 @@
 
 #define MiB (1024ll * 1024)
 
-static json_t *run_i(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(doc, "runs"), i);
-}
-
-static long long num(json_t *o, const char *a, const char *b)
+static long long num_at(json_t *o, const char *a, const char *b)
 {
         json_t *v = json_object_get(o, a);
         if (b)
@@ -45,7 +40,7 @@ static size_t strace_sites(json_t *run, const char *in, const char *total, long 
                 if (!from_strace(s) || (in && !strstr(jstr(s, "key"), in)))
                         continue;
                 n++;
-                *sum += num(s, "total", total);
+                *sum += num_at(s, "total", total);
         }
         return n;
 }
@@ -89,16 +84,16 @@ static void test_arena_reservations(void **state)
         assert_true(strncmp(jstr(site, "key"), "ab-runner!", 10) == 0);
         assert_string_equal(jstr(json_array_get(json_object_get(site, "frames"), 0), "module"),
                             "ab-runner");
-        assert_true(num(site, "stacks", NULL) >= 1);
-        assert_true(num(site, "total", "map_calls") >= arenas);
+        assert_true(num_at(site, "stacks", NULL) >= 1);
+        assert_true(num_at(site, "total", "map_calls") >= arenas);
         assert_null(json_object_get(json_object_get(site, "total"), "allocs"));
         /* the sites hold every mmap and munmap the pass counted (all succeed) */
         strace_sites(run, NULL, "map_calls", &sum);
         assert_int_equal(
-            sum, num(json_array_get(json_object_get(run, "points"), 0), "syscalls", "mmap"));
+            sum, num_at(json_array_get(json_object_get(run, "points"), 0), "syscalls", "mmap"));
         strace_sites(run, NULL, "unmap_calls", &sum);
         assert_int_equal(
-            sum, num(json_array_get(json_object_get(run, "points"), 0), "syscalls", "munmap"));
+            sum, num_at(json_array_get(json_object_get(run, "points"), 0), "syscalls", "munmap"));
         json_decref(doc);
 }
 
@@ -118,11 +113,11 @@ static void test_exact_with_stacks(void **state)
         for (size_t a = 0; a < 2; a++) {
                 run = run_i(doc, a);
                 pt = json_array_get(json_object_get(run, "points"), 0);
-                assert_int_equal(num(pt, "syscalls", "ops"), 15);
-                assert_int_equal(num(pt, "syscalls", "mmap"), 5);
-                assert_int_equal(num(pt, "syscalls", "munmap"), 5);
-                assert_int_equal(num(pt, "syscalls", "mprotect"), 5);
-                assert_int_equal(num(pt, "syscalls", "mapped_bytes"), 5 * 64 * MiB);
+                assert_int_equal(num_at(pt, "syscalls", "ops"), 15);
+                assert_int_equal(num_at(pt, "syscalls", "mmap"), 5);
+                assert_int_equal(num_at(pt, "syscalls", "munmap"), 5);
+                assert_int_equal(num_at(pt, "syscalls", "mprotect"), 5);
+                assert_int_equal(num_at(pt, "syscalls", "mapped_bytes"), 5 * 64 * MiB);
                 assert_int_equal(strace_sites(run, NULL, "map_calls", &sum), 1);
                 assert_int_equal(strace_sites(run, "ab-runner!", "map_calls", &sum), 1);
                 assert_int_equal(sum, 5);
@@ -217,7 +212,7 @@ static void test_stacks_only_with_trace(void **state)
         doc = load(tmpfile_path("nok.json"));
         assert_int_equal(strace_sites(run_i(doc, 0), NULL, "map_calls", &sum), 0);
         assert_int_equal(
-            num(json_array_get(json_object_get(run_i(doc, 0), "points"), 0), "syscalls", "mmap"),
+            num_at(json_array_get(json_object_get(run_i(doc, 0), "points"), 0), "syscalls", "mmap"),
             3);
         json_decref(doc);
         assert_int_equal(run_envp(env, "--alloc=glibc", "--workload=mmap-sweep", "--set",

@@ -7,17 +7,6 @@
  */
 #include "itest.h"
 
-static json_t *run_i(json_t *doc, size_t i)
-{
-        return json_array_get(json_object_get(doc, "runs"), i);
-}
-
-static double num(json_t *o, const char *key)
-{
-        json_t *v = json_object_get(o, key);
-        return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 /* The site of run i whose key contains `part`, or NULL. */
 static json_t *site_with(json_t *doc, size_t i, const char *part)
 {

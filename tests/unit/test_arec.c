@@ -50,9 +50,9 @@ static void put(struct model *m, const void *p, size_t n)
 static void chunk(struct model *m, uint32_t tag, uint32_t thread, const uint8_t *p, size_t n)
 {
         uint8_t h[AB_AREC_CHUNK];
-        ab_arec_put_le(h, tag, 4);
-        ab_arec_put_le(h + 4, thread, 4);
-        ab_arec_put_le(h + 8, n, 4);
+        ab_put_le(h, tag, 4);
+        ab_put_le(h + 4, thread, 4);
+        ab_put_le(h + 8, n, 4);
         put(m, h, sizeof h);
         put(m, p, n);
 }
@@ -125,9 +125,9 @@ static void build(struct model *m, uint64_t seed, uint64_t turns)
                 m->live[t] = calloc(NEV, sizeof(uint64_t));
         ab_prng_init(&g, seed, 0);
         memcpy(hdr, AB_AREC_MAGIC, 8);
-        ab_arec_put_le(hdr + 8, AB_AREC_VERSION, 2);
-        ab_arec_put_le(hdr + 10, AB_AREC_HEADER, 2);
-        ab_arec_put_le(hdr + 20, 4096, 4);
+        ab_put_le(hdr + 8, AB_AREC_VERSION, 2);
+        ab_put_le(hdr + 10, AB_AREC_HEADER, 2);
+        ab_put_le(hdr + 20, 4096, 4);
         put(m, hdr, sizeof hdr);
         for (uint64_t k = 0; k < turns; k++) {
                 uint32_t t = (uint32_t)(k % NT);
@@ -147,12 +147,12 @@ static void build(struct model *m, uint64_t seed, uint64_t turns)
                 }
                 if ((k + 1) % (turns / 4) == 0 && m->nrounds < 3) {
                         size_t n = 0;
-                        n += ab_arec_put_varint(rb + n, m->nrounds);
-                        n += ab_arec_put_varint(rb + n, m->total);
-                        n += ab_arec_put_varint(rb + n, NT);
+                        n += ab_put_varint(rb + n, m->nrounds);
+                        n += ab_put_varint(rb + n, m->total);
+                        n += ab_put_varint(rb + n, NT);
                         for (int u = 0; u < NT; u++) {
                                 m->round_at[m->nrounds][u] = m->nev[u];
-                                n += ab_arec_put_varint(rb + n, m->nev[u]);
+                                n += ab_put_varint(rb + n, m->nev[u]);
                         }
                         m->round_live[m->nrounds++] = m->total;
                         chunk(m, AB_AT_ROUN, 0, rb, n);
@@ -166,13 +166,13 @@ static void build(struct model *m, uint64_t seed, uint64_t turns)
                 uint64_t all = 0;
                 for (int t = 0; t < NT; t++)
                         all += m->nev[t];
-                n += ab_arec_put_varint(rb + n, all);
-                n += ab_arec_put_varint(rb + n, NT);
-                n += ab_arec_put_varint(rb + n, m->nrounds);
-                n += ab_arec_put_varint(rb + n, 0);
+                n += ab_put_varint(rb + n, all);
+                n += ab_put_varint(rb + n, NT);
+                n += ab_put_varint(rb + n, m->nrounds);
+                n += ab_put_varint(rb + n, 0);
                 for (int t = 0; t < NT; t++) {
-                        n += ab_arec_put_varint(rb + n, m->nev[t]);
-                        n += ab_arec_put_varint(rb + n, made[t]);
+                        n += ab_put_varint(rb + n, m->nev[t]);
+                        n += ab_put_varint(rb + n, made[t]);
                 }
                 chunk(m, AB_AT_END, 0, rb, n);
         }

@@ -131,7 +131,8 @@ int ab_prim_signal_number(const char *name)
         return common_signal_number(name);
 }
 
-int ab_prim_die_with_parent(void)
+int ab_prim_die_with_parent(pid_t parent)
 {
+        (void)parent;
         return -ENOSYS;
 }

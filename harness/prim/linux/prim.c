@@ -257,9 +257,8 @@ int ab_prim_signal_number(const char *name)
         return common_signal_number(name);
 }
 
-int ab_prim_die_with_parent(void)
+int ab_prim_die_with_parent(pid_t parent)
 {
-        pid_t parent = getppid();
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
                 return -errno;
         /* the parent may have died between fork and the prctl */
