@@ -110,8 +110,8 @@ int ab_cmd_list(int argc, char **argv)
                         const struct ab_param *p = &w->params[k];
                         char form[160];
                         ab_param_form(p, form, sizeof form);
-                        printf("    %-12s default %-14s %s\n    %-12s %-22s %s\n", p->name, p->def,
-                               p->help, "", "", form);
+                        printf("    %-12s %-7s %-14s %s\n    %-12s %-22s %s\n", p->name,
+                               p->def[0] ? "default" : "needed", p->def, p->help, "", "", form);
                 }
         }
         return AB_OK;
