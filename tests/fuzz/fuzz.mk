@@ -47,7 +47,7 @@ fuzz fuzz-smoke: $(FUZZ_BINS) $(O)/fuzz-seeds/.made
 	@secs=$(if $(filter fuzz-smoke,$@),5,$(FUZZ_SECONDS)); fail=0; \
 	for n in $(FUZZ_NAMES); do \
 		case $$n in \
-		parse|results) seeds=tests/fuzz/seeds/$$n ;; \
+		parse|results|verdicts) seeds=tests/fuzz/seeds/$$n ;; \
 		jobfile) seeds=workloads ;; \
 		*) seeds=$(O)/fuzz-seeds/$$n ;; \
 		esac; \

@@ -2,7 +2,7 @@
  * fuzz_jobfile.c - libFuzzer harness for job files (harness/measure/
  * jobfile.c over inih): any bytes must load or be refused with a message
  * that names the file (and its line, for a line's fault), and a loaded job
- * must be freed whole. Seeds: the shipped workloads/*.ini. Run by
+ * must be freed whole. Seeds: the shipped job files (workloads/NAME.ini). Run by
  * `make fuzz`.
  */
 #include <stdint.h>
