@@ -61,6 +61,11 @@ struct rthread {
         struct ab_arec_cursor cur;
         struct rp_table tab; /* the blocks it makes */
         uint64_t done, target;
+        /* the next segment's target, set by the leader; a thread takes it
+         * only once it sees the segment start (gen), so that one still
+         * playing past its count for a waiting thread stops where it
+         * should, and arrives only at the next segment's end */
+        uint64_t next_target;
         uint64_t need;       /* blocks another thread waits for it to make (atomic) */
         int64_t live;        /* bytes it allocated minus the bytes it freed */
         uint64_t peak;       /* alone: the most live at once */
@@ -280,13 +285,13 @@ static void next_targets(struct replay *rp)
 {
         if (!rp->last && ab_arec_round_next(&rp->a, &rp->round_off, &rp->round) == 1) {
                 for (uint32_t i = 0; i < rp->n; i++)
-                        if (rp->t[i].target < rp->round.events[i])
-                                rp->t[i].target = rp->round.events[i];
+                        if (rp->t[i].next_target < rp->round.events[i])
+                                rp->t[i].next_target = rp->round.events[i];
                 return;
         }
         rp->last = true;
         for (uint32_t i = 0; i < rp->n; i++)
-                rp->t[i].target = rp->a.t_events[i];
+                rp->t[i].next_target = rp->a.t_events[i];
 }
 
 /* The last thread to reach the segment's end: the round is reported, the
@@ -327,9 +332,10 @@ static int arrive(struct replay *rp, struct rthread *t, uint32_t *gen)
                 uint32_t g = __atomic_load_n(&rp->gen, __ATOMIC_ACQUIRE);
                 if (g != *gen) {
                         *gen = g;
-                        return stopped(rp) || __atomic_load_n(&rp->finished, __ATOMIC_ACQUIRE)
-                                       ? -1
-                                       : 0;
+                        if (stopped(rp) || __atomic_load_n(&rp->finished, __ATOMIC_ACQUIRE))
+                                return -1;
+                        t->target = t->next_target;
+                        return 0;
                 }
                 if (t->tab.made < __atomic_load_n(&t->need, __ATOMIC_ACQUIRE)) {
                         if (play(rp, t) < 0)
@@ -401,6 +407,8 @@ static int setup(struct replay *rp)
                 ab_arec_cursor_init(&t->cur, &rp->a, i);
         }
         next_targets(rp);
+        for (uint32_t i = 0; i < rp->n; i++)
+                rp->t[i].target = rp->t[i].next_target;
         return 0;
 }
 

@@ -142,8 +142,10 @@ static int run_thread(struct ab_arec_sim *s, uint32_t self, const struct ab_arec
                                 return r;
                         if (r == 1) {
                                 struct ab_arec_sim_thread *o = &s->t[t->ev.thread];
-                                if (o->need < t->ev.block + 1)
+                                if (o->need < t->ev.block + 1) {
                                         o->need = t->ev.block + 1;
+                                        *progressed = 1; /* news for the maker: go round again */
+                                }
                                 *wait_on = t->ev.thread;
                                 return 0;
                         }
