@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "agent/mark.h"
+#include "core/log.h"
 #include "measure/matrix.h"
 #include "prim/prim.h"
 #include "trace/sites.h"
@@ -406,8 +407,14 @@ int ab_trace_pass(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
                 struct ab_point_res *p = &m->runs[ri].points[point];
                 struct ab_outcome out;
                 int r;
-                if (p->status != AB_ST_OK)
-                        continue; /* it failed untraced: tracing will not mend it */
+                if (p->status != AB_ST_OK) {
+                        /* it failed untraced: tracing will not mend it */
+                        if (m->o->record)
+                                ab_note("", "--record: %s on %s %s untraced: nothing recorded",
+                                        m->runs[ri].alloc->name, m->runs[ri].job->name,
+                                        ab_status_name(p->status));
+                        continue;
+                }
                 remove_dumps(m->tmpdir);
                 if ((r = trace_env(m, ri))) {
                         trace_env_free(m);
