@@ -26,23 +26,43 @@ static unsigned size_class(uint64_t size)
         return size <= 1 ? 0 : 64 - (unsigned)__builtin_clzll(size - 1);
 }
 
+static uint64_t site_slot(uint64_t key, uint64_t cap)
+{
+        uint64_t h = key * 0x9e3779b97f4a7c15ull;
+        return (h ^ h >> 29) & (cap - 1);
+}
+
+/* Distinct sites in an open-addressing set of id + 1 (0 marks a free slot),
+ * kept at most half full: its size follows how many sites there are, not
+ * how large an id a record names. */
 static int note_site(struct ab_arec_sim *s, uint64_t site)
 {
-        if (site >= s->seen_cap * 8) {
-                uint64_t cap = s->seen_cap ? s->seen_cap : 64;
-                uint8_t *n;
-                while (site >= cap * 8)
-                        cap *= 2;
-                if (!(n = realloc(s->seen_site, cap)))
+        uint64_t key = site + 1, i;
+        if (!key)
+                key = 1; /* UINT64_MAX shares a slot with 0; counted once */
+        if ((s->st.sites + 1) * 2 > s->seen_cap) {
+                uint64_t cap = s->seen_cap ? s->seen_cap * 2 : 256;
+                uint64_t *n = calloc(cap, sizeof *n);
+                if (!n)
                         return -ENOMEM;
-                memset(n + s->seen_cap, 0, cap - s->seen_cap);
+                for (uint64_t j = 0; j < s->seen_cap; j++) {
+                        if (!s->seen_site[j])
+                                continue;
+                        for (i = site_slot(s->seen_site[j], cap); n[i];
+                             i = (i + 1) & (cap - 1))
+                                ;
+                        n[i] = s->seen_site[j];
+                }
+                free(s->seen_site);
                 s->seen_site = n;
                 s->seen_cap = cap;
         }
-        if (!(s->seen_site[site / 8] & (1u << (site % 8)))) {
-                s->seen_site[site / 8] |= (uint8_t)(1u << (site % 8));
-                s->st.sites++;
-        }
+        for (i = site_slot(key, s->seen_cap); s->seen_site[i];
+             i = (i + 1) & (s->seen_cap - 1))
+                if (s->seen_site[i] == key)
+                        return 0;
+        s->seen_site[i] = key;
+        s->st.sites++;
         return 0;
 }
 

@@ -69,8 +69,8 @@ struct ab_arec_sim {
         const struct ab_arec *a;
         struct ab_arec_sim_thread t[AB_AREC_MAX_THREADS];
         struct ab_arec_stats st;
-        uint8_t *seen_site; /* a bit per site id */
-        uint64_t seen_cap;
+        uint64_t *seen_site; /* a set of site id + 1, 0 for a free slot */
+        uint64_t seen_cap;   /* its slots, a power of two */
 };
 
 /* Play the whole record: 0 with *st filled, or -EINVAL (a malformed or

@@ -70,6 +70,9 @@ static uint64_t pick_live(struct model *m, struct ab_prng *g, uint32_t t)
         return UINT64_MAX;
 }
 
+/* Site ids are multiplied by this (a record may name any 64-bit id). */
+static uint64_t site_scale = 1;
+
 /* One event of thread t, in the model (not encoded yet). */
 static void make_event(struct model *m, struct ab_prng *g, uint32_t t)
 {
@@ -92,7 +95,7 @@ static void make_event(struct model *m, struct ab_prng *g, uint32_t t)
         e->op = (enum ab_arec_op)(r < 6 ? AB_AO_MALLOC : r < 7 ? AB_AO_CALLOC : r < 8 ? AB_AO_MEMALIGN
                                                                                      : AB_AO_REALLOC);
         e->size = sizes[ab_prng_below(g, sizeof sizes / sizeof sizes[0])];
-        e->site = ab_prng_below(g, 4) == 0 ? ab_prng_below(g, 50) : t;
+        e->site = (ab_prng_below(g, 4) == 0 ? ab_prng_below(g, 50) : t) * site_scale;
         e->align_log2 = e->op == AB_AO_MEMALIGN ? 4 + ab_prng_below(g, 9) : 0;
         e->old_null = true;
         if (e->op == AB_AO_REALLOC && b != UINT64_MAX && ab_prng_below(g, 4)) {
@@ -318,6 +321,42 @@ static void test_refusals(void **state)
         model_free(&m);
 }
 
+/* Sites are counted by id, however large the ids: the player's set grows
+ * with how many sites there are (ids near 2^63 once asked it for a bitmap
+ * of 2^60 bytes). */
+static void test_sites(void **state)
+{
+        static struct model m;
+        static uint64_t seen[NT * NEV];
+        uint64_t nseen = 0;
+        struct ab_arec a;
+        struct ab_arec_stats st;
+        char err[600];
+        (void)state;
+        for (int k = 0; k < 2; k++) {
+                site_scale = k ? (1ull << 57) + 3 : 1;
+                build(&m, 13, 6000);
+                nseen = 0;
+                for (int t = 0; t < NT; t++)
+                        for (uint64_t i = 0; i < m.nev[t]; i++) {
+                                const struct ab_arec_event *e = &m.ev[t][i];
+                                uint64_t j = 0;
+                                if (e->op >= AB_AO_FREE_OWN)
+                                        continue;
+                                while (j < nseen && seen[j] != e->site)
+                                        j++;
+                                if (j == nseen)
+                                        seen[nseen++] = e->site;
+                        }
+                assert_int_equal(ab_arec_parse(&a, m.buf, m.len, err, sizeof err), 0);
+                assert_int_equal(ab_arec_simulate(&a, NULL, &st, err, sizeof err), 0);
+                assert_true(nseen > 40);
+                assert_int_equal(st.sites, nseen);
+                model_free(&m);
+        }
+        site_scale = 1;
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -325,6 +364,7 @@ int main(void)
             cmocka_unit_test(test_simulate),
             cmocka_unit_test(test_cut),
             cmocka_unit_test(test_refusals),
+            cmocka_unit_test(test_sites),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
