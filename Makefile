@@ -1,6 +1,8 @@
 # allocbench - `make` builds ./bench, the runner and the in-tree allocators;
 # `make check` runs the unit and integration tests; `make bench` measures the
 # harness's own cost. PLATFORM=generic builds the POSIX fallback of harness/prim.
+# With musl-gcc (Debian musl-tools) `make` also builds the static musl runner
+# (harness/runner/musl.mk).
 
 PLATFORM ?= linux
 CC       ?= cc
@@ -102,7 +104,8 @@ $(O)/bench: $(call obj,harness/main.c) $(LIB_measure) $(LIB_report) $(LIB_detect
 bench: $(O)/bench
 	ln -f $< $@
 
-# ab-runner: the measured process links the C library and core only.
+# ab-runner: the measured process links the C library and core only (and
+# ab-runner-musl, harness/runner/musl.mk, the same linked statically to musl).
 $(O)/ab-runner: $(call obj,$(RUNNER_SRC)) $(LIB_core)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(RUNNER_LIBS)
 
@@ -213,7 +216,7 @@ check-asan:
 		$(PROG_BINS)) build-asan-plain/traced_server
 	$(MAKE) --no-print-directory O=build-asan CFLAGS="$(SAN_FLAGS)" build-asan/bench \
 		$(patsubst $(O)/%,build-asan/%,$(UNIT_BINS) $(INTEG_BINS))
-	@for f in ab-runner libabmark.so libabtrace.so; do \
+	@for f in ab-runner ab-runner-musl libabmark.so libabtrace.so; do \
 		ln -sfn ../build-asan-plain/$$f build-asan/$$f; done
 	@set -e; export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 \
 		UBSAN_OPTIONS=print_stacktrace=1 ALLOCBENCH_RUNNER=$(CURDIR)/build-asan-plain/ab-runner; \
@@ -235,6 +238,7 @@ bench-replay: all
 	benchmarks/replay_cost.sh
 
 .PHONY: all check check-one check-asan clean bench-harness bench-cmd bench-replay
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/obj-musl -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk
+include harness/runner/musl.mk
 include tests/fuzz/fuzz.mk

@@ -8,6 +8,7 @@ PKGS="build-essential pkg-config git
       libjansson-dev libhwloc-dev libnuma-dev libinih-dev libsqlite3-dev libcmocka-dev
       nettle-dev libzstd-dev
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
+      musl-tools
       libunwind-dev libdw-dev libelf-dev elfutils clang
       gnuplot-nox qemu-user valgrind strace time chromium
       python3 sqlite3"

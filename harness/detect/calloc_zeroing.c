@@ -9,7 +9,13 @@
  *  - by time against this machine: it costs at least half of the calibrated
  *    memset of that size, where that memset costs at least 4 calibrated page
  *    faults (below that, zeroing is indistinguishable from an allocator's
- *    fixed costs: a flat 800 ns is O(1) even where a memset costs 800 ns).
+ *    fixed costs: a flat 800 ns is O(1) even where a memset costs 800 ns),
+ *    and where the cost grows with the size as zeroing does: a cost that
+ *    stays flat from the neighbouring sizes of the sweep on either side
+ *    while their memset grows is a fixed cost per op (musl maps every block
+ *    from 128 KiB and unmaps it on free: about 10 us from 128 KiB to 4 MiB,
+ *    which passes half a memset of 1 or 2 MiB on a 2-core VM, with no byte
+ *    zeroed: the mapping is fresh from the kernel).
  * Neighbouring flagged sizes make one flag.
  */
 #include <math.h>
@@ -77,6 +83,34 @@ static void start(struct group *g, double size, const char *which)
         g->n = 0;
 }
 
+/* Does point i's cost stay flat towards the neighbouring points of the
+ * sweep (every one that has a cost, at least one), i.e. change by less than
+ * half as much as a memset of the size does, on a log scale? Zeroing grows
+ * with the bytes: from 1 to 2 MiB its cost doubles, a fixed cost does not. */
+static bool flat_cost(const struct ab_doc *doc, const struct ab_vrun *run, size_t i, double ns)
+{
+        const struct ab_vpoint *p = &run->points[i];
+        double zero = p->size > 0 ? ab_doc_memset_ns(doc, (uint64_t)p->size) : -1;
+        int n = 0;
+        for (int d = -1; d <= 1; d += 2) {
+                const struct ab_vpoint *q;
+                const char *which;
+                double ns2, zero2;
+                if ((d < 0 && i == 0) || (d > 0 && i + 1 >= run->npoints))
+                        continue;
+                q = &run->points[i + (size_t)d];
+                ns2 = ab_point_cost(q, &which)->median;
+                zero2 = q->size > 0 ? ab_doc_memset_ns(doc, (uint64_t)q->size) : -1;
+                if (!q->ok || !(ns2 > 0) || !(ns > 0) || !(zero > 0) || !(zero2 > 0) ||
+                    q->size == p->size)
+                        continue;
+                if (fabs(log(ns2 / ns)) >= 0.5 * fabs(log(zero2 / zero)))
+                        return false;
+                n++;
+        }
+        return n > 0;
+}
+
 AB_DETECTOR(calloc_zeroing)
 {
         const char *touch = ab_vrun_str(run, "touch") ? ab_vrun_str(run, "touch") : "";
@@ -100,7 +134,7 @@ AB_DETECTOR(calloc_zeroing)
                 double zero_ns = size > 0 ? ab_doc_memset_ns(doc, (uint64_t)size) : -1;
                 bool by_faults = p->ok && strcmp(touch, "none") == 0 && flt >= 0.5 * pages;
                 bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
-                               zero_ns >= 4 * fault_ns;
+                               zero_ns >= 4 * fault_ns && !flat_cost(doc, run, i, ns);
                 if (!(size >= ZERO_MIN) || !(by_faults || by_time) || isnan(ns)) {
                         emit(flags, run, &g);
                         continue;

@@ -92,6 +92,16 @@ json_t *ab_where_point(const struct ab_vpoint *p);
 /* "32 MiB", for messages. */
 const char *ab_size_str(double bytes, char *buf, size_t len);
 
+/* What musl's mallocng does with freed memory, for the hints of the flags it
+ * raises (size-cliff, map-churn on calloc-sweep): from musl 1.2.3's source
+ * (mallocng's bounce accounting covers size classes 7 to 38) and the counts
+ * of an strace pass (an mmap and a munmap per op from 32 KiB). */
+#define AB_HINT_MUSL_UNMAPS                                                                        \
+        "musl's mallocng unmaps a size class's group as soon as its last block is freed (it "   \
+        "keeps it only once it has seen the class bounce, which it tracks for blocks up to "    \
+        "about 26 KiB) and maps every block from 128 KiB on its own, so a loop that frees its " \
+        "only block of a size maps and unmaps memory on every op"
+
 /* A detector's definition: AB_DETECTOR(name) { ... } */
 #define AB_DETECTOR(name)                                                                          \
         void ab_detect_##name(const struct ab_doc *doc, const struct ab_vrun *run,                 \

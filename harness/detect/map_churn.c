@@ -18,6 +18,10 @@ static void hint(struct ab_flags *flags, const char *alloc, bool maps)
                                     "every time; a higher fixed threshold (GLIBC_TUNABLES="
                                     "glibc.malloc.mmap_threshold=N) keeps them in the heap, or "
                                     "reuse the block");
+        else if (maps && strcmp(alloc, "musl") == 0)
+                ab_flag_hint(flags, "%s: keep one block of the size alive, or link a caching "
+                                    "allocator",
+                             AB_HINT_MUSL_UNMAPS);
         else if (!maps && strcmp(alloc, "jemalloc") == 0)
                 ab_flag_hint(flags, "jemalloc purges a reused extent with madvise to return it "
                                     "zeroed (or to decay it): O(1), but every page is faulted "

@@ -68,12 +68,17 @@ AB_DETECTOR(size_cliff)
                                     up ? "jumps" : "drops", up ? r : 1 / r,
                                     ab_size_str(s0, a, sizeof a), ab_size_str(s1, b, sizeof b),
                                     s1 / s0);
-                        ab_flag_hint(flags,
-                                     "a size threshold inside the allocator: another path serves "
-                                     "sizes from %s (glibc: its mmap threshold, 128 KiB raised "
-                                     "dynamically up to 32 MiB; caching allocators: the largest "
-                                     "cached size class)",
-                                     b);
+                        if (strcmp(run->alloc, "musl") == 0)
+                                ab_flag_hint(flags, "a size threshold inside the allocator: "
+                                                    "another path serves sizes from %s (%s)",
+                                             b, AB_HINT_MUSL_UNMAPS);
+                        else
+                                ab_flag_hint(flags,
+                                             "a size threshold inside the allocator: another path "
+                                             "serves sizes from %s (glibc: its mmap threshold, 128 "
+                                             "KiB raised dynamically up to 32 MiB; caching "
+                                             "allocators: the largest cached size class)",
+                                             b);
                 }
                 prev = p;
         }

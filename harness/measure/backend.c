@@ -6,9 +6,10 @@
 #include <unistd.h>
 
 #include "measure/backend.h"
+#include "measure/bench.h" /* ab_runner_sibling */
 
 const struct ab_backend ab_backends[] = {
-#define AB_BACKEND(n, so, pkg, vq, help) {#n, so, pkg, vq, help},
+#define AB_BACKEND(n, so, runner, pkg, vq, help) {#n, so, runner, pkg, vq, help},
 #include "../../allocators/backends.def"
 #undef AB_BACKEND
 };
@@ -22,6 +23,10 @@ bool ab_backend_locate(const struct ab_backend *b, char *path, size_t len)
 {
         static const char *const dirs[] = {"/usr/lib/" AB_MULTIARCH, "/lib/" AB_MULTIARCH,
                                            "/usr/lib64", "/usr/lib", "/usr/local/lib"};
+        if (b->runner) {
+                ab_runner_sibling(b->runner, path, len);
+                return access(path, X_OK) == 0;
+        }
         if (!b->soname) {
                 path[0] = '\0';
                 return true;
@@ -55,7 +60,15 @@ int ab_backend_resolve(const char *item, struct ab_alloc *out, char *err, size_t
                 const struct ab_backend *b = &ab_backends[i];
                 if (strcmp(b->name, item) != 0)
                         continue;
-                if (!ab_backend_locate(b, out->library, sizeof out->library)) {
+                if (b->runner && !ab_backend_locate(b, out->runner, sizeof out->runner)) {
+                        snprintf(err, errlen,
+                                 "--alloc: %s is not built: its runner %s was not found "
+                                 "(make builds it when the Debian package %s is installed: "
+                                 "apt-get install %s, then make)",
+                                 b->name, out->runner, b->package, b->package);
+                        return -ENOENT;
+                }
+                if (!b->runner && !ab_backend_locate(b, out->library, sizeof out->library)) {
                         snprintf(err, errlen,
                                  "--alloc: %s is not installed: %s was not found "
                                  "(install the Debian package %s: apt-get install %s)",

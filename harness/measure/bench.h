@@ -156,6 +156,7 @@ struct ab_run_res {
         const struct ab_job *job;
         char version[AB_VERSION_LEN]; /* "" when unknown */
         char library[AB_LIBRARY_LEN];
+        char libc[AB_LIBC_LEN]; /* the measured process's C library, as it says; "" unknown */
         int64_t runner_rss_kib, runner_vsz_kib;
         uint64_t op_hash;
         enum ab_status status;
@@ -260,6 +261,11 @@ int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
 int ab_cmd_trace(int argc, char **argv); /* trace_cmd.c: bench trace info|cut */
 const char *ab_runner_path(void);
+/* The runner a child of allocator a starts: a->runner (ab-runner-musl for
+ * musl), or ab-runner. */
+const char *ab_alloc_runner(const struct ab_alloc *a);
+/* A file next to the runner (its agent, its tracer, another runner), into buf. */
+void ab_runner_sibling(const char *file, char *buf, size_t len);
 /* The allocation-site tracer, libabtrace.so, next to the runner. */
 const char *ab_tracer_path(void);
 int ab_find_runner(const char *argv0);

@@ -19,26 +19,34 @@
 
 static char runner_path[PATH_MAX], agent_path[PATH_MAX];
 
-const char *ab_agent_path(void)
+void ab_runner_sibling(const char *file, char *buf, size_t len)
 {
         const char *slash = strrchr(runner_path, '/');
-        snprintf(agent_path, sizeof agent_path, "%.*s/libabmark.so",
-                 slash ? (int)(slash - runner_path) : 1, slash ? runner_path : ".");
+        snprintf(buf, len, "%.*s/%s", slash ? (int)(slash - runner_path) : 1,
+                 slash ? runner_path : ".", file);
+}
+
+const char *ab_agent_path(void)
+{
+        ab_runner_sibling("libabmark.so", agent_path, sizeof agent_path);
         return agent_path;
 }
 
 const char *ab_tracer_path(void)
 {
         static char path[PATH_MAX];
-        const char *slash = strrchr(runner_path, '/');
-        snprintf(path, sizeof path, "%.*s/libabtrace.so", slash ? (int)(slash - runner_path) : 1,
-                 slash ? runner_path : ".");
+        ab_runner_sibling("libabtrace.so", path, sizeof path);
         return path;
 }
 
 const char *ab_runner_path(void)
 {
         return runner_path;
+}
+
+const char *ab_alloc_runner(const struct ab_alloc *a)
+{
+        return a->runner[0] ? a->runner : runner_path;
 }
 
 int ab_find_runner(const char *argv0)
@@ -170,7 +178,7 @@ static char **child_argv(const struct ab_matrix *m, const struct ab_run_res *run
                         push(&a, "%s", o->cmd_argv[i]);
                 goto out;
         }
-        push(&a, "%s", runner_path);
+        push(&a, "%s", ab_alloc_runner(run->alloc));
         push(&a, "%s", mode);
         push(&a, AB_PROTO_VQ "%d", (int)run->alloc->vq);
         /* the tracer serves malloc first in its pass (and forwards): the

@@ -17,7 +17,7 @@
 static void alloc_version(const struct ab_alloc *a, char *ver, size_t len)
 {
         char vq[32], expect[PATH_MAX + 16];
-        char *av[] = {(char *)ab_runner_path(), AB_PROTO_INFO, vq, expect, NULL};
+        char *av[] = {(char *)ab_alloc_runner(a), AB_PROTO_INFO, vq, expect, NULL};
         char **env = ab_env_build(a->library, NULL, 0);
         struct ab_spawn s = {.argv = av, .envp = env, .records = true};
         struct ab_outcome out;
@@ -34,6 +34,20 @@ static void alloc_version(const struct ab_alloc *a, char *ver, size_t len)
                 ab_outcome_free(&out);
         }
         ab_env_free(env);
+}
+
+/* What list shows as a backend's library: the file preloaded, nothing, or
+ * the runner of its own it runs in (a found when it is on this machine). */
+static void backend_where(const struct ab_backend *b, const struct ab_alloc *a, char *buf,
+                          size_t len)
+{
+        if (b->runner)
+                snprintf(buf, len, "(none preloaded: %s runner %s%s)", b->name,
+                         a ? a->runner : b->runner, a ? "" : ", not built");
+        else if (b->soname)
+                snprintf(buf, len, "%s", a ? a->library : b->soname);
+        else
+                snprintf(buf, len, "(none: nothing preloaded)");
 }
 
 static int by_name(const void *a, const void *b)
@@ -93,12 +107,12 @@ int ab_cmd_list(int argc, char **argv)
         for (size_t i = 0; i < ab_nbackends; i++) {
                 const struct ab_backend *b = &ab_backends[i];
                 struct ab_alloc a;
-                char err[512], ver[64] = "-";
+                char err[512], ver[64] = "-", where[PATH_MAX + 64];
                 bool found = ab_backend_resolve(b->name, &a, err, sizeof err) == 0;
                 if (found)
                         alloc_version(&a, ver, sizeof ver);
-                printf("  %-10s %-8s %-16s %-50s %s\n", b->name, found ? "yes" : "no", ver,
-                       b->soname ? (found ? a.library : b->soname) : "(none: nothing preloaded)",
+                backend_where(b, found ? &a : NULL, where, sizeof where);
+                printf("  %-10s %-8s %-16s %-50s %s\n", b->name, found ? "yes" : "no", ver, where,
                        b->package);
         }
         list_jobfiles();

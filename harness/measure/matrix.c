@@ -174,13 +174,19 @@ int ab_matrix_point(struct ab_matrix *m, size_t job, size_t point)
         return m->o->trace ? ab_trace_pass(m, job, point, iters) : 0;
 }
 
+/* What serves malloc for al, for messages. */
+static const char *served_by(const struct ab_alloc *al)
+{
+        return al->library[0] ? al->library : al->runner[0] ? al->runner : "the system allocator";
+}
+
 /* Before the matrix: start each allocator once to prove it loads and serves
  * malloc. A library that does not is bad input, refused before any result. */
 /* Does the runner start with allocator al natively (no launcher)? For a
  * preflight that failed under --wrap: is it the launcher or the allocator? */
 static bool starts_natively(struct ab_matrix *m, const struct ab_alloc *al)
 {
-        char vq[32], *argv[] = {(char *)ab_runner_path(), (char *)AB_PROTO_INFO, vq, NULL};
+        char vq[32], *argv[] = {(char *)ab_alloc_runner(al), (char *)AB_PROTO_INFO, vq, NULL};
         struct ab_spawn s = {0};
         struct ab_outcome out;
         bool ok;
@@ -218,7 +224,7 @@ int ab_matrix_preflight(struct ab_matrix *m)
                                 t = AB_PREFLIGHT_TIMEOUT_S * 1000000000ull;
                         ab_err("", "--alloc=%s: the runner did not start with %s within %llu s "
                                    "(its initialisation hangs?); nothing was measured",
-                               al->name, al->library[0] ? al->library : "the system allocator",
+                               al->name, served_by(al),
                                (unsigned long long)(t / 1000000000ull));
                         return AB_BAD_INPUT;
                 }
@@ -243,7 +249,7 @@ int ab_matrix_preflight(struct ab_matrix *m)
                                 "bench: --alloc=%s: %s cannot serve as an allocator: %s "
                                 "(accepted: a shared library that defines malloc, calloc, "
                                 "realloc and free)\n",
-                                al->name, al->library[0] ? al->library : "the system allocator",
+                                al->name, served_by(al),
                                 out.have_error ? out.error.msg
                                 : out.signal   ? strsignal(out.signal)
                                                : "the runner failed to start with it");

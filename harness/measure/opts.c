@@ -254,8 +254,8 @@ static int set_quiet(struct ab_cli *c, const struct val *v)
 /* The options of bench run, in the order --help lists them. */
 static const struct opt_def defs[] = {
     {"alloc", 0, K_TEXT, "LIST", 0, 0, NULL, set_alloc,
-     "glibc, jemalloc, tcmalloc, mimalloc, all, or a path to a malloc-replacing .so "
-     "(default: glibc)"},
+     "glibc, jemalloc, tcmalloc, mimalloc, musl (in its static runner), all, or a path "
+     "to a malloc-replacing .so (default: glibc)"},
     {"workload", 0, K_TEXT, "LIST", 0, 0, NULL, set_workload,
      "workload names or job files (see `bench list`); cmd measures the PROGRAM after --"},
     {"set", 0, K_TEXT, "KEY=VALUE", 0, 0, NULL, add_set,

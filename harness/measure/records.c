@@ -18,6 +18,7 @@ void ab_take_info(struct ab_run_res *run, const struct ab_outcome *out)
                 return;
         snprintf(run->version, sizeof run->version, "%s", out->info.version);
         snprintf(run->library, sizeof run->library, "%s", out->info.library);
+        snprintf(run->libc, sizeof run->libc, "%s", out->info.libc);
         run->runner_rss_kib = out->info.runner_rss_kib;
         run->runner_vsz_kib = out->info.runner_vsz_kib;
 }

@@ -18,6 +18,7 @@
 #include "core/parse.h"
 #include "measure/bench.h"
 #include "measure/job.h"
+#include "measure/matrix.h" /* ab_wrap_is_qemu */
 #include "measure/opts.h"
 #include "measure/program.h"
 #include "prim/prim.h"
@@ -34,6 +35,16 @@ static int add_alloc(struct ab_opts *o, const char *item)
                 int found = 0;
                 for (size_t i = 0; i < ab_nbackends; i++) {
                         char path[PATH_MAX];
+                        if (ab_backends[i].runner && (o->trace != AB_TRACE_OFF || o->record ||
+                                                      o->cmd_argv)) {
+                                fprintf(stderr,
+                                        "bench: note: --alloc=all skips %s (its runner is "
+                                        "static: nothing can be preloaded into it, %s)\n",
+                                        ab_backends[i].name,
+                                        o->cmd_argv ? "and a program brings its own C library"
+                                                    : "the tracer included");
+                                continue;
+                        }
                         if (!ab_backend_locate(&ab_backends[i], path, sizeof path)) {
                                 fprintf(stderr,
                                         "bench: note: --alloc=all skips %s (not installed; "
@@ -368,6 +379,25 @@ static int check_preloadable(const struct ab_opts *o, const char *prog)
         return 0;
 }
 
+/* An allocator that comes with a runner of its own (musl) measures its
+ * malloc in that runner, a static program: a program (cmd) brings its own C
+ * library, which nothing can replace with musl's. */
+static int check_own_runner(const struct ab_opts *o)
+{
+        for (size_t a = 0; a < o->nallocs; a++)
+                if (o->allocs[a].runner[0])
+                        return ab_bad("",
+                                      "--alloc=%s --workload=cmd: %s's allocator is measured in "
+                                      "allocbench's static runner %s, and a program brings its "
+                                      "own C library: nothing can be preloaded to make it use "
+                                      "%s's malloc (accepted: the kernels with --alloc=%s; a "
+                                      "program linked against %s runs with its own malloc under "
+                                      "--alloc=glibc, which preloads nothing)",
+                                      o->allocs[a].name, o->allocs[a].name, o->allocs[a].runner,
+                                      o->allocs[a].name, o->allocs[a].name, o->allocs[a].name);
+        return 0;
+}
+
 /* cmd's program: found in PATH, and measured only by cmd. */
 static int resolve_program(struct ab_opts *o)
 {
@@ -392,7 +422,7 @@ static int resolve_program(struct ab_opts *o)
         if (!(o->cmd_prog = strdup(prog)))
                 return AB_BAD_INPUT;
         o->cmd_argv[0] = o->cmd_prog;
-        return check_preloadable(o, prog);
+        return check_own_runner(o) ? AB_BAD_INPUT : check_preloadable(o, prog);
 }
 
 static void defaults(struct ab_opts *o)
@@ -445,6 +475,26 @@ static int resolve_record(struct ab_opts *o)
         return ab_target_check(&t, "--record", o->record, false) ? AB_BAD_INPUT : 0;
 }
 
+/* The tracer is preloaded into the traced process: a static runner (musl's)
+ * takes no preload, so its trace pass would silently see nothing. Under
+ * --trace=launcher the emulator (dynamic) is traced, whatever it runs. */
+static int check_traceable(const struct ab_opts *o)
+{
+        for (size_t a = 0; a < o->nallocs; a++) {
+                const struct ab_alloc *al = &o->allocs[a];
+                if (!al->runner[0] || (o->trace == AB_TRACE_LAUNCHER && ab_wrap_is_qemu(o, al)))
+                        continue;
+                return ab_bad("",
+                              "%s needs a dynamically linked runner to preload the tracer into; "
+                              "%s's is static (%s) (accepted: %s without --alloc=%s, or "
+                              "--wrap qemu-x86_64 --trace=launcher, which traces the emulator "
+                              "that runs it)",
+                              o->record ? "--record" : "--trace", al->name, al->runner,
+                              o->record ? "--record" : "--trace", al->name);
+        }
+        return 0;
+}
+
 /* --trace and its tuning: the tracer built, a launcher to trace for
  * =launcher (an emulator, which runs the workload inside its own process:
  * a launcher that execs the workload would pass the tracer on to it). */
@@ -464,7 +514,7 @@ static int resolve_trace(struct ab_opts *o, const struct ab_cli *c)
                                                 : "--fail-on-new-site");
         if (o->trace == AB_TRACE_OFF)
                 return 0;
-        if ((r = load_verdicts(o, c)))
+        if ((r = check_traceable(o)) || (r = load_verdicts(o, c)))
                 return r;
         if (access(ab_tracer_path(), R_OK) != 0)
                 return ab_bad("", "--trace needs %s (run make)", ab_tracer_path());

@@ -375,6 +375,12 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         snprintf(hash, sizeof hash, "%016llx", (unsigned long long)run->op_hash);
         json_object_set_new(o, "op_hash", json_string(hash));
         json_object_set_new(o, "status", json_string(ab_status_name(run->status)));
+        /* the runner's C library; a program (cmd) brings its own */
+        json_object_set_new(o, "libc",
+                            run->libc[0] && strcmp(run->libc, "unknown") != 0 &&
+                                    run->job->w->kind == AB_WK_KERNEL
+                                ? json_string(run->libc)
+                                : json_null());
         json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
         json_object_set_new(o, "runner_vsz_kib", jint(run->runner_vsz_kib));
         for (size_t p = 0; p < run->job->npoints; p++)

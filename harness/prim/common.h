@@ -19,6 +19,10 @@
 
 #include "prim/prim.h"
 
+#ifdef __GLIBC__
+#include <gnu/libc-version.h>
+#endif
+
 static inline int common_signal_number(const char *name)
 {
         static const struct {
@@ -92,6 +96,25 @@ static inline void common_uname_os(char *buf, size_t len)
                 snprintf(buf, len, "%s", u.sysname);
         else
                 snprintf(buf, len, "unknown");
+}
+
+/* The C library this process runs on, by its own word. glibc has an API for
+ * it. musl has none: its libc.a carries the string its dynamic loader
+ * prints (__libc_version, src/internal/version.c), linked into a static
+ * musl program like the rest of musl; builds for musl define AB_LIBC_MUSL
+ * (musl has no macro of its own, on purpose). */
+#ifdef AB_LIBC_MUSL
+extern const char __libc_version[];
+#endif
+static inline void common_libc_version(char *buf, size_t len)
+{
+#if defined(__GLIBC__)
+        snprintf(buf, len, "glibc %s", gnu_get_libc_version());
+#elif defined(AB_LIBC_MUSL)
+        snprintf(buf, len, "musl %s", __libc_version);
+#else
+        snprintf(buf, len, "unknown");
+#endif
 }
 
 #endif

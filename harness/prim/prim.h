@@ -95,7 +95,8 @@ int ab_prim_exe_dir(const char *argv0, char *buf, size_t len);
 /* Transparent huge page mode ("always", "madvise", "never") or "unknown". */
 void ab_prim_thp_mode(char *buf, size_t len);
 
-/* C library name and version of this process, e.g. "glibc 2.36", or "unknown". */
+/* C library name and version of this process, e.g. "glibc 2.36", "musl 1.2.3"
+ * (the static musl runner), or "unknown". No malloc. */
 void ab_prim_libc_version(char *buf, size_t len);
 
 /* Pretty OS name, e.g. "Debian GNU/Linux 12 (bookworm)"; falls back to uname. */

@@ -11,6 +11,10 @@
  * --vq is the version query of the allocator under test (enum ab_vquery),
  * --expect the library that must serve malloc, --count how the region is
  * counted (AB_COUNT_* of workloads/workload.h, by its name below).
+ *
+ * ab-runner-musl (runner/musl.mk) is the same program linked statically
+ * against musl and speaks the same protocol; nothing can be preloaded into
+ * it, so it never gets --expect.
  */
 #ifndef AB_PROTO_H
 #define AB_PROTO_H
@@ -33,6 +37,7 @@ enum ab_vquery {
         AB_VQ_TCMALLOC, /* tc_version() */
         AB_VQ_MIMALLOC, /* mi_version() */
         AB_VQ_ANY,      /* a custom library: try every known query */
+        AB_VQ_MUSL,     /* the static musl runner: the musl it was linked with */
 };
 
 /* --count=WHAT by AB_COUNT_* value (AB_COUNT_NONE has no word). */

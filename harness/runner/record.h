@@ -16,6 +16,7 @@
 #define AB_REC_MAGIC   0x31434241u /* "ABC1" */
 #define AB_VERSION_LEN 64
 #define AB_LIBRARY_LEN 256
+#define AB_LIBC_LEN    32
 #define AB_ERRMSG_LEN  200
 
 enum ab_rec_kind {
@@ -37,6 +38,7 @@ enum ab_runner_exit {
 struct ab_rec_info {
         char version[AB_VERSION_LEN]; /* "" when the library has no version query */
         char library[AB_LIBRARY_LEN]; /* the object that serves malloc (dladdr) */
+        char libc[AB_LIBC_LEN];       /* the runner's C library ("glibc 2.36", "musl 1.2.3") */
         int64_t runner_rss_kib;       /* runner's resident set before the workload */
         int64_t runner_vsz_kib;       /* and its virtual size */
 };

@@ -3,6 +3,8 @@
  * with the allocator under test preloaded, and reads fixed-size records from
  * fd AB_RECORD_FD (record.h). It links only the C library so its own
  * footprint stays small and the figures it reports are the workload's.
+ * ab-runner-musl is this program linked statically against musl
+ * (runner/musl.mk): --alloc=musl, nothing preloaded.
  *
  * Its command line is the protocol of proto.h.
  *
@@ -127,7 +129,8 @@ int main(int argc, char **argv)
 
         memset(&info, 0, sizeof info);
         ab_version_query((enum ab_vquery)vq, info.u.info.version, sizeof info.u.info.version);
-        ab_version_malloc_owner(info.u.info.library, sizeof info.u.info.library);
+        ab_version_malloc_owner(argv[0], info.u.info.library, sizeof info.u.info.library);
+        ab_prim_libc_version(info.u.info.libc, sizeof info.u.info.libc);
         if (check_owner(expect, info.u.info.library))
                 return AB_EXIT_PRELOAD;
         ab_prim_mem_self(&m);

@@ -4,9 +4,12 @@
  * preload took effect: a name on the command line proves nothing.
  */
 #include <dlfcn.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "prim/prim.h"
 #include "runner/version.h"
 
 typedef int (*mallctl_fn)(const char *, void *, size_t *, void *, size_t);
@@ -59,6 +62,20 @@ static int q_glibc(char *buf, size_t len)
         return 0;
 }
 
+/* musl has no version API. The static musl runner has musl's malloc linked
+ * in, and with it the string musl's own loader prints ("Version 1.2.3"),
+ * which prim reads: the version of the code that serves malloc here, not of
+ * a package that may since have been upgraded under the build. */
+static int q_musl(char *buf, size_t len)
+{
+        char libc[64];
+        ab_prim_libc_version(libc, sizeof libc);
+        if (strncmp(libc, "musl ", 5) != 0)
+                return -1;
+        snprintf(buf, len, "%s", libc + 5);
+        return 0;
+}
+
 /* allocbench's own reference allocators export this. */
 static int q_allocbench(char *buf, size_t len)
 {
@@ -83,6 +100,8 @@ int ab_version_query(enum ab_vquery q, char *buf, size_t len)
                 return q_tcmalloc(buf, len);
         case AB_VQ_MIMALLOC:
                 return q_mimalloc(buf, len);
+        case AB_VQ_MUSL:
+                return q_musl(buf, len);
         case AB_VQ_ANY:
                 for (size_t i = 0; i < sizeof any / sizeof any[0]; i++)
                         if (any[i](buf, len) == 0)
@@ -92,10 +111,22 @@ int ab_version_query(enum ab_vquery q, char *buf, size_t len)
         return -1;
 }
 
-int ab_version_malloc_owner(char *buf, size_t len)
+int ab_version_malloc_owner(const char *self, char *buf, size_t len)
 {
         Dl_info info;
-        void *sym = dlsym(RTLD_DEFAULT, "malloc");
+        void *sym;
+#ifdef AB_RUNNER_STATIC
+        /* a static runner has no dynamic symbols to ask (musl's dladdr is a
+         * stub there): malloc is linked into the executable itself */
+        char path[PATH_MAX];
+        if (self && realpath(self, path)) {
+                snprintf(buf, len, "%s", path);
+                return 0;
+        }
+#else
+        (void)self;
+#endif
+        sym = dlsym(RTLD_DEFAULT, "malloc");
         if (!sym || !dladdr(sym, &info) || !info.dli_fname) {
                 snprintf(buf, len, "unknown");
                 return -1;

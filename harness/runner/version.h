@@ -14,7 +14,9 @@
  * unknown). Returns 0, or -1 when the query is unavailable. */
 int ab_version_query(enum ab_vquery q, char *buf, size_t len);
 
-/* The file of the object that serves malloc here (dladdr), or "unknown". */
-int ab_version_malloc_owner(char *buf, size_t len);
+/* The file of the object that serves malloc here (dladdr), or "unknown". A
+ * static runner (AB_RUNNER_STATIC: ab-runner-musl) names itself, by self
+ * (its argv[0], which bench gives as a path): its malloc is linked in. */
+int ab_version_malloc_owner(const char *self, char *buf, size_t len);
 
 #endif

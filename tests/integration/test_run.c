@@ -674,14 +674,14 @@ static void test_interrupt(void **state)
 
 /* --- detectors end to end (issue 4) ---------------------------------------- */
 
-/* The clean matrix raises nothing: the four allocators on conn-leak without
- * a leak and on native mmap-sweep. */
+/* The clean matrix raises nothing: the five allocators (musl's in its own
+ * runner) on conn-leak without a leak and on native mmap-sweep. */
 static void test_clean_matrix_no_flags(void **state)
 {
         json_t *doc;
         (void)state;
         doc = run_doc("clean1.json", "--alloc=all", "--workload=conn-leak", "--reps", "2", NULL);
-        assert_int_equal(json_array_size(json_object_get(doc, "runs")), 4);
+        assert_int_equal(json_array_size(json_object_get(doc, "runs")), 5);
         assert_int_equal(json_array_size(json_object_get(doc, "flags")), 0);
         json_decref(doc);
         doc = run_doc("clean2.json", "--alloc=all", "--workload=mmap-sweep", "--reps", "2", NULL);
@@ -703,6 +703,7 @@ static void test_story_flags(void **state)
         assert_int_equal(count_flags(doc, "leak-growth", "jemalloc"), 1);
         assert_int_equal(count_flags(doc, "leak-growth", "tcmalloc"), 1);
         assert_int_equal(count_flags(doc, "leak-growth", "mimalloc"), 1);
+        assert_int_equal(count_flags(doc, "leak-growth", "musl"), 1);
         json_array_foreach(json_object_get(doc, "flags"), i, f)
                 assert_true(json_number_value(json_object_get(json_object_get(f, "evidence"),
                                                               "live_bytes_per_round")) == 512);

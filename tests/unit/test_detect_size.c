@@ -159,6 +159,55 @@ static void test_cz_time_high_from_32mib(void **state)
         json_decref(doc);
 }
 
+/* calloc-zeroing's flags on a sweep of 256 KiB, 1 MiB, 4 MiB under alloc
+ * (memset 16 B/ns: 16384, 65536, 262144 ns; a fault 2000 ns), costing ns[i]
+ * with flt[i] faults per op. */
+static json_t *cz_sweep3(const char *alloc, const double ns[3], const double flt[3])
+{
+        json_t *doc = doc_new(cal_flat(16, 2000)), *run, *flags;
+        run = cz_run(doc, alloc, "none", "reuse");
+        for (int i = 0; i < 3; i++)
+                cz_point(run, 256 * KIB * (1 << (2 * i)), ns[i], flt[i]);
+        flags = run_detector(ab_detect_calloc_zeroing, doc, run);
+        json_decref(doc);
+        return flags;
+}
+
+/* A cost that stays flat while the memset of the size grows is a fixed cost
+ * per op (musl: an mmap, a munmap and 2 faults, about 10 us from 64 KiB to
+ * 4 MiB), not zeroing; judged against every neighbouring point, on a log
+ * scale, at half the memset's growth. */
+static void test_cz_time_flat_cost_is_not_zeroing(void **state)
+{
+        static const double two[3] = {2, 2, 2}, every[3] = {64, 256, 1024};
+        /* 1 MiB: 40000 ns is 0.61x its memset and 20 faults: by time alone
+         * it would be flagged (and 256 KiB too, 2.4x its memset) */
+        static const double flat[3] = {40000, 40000, 42000};
+        /* a little over 2x towards 4 MiB, where the memset grows 4x: over
+         * half its growth on a log scale is zeroing's, and 1 MiB is flagged
+         * though flat towards 256 KiB (flat needs every neighbour) */
+        static const double grows[3] = {40000, 40000, 82000};
+        json_t *flags, *f;
+        (void)state;
+        flags = cz_sweep3("musl", flat, two);
+        assert_int_equal(json_array_size(flags), 0);
+        json_decref(flags);
+
+        flags = cz_sweep3("musl", grows, two);
+        assert_int_equal(json_array_size(flags), 1);
+        f = json_array_get(flags, 0);
+        check_flag(f, "calloc-zeroing", "warn", "musl", "calloc-sweep");
+        check_where_size(f, 1 * MIB);
+        assert_near(at(ev_array(f, "sizes", 1), 0), 1 * MIB, 0);
+        json_decref(flags);
+
+        /* faults are counts: a flat cost that faults in every page is flagged */
+        flags = cz_sweep3("mimalloc", flat, every);
+        assert_int_equal(json_array_size(flags), 1);
+        ev_array(json_array_get(flags, 0), "sizes", 3);
+        json_decref(flags);
+}
+
 static void test_cz_touch_and_mode(void **state)
 {
         json_t *doc = doc_new(cal_flat(16, 2000)), *r_all, *r_fresh, *r_first, *r_first_t, *flags;
@@ -486,6 +535,7 @@ int main(void)
             cmocka_unit_test(test_cz_time_fires_warn),
             cmocka_unit_test(test_cz_time_needs_memset_of_4_faults),
             cmocka_unit_test(test_cz_time_high_from_32mib),
+            cmocka_unit_test(test_cz_time_flat_cost_is_not_zeroing),
             cmocka_unit_test(test_cz_touch_and_mode),
             cmocka_unit_test(test_cz_other_kernel_never),
             cmocka_unit_test(test_cz_job_name_is_workload),

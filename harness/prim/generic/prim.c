@@ -78,7 +78,7 @@ void ab_prim_thp_mode(char *buf, size_t len)
 
 void ab_prim_libc_version(char *buf, size_t len)
 {
-        snprintf(buf, len, "unknown");
+        common_libc_version(buf, len);
 }
 
 void ab_prim_os_name(char *buf, size_t len)

@@ -3,7 +3,6 @@
  * for placement, /sys for the THP mode.
  */
 #include <ctype.h>
-#include <gnu/libc-version.h>
 #include <sched.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -159,7 +158,7 @@ void ab_prim_thp_mode(char *buf, size_t len)
 
 void ab_prim_libc_version(char *buf, size_t len)
 {
-        snprintf(buf, len, "glibc %s", gnu_get_libc_version());
+        common_libc_version(buf, len);
 }
 
 void ab_prim_os_name(char *buf, size_t len)
