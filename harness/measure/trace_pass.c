@@ -406,8 +406,9 @@ int ab_trace_pass(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
                 struct ab_point_res *p = &m->runs[ri].points[point];
                 struct ab_outcome out;
                 int r;
-                if (p->status != AB_ST_OK)
-                        continue; /* it failed untraced: tracing will not mend it */
+                if (p->skipped || p->status != AB_ST_OK)
+                        continue; /* another shard's; or it failed untraced: tracing will
+                                     not mend it */
                 remove_dumps(m->tmpdir);
                 if ((r = trace_env(m, ri))) {
                         trace_env_free(m);
