@@ -263,6 +263,7 @@ struct ab_tools {
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
 int ab_cmd_trace(int argc, char **argv); /* trace_cmd.c: bench trace info|cut */
+int ab_cmd_merge(int argc, char **argv); /* merge.c: bench merge SHARD.. -o OUT */
 const char *ab_runner_path(void);
 /* The allocation-site tracer, libabtrace.so, next to the runner. */
 const char *ab_tracer_path(void);
