@@ -78,19 +78,6 @@ static void make_files(void)
         made = true;
 }
 
-/* The value at a dotted path of object keys, or NULL. */
-static json_t *jpath(json_t *o, const char *path)
-{
-        char key[64];
-        while (o && *path) {
-                size_t n = strcspn(path, ".");
-                snprintf(key, sizeof key, "%.*s", (int)n, path);
-                o = json_object_get(o, key);
-                path += n + (path[n] == '.');
-        }
-        return o;
-}
-
 /* bench with the space-separated words of `words`, then --shard SHARD and
  * -o OUT: its exit code. */
 static int run_shard(const char *words, const char *shard, const char *out)
@@ -318,16 +305,6 @@ static void test_merged_file_reads(void **state)
         assert_int_equal(rc, json_array_size(json_object_get(m, "flags")) ? 2 : 0);
         assert_true(exists(tmpfile_path("failon.json")));
         json_decref(m);
-}
-
-/* Copy src to dst (in the temporary directory) through edit. */
-static void edited_copy(const char *src, const char *dst, void (*edit)(json_t *doc))
-{
-        json_t *d = load(tmpfile_path(src));
-        if (edit)
-                edit(d);
-        assert_int_equal(json_dump_file(d, tmpfile_path(dst), JSON_INDENT(1)), 0);
-        json_decref(d);
 }
 
 static void other_host(json_t *d)
