@@ -311,14 +311,20 @@ static json_int_t doc_point(const struct ab_run_res *run, size_t p)
         return k;
 }
 
-/* A pass's objects (trace.points, sites) name their point by the job's
- * index: in a shard's document, by the document's. */
-static void repoint(json_t *o, const struct ab_run_res *run)
+/* An object of point p's passes (its trace, a site) into arr. They name
+ * their point by the job's index; in a shard's document, where that is
+ * not the document's, a copy names it by the document's (the point's own
+ * objects stay as they are). */
+static void add_pointed(json_t *arr, json_t *item, const struct ab_run_res *run, size_t p)
 {
-        json_t *v = json_object_get(o, "point");
-        if (json_is_integer(v) && json_integer_value(v) >= 0)
-                json_object_set_new(o, "point",
-                                    json_integer(doc_point(run, (size_t)json_integer_value(v))));
+        json_t *copy;
+        if (doc_point(run, p) == (json_int_t)p) {
+                json_array_append(arr, item);
+                return;
+        }
+        copy = json_deep_copy(item);
+        json_object_set_new(copy, "point", json_integer(doc_point(run, p)));
+        json_array_append_new(arr, copy);
 }
 
 /* One stretch of the timeline per measured process: the point (index into
@@ -348,16 +354,10 @@ static void trace_json(json_t *o, const struct ab_opts *opt, const struct ab_run
                 const struct ab_point_res *pt = &run->points[p];
                 json_t *s;
                 size_t i;
-                if (pt->trace) {
-                        repoint(pt->trace, run);
-                        json_array_append(points, pt->trace);
-                }
-                json_array_foreach(pt->sites, i, s) repoint(s, run);
-                json_array_foreach(pt->sc_sites, i, s) repoint(s, run);
-                if (pt->sites)
-                        json_array_extend(sites, pt->sites);
-                if (pt->sc_sites)
-                        json_array_extend(sites, pt->sc_sites);
+                if (pt->trace)
+                        add_pointed(points, pt->trace, run, p);
+                json_array_foreach(pt->sites, i, s) add_pointed(sites, s, run, p);
+                json_array_foreach(pt->sc_sites, i, s) add_pointed(sites, s, run, p);
         }
         json_object_set_new(o, "trace",
                             json_pack("{s:s,s:I,s:i,s:i,s:o}", "target",

@@ -427,8 +427,13 @@ static void test_merge_usage(void **state)
         assert_non_null(strstr(outtext, "--allow-hosts"));
 }
 
+static void interrupted(json_t *d)
+{
+        json_object_set_new(d, "interrupted", json_true());
+}
+
 /* A missing shard: refused with the cells named; --partial merges what is
- * there and says what is not. */
+ * there and says what is not. An interrupted shard likewise. */
 static void test_missing_shard(void **state)
 {
         TMP(out, "part.json");
@@ -454,7 +459,22 @@ static void test_missing_shard(void **state)
         assert_int_equal(json_array_size(jpath(m, "merge.missing")), missing);
         json_array_foreach(runs(m), i, r) points += json_array_size(json_object_get(r, "points"));
         assert_int_equal(points, 18 - missing);
+        assert_false(json_is_true(json_object_get(m, "interrupted")));
         json_decref(s4);
+        json_decref(m);
+        edited_copy("s3.json", "s3-stopped.json", interrupted);
+        assert_int_equal(run("merge", tmpfile_path("s1.json"), tmpfile_path("s2.json"),
+                             tmpfile_path("s3-stopped.json"), tmpfile_path("s4.json"), "-o", out),
+                         1);
+        assert_non_null(strstr(errtext, "s3-stopped.json (shard 3/4) was interrupted"));
+        assert_int_equal(run("merge", tmpfile_path("s1.json"), tmpfile_path("s2.json"),
+                             tmpfile_path("s3-stopped.json"), tmpfile_path("s4.json"), "-o", out,
+                             "--partial"),
+                         0);
+        m = load(out);
+        assert_true(json_is_true(json_object_get(m, "interrupted")));
+        assert_true(json_is_true(jpath(m, "merge.partial")));
+        assert_int_equal(json_array_size(jpath(m, "merge.missing")), 0);
         json_decref(m);
 }
 
