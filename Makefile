@@ -149,6 +149,7 @@ TEST_LAYERS_detect_program := detect doc core
 TEST_LAYERS_detect_sites := detect doc core
 TEST_LAYERS_results     := measure trace doc core
 TEST_LAYERS_parse       := measure trace doc core
+TEST_LAYERS_shard       := measure trace doc core
 TEST_LAYERS_canon       := report doc core
 TEST_LAYERS_arec        := trace core
 test_layers = $(foreach l,$(or $(TEST_LAYERS_$(1)),core),$(LIB_$(l)))

@@ -37,7 +37,10 @@ static void usage(FILE *f)
             "  bench calibrate       this machine's reference costs (memset, page fault, mmap)\n"
             "  bench plot FILE.. [-o DIR]   gnuplot PNG and SVG figures from results files\n"
             "  bench compare BASE NEW       changes per point with confidence; exit 3 on a\n"
-            "                               significant regression\n"
+            "                               significant regression; --hosts FILE.. puts the\n"
+            "                               same workloads side by side across hosts\n"
+            "  bench merge SHARD.. -o OUT   join the results of bench run --shard K/N into\n"
+            "                               one document, flags decided again\n"
             "  bench history add|show|check|html   nightly tracking in SQLite\n"
             "  bench sites FILE [--top-down|--folded]   the allocation sites of runs\n"
             "                               traced with --trace; --folded for flame graphs\n"
@@ -85,7 +88,8 @@ int main(int argc, char **argv)
                             {"history", ab_cmd_history},
                             {"sites", ab_cmd_sites},
                             {"verdicts", ab_cmd_verdicts},
-                            {"trace", ab_cmd_trace}};
+                            {"trace", ab_cmd_trace},
+                            {"merge", ab_cmd_merge}};
                 for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
                         if (strcmp(cmd, cmds[i].name) == 0) {
                                 argv[1] = argv[0];
@@ -105,7 +109,7 @@ int main(int argc, char **argv)
                 return ab_cmd_run(argc, argv);
         fprintf(stderr,
                 "bench: unknown command '%s' (accepted: run, list, calibrate, plot, compare, "
-                "history, sites, verdicts, trace, help; see bench help)\n",
+                "history, sites, verdicts, trace, merge, help; see bench help)\n",
                 cmd);
         return AB_BAD_INPUT;
 }

@@ -292,6 +292,20 @@ const struct ab_vsite *ab_vrun_site(const struct ab_vrun *r, const struct ab_vpo
 /* The identity of a point across files: "ALLOC|WORKLOAD_ID|LABEL". */
 const char *ab_point_key(const struct ab_vrun *r, const struct ab_vpoint *p, char *buf, size_t len);
 
+/* What a document's command (its "command" array, as bench run was given
+ * it) says about what was measured: its words without those `drop` names,
+ * an OR of
+ *   AB_CMD_PROGRAM  bench itself (argv[0], wherever it was) and a leading
+ *                   "run";
+ *   AB_CMD_OUTPUT   where the results went and how they were shown: -o and
+ *                   --output, --format, -q and --quiet;
+ *   AB_CMD_SHARD    --shard K/N (which part of the matrix ran).
+ * Words after "--" (cmd's program) are kept whole. Two shards of one
+ * command have equal words under all three. A new array of strings (empty
+ * when command is not an array), or NULL when out of memory. */
+enum { AB_CMD_PROGRAM = 1, AB_CMD_OUTPUT = 2, AB_CMD_SHARD = 4 };
+json_t *ab_command_words(json_t *command, int drop);
+
 /* Severity rank: info 0, warn 1, high 2; -1 for anything else. */
 int ab_severity_rank(const char *s);
 

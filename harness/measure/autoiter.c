@@ -70,7 +70,9 @@ static double quantize_faults(double f)
  * costs), with the faults per op counted in a probe under every allocator:
  * the same command on the same machine gets the same count, loaded or idle.
  * The probe is skipped where the count would not depend on it. Without
- * calibration, a timed probe decides (as hyperfine does). */
+ * calibration, a timed probe decides (as hyperfine does). Under --shard the
+ * probe still runs every allocator of the point, its cells in other shards
+ * too, so that each shard chooses the count the whole matrix would have. */
 int ab_auto_iterations(struct ab_matrix *m, size_t job, size_t point, uint64_t *iters)
 {
         struct ab_run_res *run0 = &m->runs[job * m->o->nallocs];

@@ -102,6 +102,9 @@ struct ab_opts {
         int round_signal;  /* --round-signal: the program's signal that ends a round; 0: none */
         const char *program_output; /* --program-output: "inherit", "null", a FILE, or NULL:
                                        files beside the results */
+        /* --shard K/N: this run measures the cells of shard k of n
+         * (measure/shard.h); n 0: the whole matrix */
+        unsigned shard_k, shard_n;
         int argc;                   /* the whole command line, for the results file */
         char **argv;
 };
@@ -131,6 +134,7 @@ struct ab_point_res {
         struct ab_rep *reps;
         size_t nreps, capreps;
         bool done;                  /* adaptive repetitions: this allocator needs no more */
+        bool skipped;               /* --shard: another shard's cell; never run, not written */
         const char *precision_note; /* why the precision was not met, or NULL */
         /* iterations=auto: how the op count was chosen (method NULL: not auto) */
         const char *auto_method;
@@ -260,6 +264,7 @@ struct ab_tools {
 int ab_cmd_run(int argc, char **argv);
 int ab_cmd_list(int argc, char **argv); /* list.c */
 int ab_cmd_trace(int argc, char **argv); /* trace_cmd.c: bench trace info|cut */
+int ab_cmd_merge(int argc, char **argv); /* merge.c: bench merge SHARD.. -o OUT */
 const char *ab_runner_path(void);
 /* The runner a child of allocator a starts: a->runner (ab-runner-musl for
  * musl), or ab-runner. */

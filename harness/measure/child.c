@@ -310,7 +310,8 @@ int ab_child_account(struct ab_matrix *m, size_t job, size_t point, uint64_t ite
                         struct ab_point_res *p = &m->runs[ri].points[point];
                         struct ab_outcome out;
                         char file[PATH_MAX];
-                        if (p->status != AB_ST_OK || m->runs[ri].job->w->kind != AB_WK_KERNEL)
+                        if (p->skipped || p->status != AB_ST_OK ||
+                            m->runs[ri].job->w->kind != AB_WK_KERNEL)
                                 continue;
                         snprintf(file, sizeof file, "%s/%s.%zu.%zu", m->tmpdir,
                                  pass == PASS_CALLGRIND ? "callgrind" : "strace", ri, point);

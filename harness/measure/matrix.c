@@ -121,8 +121,9 @@ static int run_reps(struct ab_matrix *m, size_t job, size_t point, uint64_t iter
                 for (size_t a = 0; a < na && !m->interrupted; a++) {
                         struct ab_point_res *p = &m->runs[job * na + a].points[point];
                         int r;
-                        if (p->status != AB_ST_OK || p->done)
-                                continue; /* failed before: the rest would fail alike */
+                        if (p->skipped || p->status != AB_ST_OK || p->done)
+                                continue; /* another shard's; or failed before: the rest
+                                             would fail alike */
                         if (rep >= min && (double)(spent[a] + last[a]) > budget) {
                                 p->done = true;
                                 p->precision_note = "the point's time budget ran out";
@@ -150,7 +151,7 @@ static int run_reps(struct ab_matrix *m, size_t job, size_t point, uint64_t iter
         }
         for (size_t a = 0; a < na; a++) {
                 struct ab_point_res *p = &m->runs[job * na + a].points[point];
-                if (!p->done && !p->precision_note && p->status == AB_ST_OK &&
+                if (!p->skipped && !p->done && !p->precision_note && p->status == AB_ST_OK &&
                     !precise_enough(p, o->precision))
                         p->precision_note = !o->adaptive      ? "fixed --reps"
                                             : p->nreps >= cap ? "--max-reps reached"
@@ -271,6 +272,8 @@ void ab_matrix_finish(struct ab_matrix *m, size_t nruns)
                 run->status = AB_ST_OK;
                 for (size_t p = 0; p < run->job->npoints; p++) {
                         struct ab_point_res *pt = &run->points[p];
+                        if (pt->skipped)
+                                continue; /* not in this shard's document */
                         if (pt->status != AB_ST_OK && run->status == AB_ST_OK)
                                 run->status = pt->status;
                         h = ab_hash_u64(h, pt->nreps ? pt->reps[0].op_hash : 0);

@@ -20,6 +20,7 @@
 #include "measure/bench.h"
 #include "measure/opts.h"
 #include "measure/place.h"
+#include "measure/shard.h"
 #include "prim/prim.h"
 
 enum kind {
@@ -244,6 +245,13 @@ static int set_fail_new_site(struct ab_cli *c, const struct val *v)
         OPTS(c)->fail_new_site = true;
         return 0;
 }
+static int set_shard(struct ab_cli *c, const struct val *v)
+{
+        char err[128];
+        if (ab_shard_parse(v->text, &OPTS(c)->shard_k, &OPTS(c)->shard_n, err, sizeof err))
+                return ab_bad("", "--shard '%s': %s (accepted: %s)", v->text, err, AB_SHARD_FORM);
+        return 0;
+}
 static int set_quiet(struct ab_cli *c, const struct val *v)
 {
         (void)v;
@@ -295,6 +303,10 @@ static const struct opt_def defs[] = {
      "results file (default results/<UTC time>-<host>.json)"},
     {"format", 0, K_CHOICE, "FMT", 0, 0, "table|json|csv", set_format,
      "stdout: table (default), json or csv"},
+    {"shard", 0, K_TEXT, "K/N", 0, 0, NULL, set_shard,
+     "run the K-th of N deterministic parts of the allocator x workload x point matrix "
+     "(round-robin over its cells; shards 1..N make the whole matrix once); the results "
+     "record which cells; bench merge joins the shards' files"},
     {"fail-on", 0, K_CHOICE, "LEVEL", 0, 0, "warn|high", set_fail_on,
      "exit 2 when a flag of LEVEL (warn or high) or worse is raised"},
     {"count", 0, K_CHOICE, "WHAT", 0, 0, "instructions|callgrind", set_count,

@@ -628,7 +628,7 @@ void ab_opts_free(struct ab_opts *o)
         }
         free(o->wraps);
         free(o->cmd_prog);
-        ab_verdicts_free(&o->verdicts);
+        ab_verdicts_free(&o->verdicts); /* --verdicts, or ./allocbench.verdicts */
         o->jobs = NULL;
         o->allocs = NULL;
         o->env = NULL;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "measure/bench.h"
+#include "measure/job.h"
+#include "measure/shard.h"
 #include "core/parse.h"
 #include "prim/prim.h"
 #include "core/stats.h"
@@ -299,6 +301,32 @@ static void program_json(json_t *o, const struct ab_opts *opt, const struct ab_r
         json_object_set_new(o, "preload_verified", preload_verified(run));
 }
 
+/* Point p of the run as the document indexes it: the job's index, less
+ * the points before it that another shard measures (--shard). */
+static json_int_t doc_point(const struct ab_run_res *run, size_t p)
+{
+        json_int_t k = 0;
+        for (size_t i = 0; i < p && i < run->job->npoints; i++)
+                k += !run->points[i].skipped;
+        return k;
+}
+
+/* An object of point p's passes (its trace, a site) into arr. They name
+ * their point by the job's index; in a shard's document, where that is
+ * not the document's, a copy names it by the document's (the point's own
+ * objects stay as they are). */
+static void add_pointed(json_t *arr, json_t *item, const struct ab_run_res *run, size_t p)
+{
+        json_t *copy;
+        if (doc_point(run, p) == (json_int_t)p) {
+                json_array_append(arr, item);
+                return;
+        }
+        copy = json_deep_copy(item);
+        json_object_set_new(copy, "point", json_integer(doc_point(run, p)));
+        json_array_append_new(arr, copy);
+}
+
 /* One stretch of the timeline per measured process: the point (index into
  * points) and repetition it ran, when it started, and its samples. */
 static json_t *spans_json(const struct ab_run_res *run)
@@ -307,7 +335,7 @@ static json_t *spans_json(const struct ab_run_res *run)
         for (size_t i = 0; i < run->nspans; i++) {
                 const struct ab_span *sp = &run->spans[i];
                 json_array_append_new(
-                    a, json_pack("{s:I,s:i,s:f,s:I,s:I}", "point", (json_int_t)sp->point, "rep",
+                    a, json_pack("{s:I,s:i,s:f,s:I,s:I}", "point", doc_point(run, sp->point), "rep",
                                  (int)sp->rep, "start_ms", (double)sp->start_ns / 1e6, "first",
                                  (json_int_t)sp->first, "count", (json_int_t)sp->count));
         }
@@ -324,12 +352,12 @@ static void trace_json(json_t *o, const struct ab_opts *opt, const struct ab_run
                         opt->wraps[run->alloc->wrap - 1].argc > 0;
         for (size_t p = 0; p < run->job->npoints; p++) {
                 const struct ab_point_res *pt = &run->points[p];
+                json_t *s;
+                size_t i;
                 if (pt->trace)
-                        json_array_append(points, pt->trace);
-                if (pt->sites)
-                        json_array_extend(sites, pt->sites);
-                if (pt->sc_sites)
-                        json_array_extend(sites, pt->sc_sites);
+                        add_pointed(points, pt->trace, run, p);
+                json_array_foreach(pt->sites, i, s) add_pointed(sites, s, run, p);
+                json_array_foreach(pt->sc_sites, i, s) add_pointed(sites, s, run, p);
         }
         json_object_set_new(o, "trace",
                             json_pack("{s:s,s:I,s:i,s:i,s:o}", "target",
@@ -384,7 +412,8 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         json_object_set_new(o, "runner_rss_kib", jint(run->runner_rss_kib));
         json_object_set_new(o, "runner_vsz_kib", jint(run->runner_vsz_kib));
         for (size_t p = 0; p < run->job->npoints; p++)
-                json_array_append_new(points, point_json(opt, run, &run->points[p]));
+                if (!run->points[p].skipped)
+                        json_array_append_new(points, point_json(opt, run, &run->points[p]));
         json_object_set_new(o, "points", points);
         json_object_set_new(o, "rounds", rounds_json(run));
         for (size_t i = 0; i < run->ntimeline; i++) {
@@ -397,6 +426,48 @@ static json_t *run_json(const struct ab_opts *opt, const struct ab_run_res *run)
         if (opt->trace)
                 trace_json(o, opt, run);
         return o;
+}
+
+/* The allocators and each workload's points, in the canonical order. */
+static json_t *matrix_json(const struct ab_opts *o)
+{
+        json_t *allocs = json_array(), *jobs = json_array();
+        for (size_t a = 0; a < o->nallocs; a++) {
+                const struct ab_alloc *al = &o->allocs[a];
+                json_array_append_new(allocs, json_pack("{s:s,s:s?}", "name", al->name, "wrap",
+                                                        al->wrap > 0 && al->wrap <= o->nwraps
+                                                            ? o->wraps[al->wrap - 1].text
+                                                            : NULL));
+        }
+        for (size_t j = 0; j < o->njobs; j++) {
+                const struct ab_job *jb = &o->jobs[j];
+                json_t *points = json_array();
+                for (size_t p = 0; p < jb->npoints; p++)
+                        json_array_append_new(points,
+                                              ab_point_params_json(jb, ab_job_point_value(jb, p)));
+                json_array_append_new(jobs,
+                                      json_pack("{s:s,s:o}", "name", jb->name, "points", points));
+        }
+        return json_pack("{s:o,s:o}", "allocators", allocs, "workloads", jobs);
+}
+
+/* --shard: the document's "shard" object (harness/doc/schema.md): index,
+ * count, rule, cells_total, cells (this shard's canonical indices) and
+ * matrix (the allocators and each workload's points, which define the
+ * canonical order). */
+static json_t *shard_json(const struct ab_opts *o)
+{
+        json_t *cells = json_array();
+        for (size_t j = 0; j < o->njobs; j++)
+                for (size_t p = 0; p < o->jobs[j].npoints; p++)
+                        for (size_t a = 0; a < o->nallocs; a++)
+                                if (ab_shard_mine(o, j, p, a))
+                                        json_array_append_new(
+                                            cells,
+                                            json_integer((json_int_t)ab_shard_cell(o, j, p, a)));
+        return json_pack("{s:i,s:i,s:s,s:I,s:o,s:o}", "index", (int)o->shard_k, "count",
+                         (int)o->shard_n, "rule", AB_SHARD_RULE, "cells_total",
+                         (json_int_t)ab_shard_cells(o), "cells", cells, "matrix", matrix_json(o));
 }
 
 json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_t nruns,
@@ -432,8 +503,11 @@ json_t *ab_results_build(const struct ab_opts *o, struct ab_run_res *runs, size_
                                       o->point_budget_s));
         json_object_set_new(doc, "sample_ms", json_integer(o->sample_ms));
         for (size_t i = 0; i < nruns; i++)
-                json_array_append_new(arr, run_json(o, &runs[i]));
+                if (doc_point(&runs[i], runs[i].job->npoints) > 0) /* a cell of this shard */
+                        json_array_append_new(arr, run_json(o, &runs[i]));
         json_object_set_new(doc, "runs", arr);
         json_object_set_new(doc, "flags", json_array());
+        if (o->shard_n)
+                json_object_set_new(doc, "shard", shard_json(o));
         return doc;
 }

@@ -18,14 +18,14 @@
 
 #include "core/fmt.h"
 #include "detect/detect.h"
-#include "doc/doc.h"
 #include "measure/job.h"
 #include "measure/matrix.h"
 #include "measure/recfile.h"
 #include "measure/opts.h"
+#include "measure/publish.h"
+#include "measure/shard.h"
 #include "agent/mark.h"
 #include "prim/prim.h"
-#include "report/report.h"
 
 /* --trace with verdicts or budgets: applied to the document before it is
  * written (verdicts on sites, flags accepted, flags of their own). */
@@ -38,28 +38,31 @@ static int apply_verdicts(struct ab_matrix *m, json_t *doc)
 }
 
 /* The line the verdicts add under the flags. */
-static void print_verdicts(const struct ab_matrix *m)
+static void print_verdicts(FILE *f, void *arg)
 {
+        const struct ab_matrix *m = arg;
         const struct ab_vsummary *s = &m->vsum;
-        printf("\nverdicts%s%s%s: %zu sites, %zu with a verdict (%zu matched fuzzily), %zu new; "
-               "%zu flags accepted, %zu regressions, %zu past their bound, %zu past a budget\n",
-               m->o->verdicts_path ? " (" : "", m->o->verdicts_path ? m->o->verdicts_path : "",
-               m->o->verdicts_path ? ")" : "", s->sites, s->matched, s->fuzzy, s->new_sites,
-               s->accepted, s->regressions, s->over_bound, s->over_budget);
+        if (!m->o->verdicts_path && !m->o->nbudgets)
+                return;
+        fprintf(f,
+                "\nverdicts%s%s%s: %zu sites, %zu with a verdict (%zu matched fuzzily), %zu new; "
+                "%zu flags accepted, %zu regressions, %zu past their bound, %zu past a budget\n",
+                m->o->verdicts_path ? " (" : "", m->o->verdicts_path ? m->o->verdicts_path : "",
+                m->o->verdicts_path ? ")" : "", s->sites, s->matched, s->fuzzy, s->new_sites,
+                s->accepted, s->regressions, s->over_bound, s->over_budget);
 }
 
-/* Build the document, decide the flags, write it, print the summary from
- * the document itself (its view), so the screen and the file agree.
- * *worst is the highest severity rank raised (-1 for none). */
+/* Build the document, decide the flags, write it and print the summary
+ * from it (publish.c). *worst is the highest severity rank raised (-1 for
+ * none). */
 static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                            const struct ab_tools *tools, int *worst)
 {
         /* the document takes a reference to cal: the matrix keeps its own */
         json_t *doc = ab_results_build(m->o, m->runs, nruns, ab_host_json(), json_incref(cal),
                                        m->interrupted);
-        struct ab_doc view;
-        char *text, err[PATH_MAX + 128], where[PATH_MAX];
-        int r = 0;
+        int r;
+        *worst = -1;
         if (!doc)
                 return -ENOMEM;
         json_object_set_new(doc, "accounting",
@@ -70,56 +73,11 @@ static int write_and_print(struct ab_matrix *m, size_t nruns, json_t *cal,
                                       "valgrind", tools->valgrind[0] ? tools->valgrind : NULL,
                                       "syscalls", m->o->syscalls ? "strace" : NULL, "strace",
                                       tools->strace[0] ? tools->strace : NULL));
-        if (ab_detect_json(doc) < 0 || apply_verdicts(m, doc) ||
-            ab_doc_view(doc, &view, err, sizeof err)) {
+        if (ab_detect_json(doc) < 0 || apply_verdicts(m, doc)) {
                 json_decref(doc);
                 return -ENOMEM;
         }
-        /* a flag a verdict accepts is in the file, not in the count */
-        *worst = -1;
-        for (size_t i = 0; i < view.nflags; i++)
-                if (!view.flags[i].accepted && view.flags[i].rank > *worst)
-                        *worst = view.flags[i].rank;
-        text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-        if (!text) {
-                ab_doc_free(&view);
-                json_decref(doc);
-                return -ENOMEM;
-        }
-        r = ab_target_publish(&m->o->target, text, strlen(text), where, sizeof where, err,
-                              sizeof err);
-        switch (m->o->format) {
-        case AB_FMT_JSON:
-                fputs(text, stdout);
-                fputc('\n', stdout);
-                break;
-        case AB_FMT_CSV:
-                ab_csv_print(stdout, &view);
-                break;
-        default:
-                ab_table_print(stdout, &view);
-                ab_flags_print(stdout, &view);
-                if (m->o->verdicts_path || m->o->nbudgets)
-                        print_verdicts(m);
-                break;
-        }
-        if (r == 0 && strcmp(where, m->o->target.path) != 0)
-                ab_note("", "%s was written by another run meanwhile; this run's results went "
-                            "beside it",
-                        m->o->target.path);
-        if (r == 0 || r == 1)
-                fprintf(stderr, "results: %s\n", where);
-        if (r == 1) {
-                ab_err("", "%s; the results were kept in %s instead", err, where);
-                r = -EIO;
-        } else if (r < 0) {
-                /* nowhere to write them: stderr is the last place they can go */
-                ab_err("", "%s, and in $TMPDIR as well; the results document follows", err);
-                fputs(text, stderr);
-                fputc('\n', stderr);
-        }
-        free(text);
-        ab_doc_free(&view);
+        r = ab_publish(doc, &m->o->target, m->o->format, print_verdicts, m, worst);
         json_decref(doc);
         return r;
 }
@@ -150,13 +108,15 @@ static int setup_runs(struct ab_matrix *m)
                         for (size_t p = 0; p < o->jobs[j].npoints; p++) {
                                 struct ab_point_res *pt = &run->points[p];
                                 pt->value = ab_job_point_value(&o->jobs[j], p);
+                                pt->skipped = !ab_shard_mine(o, j, p, a);
                                 pt->capreps = o->adaptive ? o->max_reps : o->reps;
                                 pt->reps = calloc(pt->capreps, sizeof(struct ab_rep));
                                 if (!pt->reps)
                                         return -ENOMEM;
                         }
                 }
-                m->total += o->jobs[j].npoints;
+                for (size_t p = 0; p < o->jobs[j].npoints; p++)
+                        m->total += ab_shard_point_mine(o, j, p);
         }
         return 0;
 }
@@ -371,6 +331,8 @@ static bool run_matrix(struct ab_matrix *m)
                 const struct ab_job *jb = &o->jobs[j];
                 for (size_t p = 0; p < jb->npoints && !m->interrupted && !aborted; p++) {
                         char label[160], val[32] = "";
+                        if (!ab_shard_point_mine(o, j, p))
+                                continue; /* another shard's */
                         if (jb->sweep >= 0)
                                 ab_fmt_size(jb->points[p], val, sizeof val);
                         snprintf(label, sizeof label, "%s%s%s%s%s", jb->name, *val ? " " : "",
@@ -449,6 +411,29 @@ static int unpack_records(struct ab_matrix *m, struct ab_opts *o)
         return 0;
 }
 
+/* --shard: which part of the matrix this run measures; a shard without
+ * cells still writes its document (with the shard and no runs), so that
+ * bench merge sees every shard of the split. */
+static void say_shard(const struct ab_opts *o)
+{
+        unsigned long long mine, all;
+        if (!o->shard_n)
+                return;
+        mine = (unsigned long long)ab_shard_count_mine(o);
+        all = (unsigned long long)ab_shard_cells(o);
+        if (mine == 0)
+                ab_note("",
+                        "shard %u/%u has no cells: the matrix has %llu (workload x point x "
+                        "allocator), fewer than the shards; its results file records the "
+                        "shard and holds no runs",
+                        o->shard_k, o->shard_n, all);
+        else if (!o->quiet)
+                ab_note("",
+                        "shard %u/%u: %llu of the matrix's %llu cells (workload x point x "
+                        "allocator)",
+                        o->shard_k, o->shard_n, mine, all);
+}
+
 /* The matrix from the options in o to the results file: bench run's exit
  * code. Leaves the temporary directory to the caller. */
 static int run_all(struct ab_matrix *m, struct ab_opts *o)
@@ -461,6 +446,7 @@ static int run_all(struct ab_matrix *m, struct ab_opts *o)
         m->o = o;
         if (setup_runs(m))
                 return AB_BAD_INPUT;
+        say_shard(o);
         if ((r = setup_accounting(m)) || (r = setup_program(m)))
                 return r;
         if (o->trace && make_tmpdir(m)) /* the tracer's dumps go there */

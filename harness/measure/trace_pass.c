@@ -407,6 +407,8 @@ int ab_trace_pass(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
                 struct ab_point_res *p = &m->runs[ri].points[point];
                 struct ab_outcome out;
                 int r;
+                if (p->skipped)
+                        continue; /* another shard's */
                 if (p->status != AB_ST_OK) {
                         /* it failed untraced: tracing will not mend it */
                         if (m->o->record)

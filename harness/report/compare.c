@@ -6,8 +6,10 @@
  * results view (ab_doc_load, which refuses a FIFO or a device without
  * blocking on it), pairing their points by ab_point_key (allocator, workload
  * with a cmd run's program, parameters), and the exit code. The verdicts are
- * compare_report.c's, the table and the CSV compare_print.c's (compare.h).
- * Exit: 0 no regression, 3 a regression, 1 bad input.
+ * compare_report.c's, the table and the CSV compare_print.c's, the host view
+ * (in the report when the hosts differ; alone for any number of files with
+ * --hosts) compare_hosts.c's (compare.h). Exit: 0 no regression, 3 a
+ * regression, 1 bad input.
  */
 #include <errno.h>
 #include <math.h>
@@ -85,16 +87,28 @@ static void usage(FILE *f)
                "                        point, then one per site, the column kind telling\n"
                "                        which)\n"
                "  --strict              refuse (exit 1) when paired points did different work\n"
+               "  --hosts FILE FILE..   the host view alone, for 2 to 16 files (below); no\n"
+               "                        verdicts, exit 0\n"
                "  -h, --help            this text\n"
                "\n"
                "Runs of cmd pair only when they ran the same program with the same arguments.\n"
+               "\n"
+               "Host view: when BASE and NEW come from different hosts (hostname, OS, kernel,\n"
+               "CPU, C library...), the report adds the same workloads side by side, a column\n"
+               "per host (ns/op, minor faults/op, RSS, the last host's ns/op over the first's,\n"
+               "whether the work was the same), and lists what differs in the hosts and in how\n"
+               "the runs were made: allocator versions, environment, workload parameters and\n"
+               "the command's options (JSON: host_view; CSV: base_host, new_host and\n"
+               "host_differs, after the other columns). --hosts gives it for any number of\n"
+               "files (CSV: a row per point and host).\n"
                "\n"
                "Exit: 0 no regression, 3 a significant regression (a slower point, a memory\n"
                "growth, a new flag or a site leaving more), 1 bad input (or different work\n"
                "with --strict).\n"
                "\n"
-               "Example:\n"
-               "  bench compare results/last-night.json results/today.json --threshold 3\n");
+               "Examples:\n"
+               "  bench compare results/last-night.json results/today.json --threshold 3\n"
+               "  bench compare --hosts debian.json alpine.json graviton.json\n");
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -183,26 +197,54 @@ static const char *valued_option(int argc, char **argv, int *i, const char **val
         return NULL;
 }
 
+/* The files given: two (BASE, NEW), or with --hosts two or more. */
+static int check_files(struct ab_compare_opts *o)
+{
+        if (o->hosts && o->nfiles > AB_COMPARE_MAXFILES) {
+                ab_err("compare", "--hosts: %zu files given (accepted: 2 to %d)", o->nfiles,
+                       AB_COMPARE_MAXFILES);
+                return AB_BAD_INPUT;
+        }
+        if (o->hosts && o->nfiles < 2) {
+                ab_err("compare",
+                       "--hosts: %s (usage: bench compare --hosts FILE FILE [FILE..]; "
+                       "see bench compare --help)",
+                       o->nfiles ? "one results file given, accepted: two or more"
+                                 : "no results files given");
+                return AB_BAD_INPUT;
+        }
+        if (!o->hosts && o->nfiles > 2) {
+                ab_err("compare",
+                       "unexpected argument '%s' (accepted: two results files, BASE then NEW; "
+                       "--hosts takes more)",
+                       o->files[2]);
+                return AB_BAD_INPUT;
+        }
+        if (o->nfiles < 2) {
+                ab_err("compare",
+                       "%s (usage: bench compare [options] BASE NEW; see bench compare --help)",
+                       o->nfiles == 0 ? "no results files given" : "NEW results file missing");
+                return AB_BAD_INPUT;
+        }
+        o->file[0] = o->files[0];
+        o->file[1] = o->files[1];
+        return 0;
+}
+
 /* 0, AB_BAD_INPUT, or -1 after --help. */
 static int parse_opts(int argc, char **argv, struct ab_compare_opts *o)
 {
-        size_t npos = 0;
         bool dashdash = false;
         o->threshold = 0.05;
         o->mem_threshold = 0.10;
         o->alpha = 0.05;
         o->format = AB_FMT_TABLE;
+        if (!(o->files = calloc((size_t)argc + 1, sizeof *o->files)))
+                return AB_BAD_INPUT;
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i], *val, *name;
                 if (dashdash || a[0] != '-' || a[1] == '\0') {
-                        if (npos >= 2) {
-                                ab_err("compare",
-                                       "unexpected argument '%s' (accepted: two results files, "
-                                       "BASE then NEW)",
-                                       a);
-                                return AB_BAD_INPUT;
-                        }
-                        o->file[npos++] = a;
+                        o->files[o->nfiles++] = a;
                 } else if (strcmp(a, "--") == 0) {
                         dashdash = true;
                 } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -210,10 +252,13 @@ static int parse_opts(int argc, char **argv, struct ab_compare_opts *o)
                         return -1;
                 } else if (strcmp(a, "--strict") == 0) {
                         o->strict = true;
+                } else if (strcmp(a, "--hosts") == 0) {
+                        o->hosts = true;
                 } else if (!(name = valued_option(argc, argv, &i, &val))) {
                         ab_err("compare",
                                "unknown option '%s' (accepted: --threshold, --mem-threshold, "
-                               "--alpha, --format, --strict, --help; see bench compare --help)",
+                               "--alpha, --format, --strict, --hosts, --help; see bench compare "
+                               "--help)",
                                a);
                         return AB_BAD_INPUT;
                 } else if (!val) {
@@ -223,13 +268,7 @@ static int parse_opts(int argc, char **argv, struct ab_compare_opts *o)
                         return AB_BAD_INPUT;
                 }
         }
-        if (npos != 2) {
-                ab_err("compare",
-                       "%s (usage: bench compare [options] BASE NEW; see bench compare --help)",
-                       npos == 0 ? "no results files given" : "NEW results file missing");
-                return AB_BAD_INPUT;
-        }
-        return 0;
+        return check_files(o);
 }
 
 /* ---- reading and pairing ---------------------------------------------------------- */
@@ -357,6 +396,64 @@ static void strict_refusal(const struct ab_compare_pair *pairs, size_t npairs)
         }
 }
 
+/* The report as --format asks, the host view in it when the hosts
+ * differ (and its columns in the CSV always). */
+static void print_report(const struct ab_compare_opts *o, json_t *rep, json_t *view,
+                         const struct ab_compare_pair *pairs, size_t npairs)
+{
+        if (json_array_size(json_object_get(rep, "host_differences")))
+                json_object_set(rep, "host_view", view);
+        else
+                json_object_set_new(rep, "host_view", json_null());
+        if (o->format == AB_FMT_JSON) {
+                json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+                fputc('\n', stdout);
+        } else if (o->format == AB_FMT_CSV) {
+                ab_compare_print_csv(stdout, rep, pairs, npairs, view);
+        } else {
+                ab_compare_print_table(stdout, rep);
+        }
+}
+
+/* --hosts: the host view of every file given, alone (no verdicts). */
+static int compare_hosts(const struct ab_compare_opts *o)
+{
+        struct ab_doc *docs = calloc(o->nfiles, sizeof *docs);
+        const struct ab_doc **dp = calloc(o->nfiles, sizeof *dp);
+        json_t *view = NULL;
+        char err[1024];
+        size_t n = 0;
+        int rc = AB_BAD_INPUT;
+        for (; docs && dp && n < o->nfiles; n++) {
+                if (ab_doc_load(o->files[n], &docs[n], err, sizeof err)) {
+                        ab_err("compare", "%s", err);
+                        goto out;
+                }
+                dp[n] = &docs[n];
+        }
+        if (!docs || !dp || !(view = ab_compare_host_view(dp, o->files, n))) {
+                ab_err("compare", "out of memory");
+                goto out;
+        }
+        if (o->format == AB_FMT_JSON) {
+                json_object_set_new(view, "schema", json_string("allocbench/compare-hosts/1"));
+                json_dumpf(view, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+                fputc('\n', stdout);
+        } else if (o->format == AB_FMT_CSV) {
+                ab_compare_print_hosts_csv(stdout, view);
+        } else {
+                ab_compare_print_host_view(stdout, view);
+        }
+        rc = AB_OK;
+out:
+        for (size_t i = 0; docs && i < n; i++)
+                ab_doc_free(&docs[i]);
+        free(docs);
+        free(dp);
+        json_decref(view);
+        return rc;
+}
+
 int ab_cmd_compare(int argc, char **argv)
 {
         struct ab_compare_opts o = {0};
@@ -364,33 +461,33 @@ int ab_cmd_compare(int argc, char **argv)
         struct ab_compare_summary sum = {0};
         struct ab_compare_pair *pairs = NULL;
         size_t npairs = 0;
-        json_t *rep = NULL;
+        json_t *rep = NULL, *view = NULL;
         int rc = parse_opts(argc, argv, &o);
-        if (rc == -1)
-                return AB_OK;
-        if (rc)
+        if (rc == -1 || rc) {
+                free(o.files);
+                return rc == -1 ? AB_OK : rc;
+        }
+        if (o.hosts) {
+                rc = compare_hosts(&o);
+                free(o.files);
                 return rc;
+        }
         if (side_load(&b, o.file[0], "BASE") || side_load(&n, o.file[1], "NEW")) {
                 rc = AB_BAD_INPUT;
                 goto out;
         }
         if (pair_points(&b, &n, &pairs, &npairs) == 0)
                 rep = ab_compare_report(&o, &b, &n, pairs, npairs, &sum);
-        if (!rep) {
+        if (rep)
+                view = ab_compare_host_view((const struct ab_doc *[]){&b.doc, &n.doc}, o.file, 2);
+        if (!rep || !view) {
                 ab_err("compare", "out of memory");
                 rc = AB_BAD_INPUT;
                 goto out;
         }
         if (npairs == 0)
                 ab_err("compare", "no point of %s is in %s", o.file[0], o.file[1]);
-        if (o.format == AB_FMT_JSON) {
-                json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
-                fputc('\n', stdout);
-        } else if (o.format == AB_FMT_CSV) {
-                ab_compare_print_csv(stdout, rep, pairs, npairs);
-        } else {
-                ab_compare_print_table(stdout, rep);
-        }
+        print_report(&o, rep, view, pairs, npairs);
         rc = sum.regression ? AB_REGRESSION : AB_OK;
         if (o.strict && sum.verdicts[AB_CMP_NOT_COMPARABLE] > 0) {
                 strict_refusal(pairs, npairs);
@@ -398,7 +495,9 @@ int ab_cmd_compare(int argc, char **argv)
         }
 out:
         json_decref(rep);
+        json_decref(view);
         free(pairs);
+        free(o.files);
         side_free(&b);
         side_free(&n);
         return rc;

@@ -13,7 +13,11 @@
  *   compare_sites.c   the allocation sites of runs both files traced
  *                     (--trace): paired by point and key, judged on their
  *                     left-over per round
- *   compare_print.c   the report as a table or as CSV
+ *   compare_hosts.c   the host view: the same workloads side by side across
+ *                     files from different hosts, and what differs in the
+ *                     hosts and settings (in the report when the hosts
+ *                     differ; alone with --hosts, for any number of files)
+ *   compare_print.c   the report and the host view as a table or as CSV
  *
  * The report is one JSON object (schema allocbench/compare/1), which is the
  * --format json output; the table and the CSV print from it, so the three
@@ -32,8 +36,14 @@
 #include "core/log.h"
 #include "doc/doc.h"
 
+/* The most files --hosts puts side by side. */
+#define AB_COMPARE_MAXFILES 16
+
 struct ab_compare_opts {
         const char *file[2];  /* BASE, NEW */
+        const char **files;   /* --hosts: every file given (file[] the first two) */
+        size_t nfiles;
+        bool hosts;           /* --hosts: the host view of files[] alone, no verdicts */
         double threshold;     /* fraction: 0.05 is 5% */
         double mem_threshold; /* fraction, or < 0 when memory is not judged */
         double alpha;
@@ -49,6 +59,9 @@ extern const enum ab_metric ab_compare_mem[AB_COMPARE_NMEM];
 /* The host figures shown, and compared, for each file. */
 #define AB_COMPARE_NHOST 9
 extern const char *const ab_compare_host_fields[AB_COMPARE_NHOST];
+/* Host figure `field` (an index of ab_compare_host_fields) of h as JSON
+ * (null when unknown): a new reference. */
+json_t *ab_compare_host_field(const struct ab_vhost *h, size_t field);
 
 /* One point of one file: its run, its view, its key (ab_point_key). */
 struct ab_compare_point {
@@ -157,7 +170,31 @@ json_t *ab_compare_report(const struct ab_compare_opts *o, const struct ab_compa
                           const struct ab_compare_side *n, struct ab_compare_pair *pairs,
                           size_t npairs, struct ab_compare_summary *sum);
 
+/* ---- compare_hosts.c ---- */
+
+/* The host view of n files (their views and paths): hosts (file, label,
+ * host fields, allocators' versions, options), differences (what is not
+ * the same in every file, a value per file) and workloads (a row per
+ * allocator and point: each file's ns/op, minor faults per op, RSS, the
+ * last file's ns/op over the first's, whether the work was the same). NULL
+ * when out of memory. */
+json_t *ab_compare_host_view(const struct ab_doc *const *docs, const char *const *paths, size_t n);
+
+/* The differences of view that concern allocator alloc's run of workload
+ * wl, as "host.libc;allocator.version;env.X" in buf ("" for none). */
+const char *ab_compare_row_differs(json_t *view, const char *alloc, const char *wl, char *buf,
+                                   size_t len);
+
 /* ---- compare_print.c ---- */
+
+/* The host view as a table section: the hosts and their fields, what
+ * differs in the settings, the workloads side by side. */
+void ab_compare_print_host_view(FILE *f, json_t *view);
+
+/* The host view as CSV for --hosts: a row per point and host (long
+ * format). */
+void ab_compare_print_hosts_csv(FILE *f, json_t *view);
+
 
 /* The report as a person reads it: the files, hosts, a row per pair, memory,
  * conditions, flags, points in one file only, the sites, the overall
@@ -166,7 +203,9 @@ void ab_compare_print_table(FILE *f, json_t *rep);
 
 /* One CSV row per pair (rep's points, which are pairs[] in order) with the
  * memory figures of both points, then one per site (kind "site"; RFC 4180
- * quoting). */
-void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs);
+ * quoting); the host columns last (base_host, new_host: the files'
+ * hostnames in view; host_differs: ab_compare_row_differs). */
+void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs,
+                          json_t *view);
 
 #endif

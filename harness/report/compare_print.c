@@ -80,6 +80,14 @@ static void print_hosts(FILE *f, json_t *rep)
                *diff = json_object_get(rep, "host_differences");
         char a[256], b[256];
         int wa = 4;
+        if (json_array_size(diff) && json_is_object(json_object_get(rep, "host_view"))) {
+                fprintf(f, "hosts differ in");
+                for (size_t k = 0; k < json_array_size(diff); k++)
+                        fprintf(f, "%s %s", k ? "," : "",
+                                json_string_value(json_array_get(diff, k)));
+                fprintf(f, " (the host view, below, shows them)\n");
+                return;
+        }
         if (json_array_size(diff) == 0) {
                 fmt_value(json_object_get(hb, "hostname"), a, sizeof a);
                 fmt_value(json_object_get(hb, "kernel"), b, sizeof b);
@@ -386,7 +394,228 @@ void ab_compare_print_table(FILE *f, json_t *rep)
         print_flags(f, rep);
         print_only(f, rep);
         print_sites(f, rep);
+        if (json_is_object(json_object_get(rep, "host_view")))
+                ab_compare_print_host_view(f, json_object_get(rep, "host_view"));
         print_verdict(f, rep);
+}
+
+/* ---- the host view (compare_hosts.c builds it) ---------------------------------------- */
+
+static bool field_differs(json_t *view, const char *what)
+{
+        json_t *d;
+        size_t i;
+        json_array_foreach(json_object_get(view, "differences"), i, d)
+        {
+                if (strcmp(S(d, "what"), what) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The host view's hosts, a column each, their fields a row each ('*': it differs). */
+static void print_host_fields(FILE *f, json_t *view, int w)
+{
+        json_t *hosts = json_object_get(view, "hosts");
+        size_t n = json_array_size(hosts);
+        char v[256], what[64];
+        fprintf(f, "  %-10s", "");
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "  %-*.*s", w, w, S(json_array_get(hosts, i), "label"));
+        fputc('\n', f);
+        for (size_t k = 0; k <= AB_COMPARE_NHOST; k++) {
+                const char *field = k ? ab_compare_host_fields[k - 1] : "file";
+                snprintf(what, sizeof what, "host.%s", field);
+                fprintf(f, "%c %-10s", field_differs(view, what) ? '*' : ' ', field);
+                for (size_t i = 0; i < n; i++) {
+                        fmt_value(json_object_get(json_array_get(hosts, i), field), v, sizeof v);
+                        fprintf(f, "  %-*.*s", w, w, v);
+                }
+                fputc('\n', f);
+        }
+}
+
+/* The words of a command's options (split at spaces) into w[0..n). */
+static size_t split_words(const char *s, char *buf, size_t len, const char **w, size_t max)
+{
+        size_t n = 0;
+        char *save, *t;
+        snprintf(buf, len, "%s", s);
+        for (t = strtok_r(buf, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
+                w[n++] = t;
+        return n;
+}
+
+/* The options that differ: the words between what every host's command
+ * starts and ends with, a part per host ("(none)" where it has none). */
+static void print_options(FILE *f, json_t *vals)
+{
+        size_t n = json_array_size(vals), pre = SIZE_MAX, suf = SIZE_MAX, nw[n + 1];
+        char buf[n + 1][4096];
+        const char *w[n + 1][256];
+        for (size_t h = 0; h < n; h++) {
+                nw[h] = split_words(json_string_value(json_array_get(vals, h))
+                                        ? json_string_value(json_array_get(vals, h))
+                                        : "",
+                                    buf[h], sizeof buf[h], w[h], 256);
+        }
+        for (size_t h = 1; h < n; h++) {
+                size_t p = 0, q = 0;
+                while (p < nw[0] && p < nw[h] && strcmp(w[0][p], w[h][p]) == 0)
+                        p++;
+                while (q < nw[0] - p && q < nw[h] - p &&
+                       strcmp(w[0][nw[0] - 1 - q], w[h][nw[h] - 1 - q]) == 0)
+                        q++;
+                pre = p < pre ? p : pre;
+                suf = q < suf ? q : suf;
+        }
+        fprintf(f, " (the words that differ):");
+        for (size_t h = 0; h < n; h++) {
+                size_t end = nw[h] - (suf < nw[h] - pre ? suf : nw[h] - pre);
+                fprintf(f, "%s", h ? " |" : "");
+                if (pre >= end)
+                        fprintf(f, " (none)");
+                for (size_t k = pre; k < end; k++)
+                        fprintf(f, " %s", w[h][k]);
+        }
+        fputc('\n', f);
+}
+
+/* What differs besides the host fields (versions, environment,
+ * parameters, options): a line each, a value per host. */
+static void print_settings(FILE *f, json_t *view)
+{
+        json_t *d;
+        size_t i, told = 0;
+        char v[1024];
+        json_array_foreach(json_object_get(view, "differences"), i, d)
+        {
+                json_t *vals = json_object_get(d, "values");
+                if (strncmp(S(d, "what"), "host.", 5) == 0)
+                        continue;
+                if (!told++)
+                        fprintf(f, "what differs in how the runs were made (a value per host, "
+                                   "in the order above):\n");
+                fprintf(f, "  %s", S(d, "what"));
+                if (json_is_string(json_object_get(d, "allocator")))
+                        fprintf(f, " (%s)", S(d, "allocator"));
+                if (json_is_string(json_object_get(d, "workload")))
+                        fprintf(f, " (%s)", S(d, "workload"));
+                if (strcmp(S(d, "what"), "options") == 0) {
+                        print_options(f, vals);
+                        continue;
+                }
+                fputc(':', f);
+                for (size_t k = 0; k < json_array_size(vals); k++) {
+                        fmt_value(json_array_get(vals, k), v, sizeof v);
+                        fprintf(f, "%s %s", k ? " |" : "", v);
+                }
+                fputc('\n', f);
+        }
+        if (!told)
+                fprintf(f, "how the runs were made: the same on every host (allocator versions, "
+                           "environment, parameters, options)\n");
+}
+
+/* One figure of a row per host, in columns of width w. */
+static void print_values(FILE *f, json_t *vals, const char *unit, int w)
+{
+        for (size_t i = 0; i < json_array_size(vals); i++) {
+                json_t *v = json_array_get(vals, i);
+                char t[32];
+                if (!json_is_number(v))
+                        snprintf(t, sizeof t, "-");
+                else if (strcmp(unit, "ns") == 0)
+                        ab_fmt_ns(json_number_value(v), t, sizeof t);
+                else if (strcmp(unit, "KiB") == 0)
+                        ab_fmt_kib(json_number_value(v), t, sizeof t);
+                else
+                        snprintf(t, sizeof t, "%.2f", json_number_value(v));
+                fprintf(f, " %*s", w, t);
+        }
+}
+
+/* Each workload: a row per allocator and point, its ns/op, minor faults
+ * per op and RSS on every host side by side. */
+static void print_rows(FILE *f, json_t *view, int w)
+{
+        json_t *hosts = json_object_get(view, "hosts"), *wl, *row;
+        size_t n = json_array_size(hosts), i, k;
+        static const char *const metrics[] = {"ns_per_op", "minflt_per_op", "rss_kib"},
+                                 *const units[] = {"ns", "", "KiB"},
+                                 *const titles[] = {"ns/op", "minflt/op", "RSS"};
+        json_array_foreach(json_object_get(view, "workloads"), i, wl)
+        {
+                json_t *rows = json_object_get(wl, "rows");
+                int wa = 9, wp = 5;
+                json_array_foreach(rows, k, row)
+                {
+                        wa = (int)strlen(S(row, "allocator")) > wa
+                                 ? (int)strlen(S(row, "allocator"))
+                                 : wa;
+                        wp = (int)strlen(S(row, "point")) > wp ? (int)strlen(S(row, "point")) : wp;
+                }
+                fprintf(f, "\n%s\n  %-*s  %-*s", S(wl, "workload"), wa, "", wp, "");
+                for (size_t m = 0; m < 3; m++)
+                        fprintf(f, " | %-*s", (int)n * (w + 1) - 1 + (m == 0 ? 9 : 0), titles[m]);
+                fprintf(f, "\n  %-*s  %-*s", wa, "allocator", wp, "point");
+                for (size_t m = 0; m < 3; m++) {
+                        fprintf(f, " |");
+                        for (size_t h = 0; h < n; h++)
+                                fprintf(f, " %*.*s", w, w, S(json_array_get(hosts, h), "label"));
+                        if (m == 0)
+                                fprintf(f, " %8s", "last/1st");
+                }
+                fputc('\n', f);
+                json_array_foreach(rows, k, row)
+                {
+                        fprintf(f, "  %-*s  %-*s", wa, S(row, "allocator"), wp, S(row, "point"));
+                        for (size_t m = 0; m < 3; m++) {
+                                fprintf(f, " |");
+                                print_values(f, json_object_get(row, metrics[m]), units[m], w);
+                                if (m == 0 && json_is_number(json_object_get(row, "ratio")))
+                                        fprintf(f, " %7.3fx",
+                                                json_number_value(json_object_get(row, "ratio")));
+                                else if (m == 0)
+                                        fprintf(f, " %8s", "-");
+                        }
+                        if (json_is_false(json_object_get(row, "same_work")))
+                                fprintf(f, "  (different work)");
+                        fputc('\n', f);
+                }
+        }
+}
+
+/* The widest host field or label (at most 40 columns). */
+static int field_width(json_t *view)
+{
+        json_t *h;
+        size_t i;
+        int w = 8;
+        char v[256];
+        json_array_foreach(json_object_get(view, "hosts"), i, h)
+        {
+                for (size_t k = 0; k <= AB_COMPARE_NHOST + 1; k++) {
+                        fmt_value(json_object_get(h, k == 0 ? "label"
+                                                     : k == AB_COMPARE_NHOST + 1
+                                                         ? "file"
+                                                         : ab_compare_host_fields[k - 1]),
+                                  v, sizeof v);
+                        if ((int)strlen(v) > w)
+                                w = (int)strlen(v);
+                }
+        }
+        return w > 40 ? 40 : w;
+}
+
+void ab_compare_print_host_view(FILE *f, json_t *view)
+{
+        int w = 10;
+        fprintf(f, "\nhost view: the same workloads side by side on %zu hosts\n",
+                json_array_size(json_object_get(view, "hosts")));
+        print_host_fields(f, view, field_width(view));
+        print_settings(f, view);
+        print_rows(f, view, w);
 }
 
 /* ---- CSV ------------------------------------------------------------------------------- */
@@ -435,10 +664,23 @@ static void csv_site(FILE *f, json_t *e)
         csv_num(f, D(json_object_get(e, "new"), "left_per_round"));
         csv_field(f, json_is_string(json_object_get(e, "change")) ? S(e, "change") : "", false);
         csv_field(f, json_is_true(json_object_get(e, "regression")) ? "1" : "0", false);
-        fprintf(f, "\n");
+        fprintf(f, ",,,\n"); /* the host columns are the points' */
 }
 
-void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs)
+/* A point row's host columns: each file's hostname, what differs for its
+ * run. */
+static void csv_hosts(FILE *f, json_t *view, json_t *e)
+{
+        char what[2048];
+        csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 0), "hostname"), false);
+        csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 1), "hostname"), false);
+        csv_field(
+            f, ab_compare_row_differs(view, S(e, "allocator"), S(e, "workload"), what, sizeof what),
+            false);
+}
+
+void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pairs, size_t npairs,
+                          json_t *view)
 {
         json_t *points = json_object_get(rep, "points"), *sites = json_object_get(rep, "sites");
         fprintf(f, "allocator,workload,point,base_reps,new_reps,base_median_ns,new_median_ns,"
@@ -449,7 +691,9 @@ void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pa
         /* what a row is (point or site) and the site's columns, last, so that
          * the points' columns stay where they were */
         fprintf(f, ",kind,site,base_left_per_round,new_left_per_round,site_change,"
-                   "site_regression\n");
+                   "site_regression");
+        /* the hosts' columns after those (bench compare --help: Host view) */
+        fprintf(f, ",base_host,new_host,host_differs\n");
         for (size_t i = 0; i < json_array_size(points) && i < npairs; i++) {
                 json_t *e = json_array_get(points, i), *sb = json_object_get(e, "base"),
                        *sn = json_object_get(e, "new"), *ci = json_object_get(e, "ratio_ci");
@@ -469,8 +713,55 @@ void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pa
                         csv_num(f, pairs[i].b->pt->m[ab_compare_mem[k]]);
                         csv_num(f, pairs[i].n->pt->m[ab_compare_mem[k]]);
                 }
-                fprintf(f, ",point,,,,,\n");
+                fprintf(f, ",point,,,,,");
+                csv_hosts(f, view, e);
+                fputc('\n', f);
         }
         for (size_t i = 0; i < json_array_size(sites); i++)
                 csv_site(f, json_array_get(sites, i));
+}
+
+void ab_compare_print_hosts_csv(FILE *f, json_t *view)
+{
+        json_t *hosts = json_object_get(view, "hosts"), *wl, *row;
+        static const char *const cols[] = {"file", "os", "kernel", "libc", "cpu_model"};
+        size_t i, k;
+        char v[1024], what[1024];
+        fprintf(f, "allocator,workload,point,host,file,os,kernel,libc,cpu_model,allocator_version,"
+                   "ns_per_op,minflt_per_op,rss_kib,same_work,differs\n");
+        json_array_foreach(json_object_get(view, "workloads"), i, wl)
+        {
+                json_array_foreach(json_object_get(wl, "rows"), k, row)
+                {
+                        for (size_t h = 0; h < json_array_size(hosts); h++) {
+                                json_t *host = json_array_get(hosts, h);
+                                csv_field(f, S(row, "allocator"), true);
+                                csv_field(f, S(wl, "workload"), false);
+                                csv_field(f, S(row, "point"), false);
+                                csv_field(f, S(host, "label"), false);
+                                for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+                                        csv_field(f, S(host, cols[c]), false);
+                                csv_field(
+                                    f, S(json_object_get(host, "allocators"), S(row, "allocator")),
+                                    false);
+                                for (size_t m = 0; m < 3; m++) {
+                                        json_t *x = json_array_get(
+                                            json_object_get(row, m == 0   ? "ns_per_op"
+                                                                 : m == 1 ? "minflt_per_op"
+                                                                          : "rss_kib"),
+                                            h);
+                                        fmt_value(x, v, sizeof v);
+                                        csv_field(f, json_is_null(x) ? "" : v, false);
+                                }
+                                fmt_value(json_object_get(row, "same_work"), v, sizeof v);
+                                csv_field(f, strcmp(v, "-") ? v : "", false);
+                                csv_field(f,
+                                          ab_compare_row_differs(view, S(row, "allocator"),
+                                                                 S(wl, "workload"), what,
+                                                                 sizeof what),
+                                          false);
+                                fputc('\n', f);
+                        }
+                }
+        }
 }

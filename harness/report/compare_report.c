@@ -203,8 +203,7 @@ static json_t *flags_only(const struct ab_compare_side *from, const struct ab_co
 
 /* ---- the files ------------------------------------------------------------------------ */
 
-/* A host figure of the view, as JSON (null when unknown). */
-static json_t *host_json(const struct ab_vhost *h, size_t field)
+json_t *ab_compare_host_field(const struct ab_vhost *h, size_t field)
 {
         switch (field) {
         case 0:
@@ -232,7 +231,8 @@ static json_t *file_block(const struct ab_compare_side *s)
 {
         json_t *h = json_object();
         for (size_t i = 0; i < AB_COMPARE_NHOST; i++)
-                json_object_set_new(h, ab_compare_host_fields[i], host_json(&s->doc.host, i));
+                json_object_set_new(h, ab_compare_host_fields[i],
+                                    ab_compare_host_field(&s->doc.host, i));
         return json_pack("{s:s, s:o, s:o, s:b}", "file", s->path, "created",
                          str_or_null(s->doc.created), "host", h, "interrupted", s->doc.interrupted);
 }
@@ -241,7 +241,8 @@ static json_t *host_differences(const struct ab_compare_side *b, const struct ab
 {
         json_t *out = json_array();
         for (size_t i = 0; i < AB_COMPARE_NHOST; i++) {
-                json_t *a = host_json(&b->doc.host, i), *c = host_json(&n->doc.host, i);
+                json_t *a = ab_compare_host_field(&b->doc.host, i),
+                       *c = ab_compare_host_field(&n->doc.host, i);
                 if (!json_equal(a, c))
                         json_array_append_new(out, json_string(ab_compare_host_fields[i]));
                 json_decref(a);

@@ -101,6 +101,40 @@ static inline json_t *load(const char *path)
         return doc;
 }
 
+/* stdout of the last run as JSON; fails the test when it is not JSON. */
+static inline json_t *stdout_json(void)
+{
+        json_error_t e;
+        json_t *d = json_loads(outtext, 0, &e);
+        if (!d)
+                fail_msg("no JSON on stdout: %s (line %d)\n%s", e.text, e.line, outtext);
+        return d;
+}
+
+/* Copy results file src to dst (both in the temporary directory) through
+ * edit (NULL: as it is). */
+static inline void edited_copy(const char *src, const char *dst, void (*edit)(json_t *doc))
+{
+        json_t *d = load(tmpfile_path(src));
+        if (edit)
+                edit(d);
+        assert_int_equal(json_dump_file(d, tmpfile_path(dst), JSON_INDENT(1)), 0);
+        json_decref(d);
+}
+
+/* The value at a dotted path of object keys ("merge.shards"), or NULL. */
+static inline json_t *jpath(json_t *o, const char *path)
+{
+        char key[64];
+        while (o && *path) {
+                size_t n = strcspn(path, ".");
+                snprintf(key, sizeof key, "%.*s", (int)n, path);
+                o = json_object_get(o, key);
+                path += n + (path[n] == '.');
+        }
+        return o;
+}
+
 static inline bool exists(const char *path)
 {
         struct stat st;

@@ -48,17 +48,6 @@ static void make_files(void)
         made = true;
 }
 
-/* stdout of the last run as JSON. */
-static json_t *out_json(void)
-{
-        json_error_t e;
-        json_t *d = json_loads(outtext, 0, &e);
-        if (!d)
-                fail_msg("compare --format json printed no JSON: %s (line %d)\n%s", e.text, e.line,
-                         outtext);
-        return d;
-}
-
 /* The compared point of `alloc` at `label`, or NULL. */
 static json_t *point_of(json_t *rep, const char *alloc, const char *label)
 {
@@ -71,15 +60,6 @@ static json_t *point_of(json_t *rep, const char *alloc, const char *label)
                         return p;
         }
         return NULL;
-}
-
-/* Copy results file src to dst (both in the temporary directory) through edit. */
-static void edited_copy(const char *src, const char *dst, void (*edit)(json_t *doc))
-{
-        json_t *d = load(tmpfile_path(src));
-        edit(d);
-        assert_int_equal(json_dump_file(d, tmpfile_path(dst), JSON_INDENT(1)), 0);
-        json_decref(d);
 }
 
 static json_t *run_point(json_t *doc, size_t run, size_t point)
@@ -102,7 +82,7 @@ static void test_self_compare(void **state)
         assert_null(strstr(outtext, "slower"));
         assert_non_null(strstr(outtext, "the same for both")); /* one host */
         assert_int_equal(run("compare", "--format", "json", base, base), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_false(json_is_true(json_object_get(rep, "regression")));
         assert_int_equal(json_array_size(json_object_get(rep, "points")), 4);
         json_array_foreach(json_object_get(rep, "points"), i, p)
@@ -140,7 +120,7 @@ static void test_slower_is_regression(void **state)
         assert_non_null(strstr(outtext, "MALLOC_PERTURB_"));
         assert_non_null(strstr(outtext, "regression: 2 points slower"));
         assert_int_equal(run("compare", "--format=json", base, slow), 3);
-        rep = out_json();
+        rep = stdout_json();
         assert_true(json_is_true(json_object_get(rep, "regression")));
         assert_int_equal(json_array_size(json_object_get(rep, "points")), 2);
         for (int i = 0; i < 2; i++) {
@@ -167,7 +147,7 @@ static void test_slower_is_regression(void **state)
 
         /* the same files the other way round: faster, no regression */
         assert_int_equal(run("compare", "--format", "json", slow, base), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "faster");
         assert_string_equal(jstr(point_of(rep, "glibc", "size=4096"), "verdict"), "faster");
         assert_int_equal(json_array_size(json_object_get(rep, "only_in_new")), 2);
@@ -175,13 +155,13 @@ static void test_slower_is_regression(void **state)
 
         /* a threshold above the change: significant, but the same */
         assert_int_equal(run("compare", "--threshold", "1000", "--format", "json", base, slow), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "same");
         json_decref(rep);
 
         /* an alpha 15 and 15 repetitions cannot reach (2 / C(30, 15) = 1.3e-8) */
         assert_int_equal(run("compare", "--alpha", "1e-12", "--format", "json", base, slow), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_string_equal(jstr(point_of(rep, "glibc", "size=65536"), "verdict"), "too few reps");
         json_decref(rep);
 }
@@ -220,7 +200,7 @@ static void test_disjoint_points(void **state)
         assert_non_null(strstr(outtext, "size=16384"));
         assert_non_null(strstr(errtext, "no point"));
         assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("other.json")), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(rep, "points")), 0);
         assert_int_equal(json_array_size(json_object_get(rep, "only_in_base")), 4);
         assert_int_equal(json_array_size(json_object_get(rep, "only_in_new")), 2);
@@ -255,7 +235,7 @@ static void test_new_flag_is_regression(void **state)
         assert_non_null(strstr(outtext, "leak_every 0 vs 64"));
         assert_non_null(strstr(outtext, "params.leak_every: 0 -> 64"));
         assert_int_equal(run("compare", "--format", "json", clean, leak), 3);
-        rep = out_json();
+        rep = stdout_json();
         assert_true(json_is_true(json_object_get(rep, "regression")));
         f = json_array_get(json_object_get(json_object_get(rep, "flags"), "new"), 0);
         assert_non_null(f);
@@ -272,7 +252,7 @@ static void test_new_flag_is_regression(void **state)
          * the two workloads, and this is about flags) */
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", leak, clean),
                          0);
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(json_object_get(rep, "flags"), "new")), 0);
         f = json_array_get(json_object_get(json_object_get(rep, "flags"), "gone"), 0);
         assert_non_null(f);
@@ -313,7 +293,7 @@ static void test_hosts_differ(void **state)
                 json_decref(d);
         }
         assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("mac.json")), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(rep, "host_differences")), 5);
         assert_string_equal(jstr(rep, "new.host.hostname"), "mbp.local");
         assert_int_equal(json_array_size(json_object_get(rep, "points")), 4);
@@ -345,7 +325,7 @@ static void test_missing_and_memory(void **state)
         make_files();
         edited_copy("base.json", "crash.json", crash_jemalloc_64k);
         assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("crash.json")), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_string_equal(jstr(point_of(rep, "jemalloc", "size=65536"), "verdict"), "missing");
         assert_non_null(strstr(jstr(point_of(rep, "jemalloc", "size=65536"), "note"), "crashed"));
         json_decref(rep);
@@ -357,7 +337,7 @@ static void test_missing_and_memory(void **state)
         assert_non_null(strstr(outtext, "rss_kib"));
         assert_non_null(strstr(outtext, "1 memory growth"));
         assert_int_equal(run("compare", "--format", "json", base, tmpfile_path("fat.json")), 3);
-        rep = out_json();
+        rep = stdout_json();
         m = json_array_get(json_object_get(rep, "memory"), 0);
         assert_non_null(m);
         assert_string_equal(jstr(m, "metric"), "rss_kib");
@@ -446,7 +426,7 @@ static void test_unusual_files(void **state)
         assert_int_equal(json_dump_file(d, utf, 0), 0);
         json_decref(d);
         assert_int_equal(run("compare", utf, utf, "--format", "json"), 0);
-        d = out_json();
+        d = stdout_json();
         assert_int_equal(json_array_size(json_object_get(d, "points")), 4);
         json_decref(d);
 
@@ -462,7 +442,7 @@ static void test_unusual_files(void **state)
         assert_int_equal(json_dump_file(d, big, 0), 0);
         json_decref(d);
         assert_int_equal(run("compare", base, big, "--format", "json"), 0);
-        d = out_json();
+        d = stdout_json();
         json_array_foreach(json_object_get(d, "points"), i, e)
                 assert_string_equal(json_string_value(json_object_get(e, "verdict")), "not tested");
         json_decref(d);

@@ -50,16 +50,6 @@ static void make_files(void)
         made = true;
 }
 
-static json_t *out_json(void)
-{
-        json_error_t e;
-        json_t *d = json_loads(outtext, 0, &e);
-        if (!d)
-                fail_msg("compare --format json printed no JSON: %s (line %d)\n%s", e.text, e.line,
-                         outtext);
-        return d;
-}
-
 /* The report's entry of the site whose key is key, or NULL. */
 static json_t *site_of(json_t *rep, const char *key)
 {
@@ -87,15 +77,6 @@ static long long summary(json_t *rep, const char *key)
         if (!json_is_integer(v))
                 fail_msg("summary.%s is not an integer", key);
         return json_integer_value(v);
-}
-
-/* Copy results file src to dst (both in the temporary directory) through edit. */
-static void edited_copy(const char *src, const char *dst, void (*edit)(json_t *doc))
-{
-        json_t *d = load(tmpfile_path(src));
-        edit(d);
-        assert_int_equal(json_dump_file(d, tmpfile_path(dst), JSON_INDENT(1)), 0);
-        json_decref(d);
 }
 
 static json_t *run0(json_t *doc)
@@ -130,7 +111,7 @@ static void test_leak_doubles(void **state)
         (void)state;
         make_files();
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", a, b), 3);
-        rep = out_json();
+        rep = stdout_json();
         assert_true(json_is_true(json_object_get(rep, "regression")));
         assert_int_equal(json_array_size(json_object_get(rep, "sites")), 4);
         t = site_of(rep, TIMER);
@@ -175,10 +156,11 @@ static void test_leak_doubles(void **state)
                 rows += *s == '\n';
         assert_int_equal(rows, 6);
         assert_non_null(strstr(outtext, ",kind,site,base_left_per_round,new_left_per_round,"
-                                        "site_change,site_regression\n"));
-        assert_int_equal(count_of(outtext, ",point,,,,,\n"), 1);
+                                        "site_change,site_regression,base_host,new_host,"
+                                        "host_differs\n"));
+        assert_int_equal(count_of(outtext, ",point,,,,,"), 1);
         assert_int_equal(count_of(outtext, ",site,ab-runner!"), 4);
-        assert_non_null(strstr(outtext, ",changed,,,,,,,,,,,site," TIMER ",512,1024,grew,1\n"));
+        assert_non_null(strstr(outtext, ",changed,,,,,,,,,,,site," TIMER ",512,1024,grew,1,,,\n"));
         assert_non_null(strstr(outtext, "\nglibc,conn-leak,-,,,,,,,,"));
 }
 
@@ -191,7 +173,7 @@ static void test_self_same(void **state)
         (void)state;
         make_files();
         assert_int_equal(run("compare", "--format", "json", a, a), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_false(json_is_true(json_object_get(rep, "regression")));
         assert_int_equal(json_array_size(json_object_get(rep, "sites")), 4);
         json_array_foreach(json_object_get(rep, "sites"), i, e)
@@ -221,7 +203,7 @@ static void test_leak_fixed(void **state)
         (void)state;
         make_files();
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", a, z), 0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_non_null(t);
         assert_string_equal(jstr(t, "verdict"), "changed");
@@ -233,7 +215,7 @@ static void test_leak_fixed(void **state)
         json_decref(rep);
 
         assert_int_equal(run("compare", "--format", "json", z, z), 0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "same");
         assert_true(num_at(t, "base", "left_per_round") == 0);
@@ -263,7 +245,7 @@ static void test_new_and_gone(void **state)
         edited_copy("leak0.json", "leak0-no-timer.json", drop_timer);
 
         assert_int_equal(run("compare", "--format", "json", a, a_wo), 0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "gone");
         assert_true(json_is_null(json_object_get(t, "new")));
@@ -273,7 +255,7 @@ static void test_new_and_gone(void **state)
         json_decref(rep);
 
         assert_int_equal(run("compare", "--format", "json", a_wo, a), 3);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "new");
         assert_true(json_is_true(json_object_get(t, "regression")));
@@ -289,7 +271,7 @@ static void test_new_and_gone(void **state)
 
         /* a new site that leaves nothing is no regression */
         assert_int_equal(run("compare", "--format", "json", z_wo, z), 0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "new");
         assert_false(json_is_true(json_object_get(t, "regression")));
@@ -323,7 +305,7 @@ static void test_not_compared(void **state)
 
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", a, crashed),
                          0);
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(rep, "sites")), 0);
         assert_int_equal(summary(rep, "sites_not_compared"), 8);
         assert_int_equal(summary(rep, "site_regressions"), 0);
@@ -332,7 +314,7 @@ static void test_not_compared(void **state)
         assert_non_null(strstr(outtext, "8 sites not compared: their point was traced well"));
 
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", plain, a), 0);
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(rep, "sites")), 0);
         assert_int_equal(summary(rep, "sites_not_compared"), 4);
         json_decref(rep);
@@ -384,7 +366,7 @@ static void test_too_few_rounds(void **state)
         edited_copy("leak32.json", "leak32-six.json", six_rounds);
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", a, short_),
                          0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "too few rounds");
         assert_false(json_is_true(json_object_get(t, "regression")));
@@ -397,7 +379,7 @@ static void test_too_few_rounds(void **state)
         /* 4 and 4 increments: a verdict at 0.05, none at 0.01 */
         assert_int_equal(run("compare", "--mem-threshold", "off", "--format", "json", six64, six32),
                          3);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "changed");
         assert_true(num_at(t, "new", "increments") == 4);
@@ -405,7 +387,7 @@ static void test_too_few_rounds(void **state)
         assert_int_equal(run("compare", "--mem-threshold", "off", "--alpha", "0.01", "--format",
                              "json", six64, six32),
                          0);
-        rep = out_json();
+        rep = stdout_json();
         t = site_of(rep, TIMER);
         assert_string_equal(jstr(t, "verdict"), "too few rounds");
         assert_non_null(strstr(jstr(t, "note"), "4 and 4 increments cannot give p < 0.01"));
@@ -430,7 +412,7 @@ static void test_duplicate_site(void **state)
         assert_int_equal(run("compare", "--format", "json", dup, a), 0);
         assert_non_null(strstr(errtext, "leak64-twice.json: site " TIMER));
         assert_non_null(strstr(errtext, "appears more than once; the first is compared"));
-        rep = out_json();
+        rep = stdout_json();
         assert_int_equal(json_array_size(json_object_get(rep, "sites")), 4);
         json_decref(rep);
 }
