@@ -64,8 +64,9 @@ $(O)/libab-%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle libzstd) \
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle libzstd libpq) \
                -ldl -lm
+CPPFLAGS    += $(shell pkg-config --cflags libpq)
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA

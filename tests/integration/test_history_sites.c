@@ -434,8 +434,8 @@ static void test_strings_escaped(void **state)
 #define FIXTURE_STORE "tests/fixtures/history/history-v1.sql"
 
 /* A store of schema /1 (the fixture) is read as it is, with no sites, and
- * changed by nothing but an add, which migrates it: the sites' tables, the
- * schema /2, its runs and series kept. */
+ * changed by nothing but an add, which migrates it: the sites' and the
+ * settings' tables, the schema /3, its runs and series kept. */
 static void test_migrate_v1(void **state)
 {
         char dbb[512], buf[128], dirb[512];
@@ -467,7 +467,10 @@ static void test_migrate_v1(void **state)
         assert_non_null(strstr(outtext, ", 4 sites (4 new)"));
         assert_string_equal(
             db_text(db, "SELECT value FROM meta WHERE key = 'schema'", buf, sizeof buf),
-            "allocbench/history/2");
+            "allocbench/history/3");
+        assert_int_equal(db_count(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                      "('settings', 'run_settings')"),
+                         2);
         assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 2);
         assert_int_equal(db_count(db, "SELECT count(*) FROM sites"), 4);
         assert_int_equal(db_count(db, "SELECT count(*) FROM site_runs"), 4);
@@ -524,8 +527,8 @@ static void test_options(void **state)
         assert_non_null(strstr(outtext, "--sites"));
         assert_non_null(strstr(outtext, "CREATE TABLE sites"));
         assert_non_null(strstr(outtext, "CREATE TABLE site_runs"));
-        assert_non_null(strstr(outtext, "Schema (allocbench/history/2; add migrates a store of "
-                                        "allocbench/history/1"));
+        assert_non_null(strstr(outtext, "Schema (allocbench/history/3; add migrates a store of "
+                                        "allocbench/history/1 or allocbench/history/2"));
 }
 
 int main(void)

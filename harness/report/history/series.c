@@ -29,30 +29,51 @@ static void warn_untested(const struct ab_history *h, const struct ab_hseries *s
                        s->host, s->alloc, s->workload, s->point, s->metric, strerror(-r));
 }
 
+/* The noise floor of s's metric (a site's: AB_HSITE_FLOOR). */
+static double floor_of(const struct ab_hseries *s)
+{
+        int m = ab_hmetric(s->metric);
+        return m >= 0 ? ab_metrics[m].floor : s->site ? AB_HSITE_FLOOR : 0;
+}
+
+/* Timings and sizes vary in proportion to their level: their logarithms
+ * are tested, their values reported; a site's left-over is often 0 and may
+ * be below it, and is tested as it is. */
+static bool log_scale_of(const struct ab_hseries *s)
+{
+        return floor_of(s) > 0 && !s->site;
+}
+
+/* The change points of one series. */
+static int detect_one(const struct ab_history *h, struct ab_hseries *s)
+{
+        struct ab_cp_params p = h->params;
+        size_t cap = s->exact ? s->n + 1 : s->n / p.min_seg + 1;
+        int r;
+        p.floor = floor_of(s);
+        p.log_scale = log_scale_of(s);
+        s->cp = calloc(cap, sizeof *s->cp);
+        if (!s->cp)
+                return -ENOMEM;
+        /* an exact count has no noise to outvote: any step is a change */
+        r = s->exact ? ab_cp_exact(s->v, s->n, h->exact_eps, s->cp, cap)
+                     : ab_cp_detect(s->v, s->n, &p, s->cp, cap);
+        if (r >= 0)
+                s->ncp = (size_t)r < cap ? (size_t)r : cap;
+        return r;
+}
+
 int ab_history_detect(struct ab_history *h)
 {
         for (size_t i = 0; i < h->nseries; i++) {
                 struct ab_hseries *s = &h->series[i];
-                struct ab_cp_params p = h->params;
-                int m = ab_hmetric(s->metric), r;
-                size_t cap = s->n / p.min_seg + 1;
-                p.floor = m >= 0 ? ab_metrics[m].floor : s->site ? AB_HSITE_FLOOR : 0;
-                /* timings and sizes vary in proportion to their level: test
-                 * their logarithms, report their values; a site's left-over
-                 * is often 0 and may be below it, and is tested as it is */
-                p.log_scale = p.floor > 0 && !s->site;
-                s->cp = calloc(cap, sizeof *s->cp);
-                if (!s->cp)
-                        return -ENOMEM;
-                r = ab_cp_detect(s->v, s->n, &p, s->cp, cap);
+                int r = detect_one(h, s);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        warn_untested(h, s, p.log_scale, r);
+                        warn_untested(h, s, !s->exact && log_scale_of(s), r);
                         s->ncp = 0;
-                        continue;
                 }
-                s->ncp = (size_t)r < cap ? (size_t)r : cap;
         }
         return 0;
 }

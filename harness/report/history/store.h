@@ -11,7 +11,7 @@
  * history --help` prints that; another backend keeps the same tables and
  * columns under the same names):
  *
- *   meta      key 'schema' = allocbench/history/2 (AB_HISTORY_STORE_SCHEMA)
+ *   meta      key 'schema' = allocbench/history/3 (AB_HISTORY_STORE_SCHEMA)
  *   runs      one per results file: id (from 1), file_hash (unique), file,
  *             created (the time key), host, rev, tool_git, interrupted, added
  *   series    one figure of one point over time: id (from 1), host,
@@ -25,12 +25,16 @@
  *             frames, its stack as the newest run saw it
  *   site_runs (site_id, run_id) -> the site's verdict, verdict_new, note,
  *             left_per_round and live_end in that run: its verdict history
+ *   settings  a distinct set of run settings (settings.h): id (from 1),
+ *             digest (its SHA-256, unique), value (canonical JSON)
+ *   run_settings (run_id, allocator, workload) -> settings_id: the settings
+ *             each run had, allocator and workload '' for the run's own
  *
- * Versions: a store of allocbench/history/1 (no sites, site_runs) is read
- * as it is, with no sites; opening it for writing migrates it to /2 (the
- * two tables made, meta's schema changed) in one transaction, before
- * anything is added. A store of a schema this bench does not know is
- * refused.
+ * Versions: a store of allocbench/history/1 (no sites, site_runs) or /2 (no
+ * settings, run_settings) is read as it is, with no sites or no settings;
+ * opening it for writing migrates it to /3 (the tables it lacks made,
+ * meta's schema changed) in one transaction, before anything is added. A
+ * store of a schema this bench does not know is refused.
  *
  * The contract every backend keeps:
  *
@@ -81,6 +85,14 @@ struct ab_ssite {
         double left_per_round, live_end; /* NAN: unknown */
 };
 
+/* One set of a run's settings (settings.h): alloc and workload "" for the
+ * run's own. Strings are borrowed. */
+struct ab_ssetting {
+        const char *alloc, *workload;
+        const char *value;  /* canonical JSON */
+        const char *digest; /* its SHA-256, 64 hex digits */
+};
+
 /* What add stores of one results file. Strings are borrowed. */
 struct ab_srun {
         const char *hash;           /* canon.h: the identity, 64 hex digits */
@@ -96,6 +108,8 @@ struct ab_srun {
         size_t nflags;
         const struct ab_ssite *sites;
         size_t nsites;
+        const struct ab_ssetting *settings;
+        size_t nsettings;
 };
 
 /* What add did with it. */
@@ -108,7 +122,7 @@ struct ab_sadded {
 };
 
 /* What ab_store_load reads besides the runs and series. */
-enum { AB_LOAD_FLAGS = 1, AB_LOAD_SITES = 2 };
+enum { AB_LOAD_FLAGS = 1, AB_LOAD_SITES = 2, AB_LOAD_SETTINGS = 4 };
 
 enum ab_store_mode { AB_STORE_READ, AB_STORE_WRITE };
 
@@ -130,9 +144,21 @@ struct ab_store_ops {
 };
 
 extern const struct ab_store_ops ab_store_sqlite;
+extern const struct ab_store_ops ab_store_pg;
 
-/* The backend for a --db argument. */
+/* The version of a store whose meta table says schema v (1 to 3), or 0 for
+ * anything else (NULL too). */
+int ab_hstore_version(const char *v);
+
+/* The backend for a --db argument: PostgreSQL for a URL (ab_store_is_url:
+ * postgresql://... or postgres://...), SQLite for anything else. */
 const struct ab_store_ops *ab_store_for(const char *where);
+bool ab_store_is_url(const char *where);
+
+/* where as messages and pages show it: a URL's password (user:PASSWORD@,
+ * password=PASSWORD) as ***; anything else as it is. malloc'd, NULL when
+ * out of memory. */
+char *ab_store_display(const char *where);
 
 /* Open the store `where`. WRITE creates it when missing (its directory must
  * exist); READ refuses a missing or empty one. */
@@ -147,8 +173,8 @@ int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded
 /* Load the runs, the series the filter takes (with their values, oldest
  * first), with AB_LOAD_FLAGS in what the flags of each host's latest run,
  * with AB_LOAD_SITES the sites the filter takes (none from a store of
- * schema /1) into h (whose db and params the caller sets). On an error h is
- * empty. */
+ * schema /1), with AB_LOAD_SETTINGS the runs' settings (none before /3) into h (whose db and params
+ * the caller sets). On an error h is empty. */
 int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, unsigned what,
                   struct ab_history *h, char *err, size_t errlen);
 
