@@ -179,7 +179,7 @@ $(O)/progs/sessions-asan: tests/integration/progs/sessions.c harness/agent/alloc
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -fsanitize=address -fno-omit-frame-pointer \
 		-Iharness/agent -o $@ $<
 
-$(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
+$(O)/itest_%: tests/integration/test_%.c $(wildcard tests/integration/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
 # `make check` tests the Linux build (with the tracer's own tests) and the

@@ -699,8 +699,11 @@ int ab_hbuild_end(struct ab_hbuild *b)
         struct ab_history *h = b->h;
         for (size_t i = 0; i < h->nseries; i++) {
                 struct ab_hseries *s = &h->series[i];
-                size_t n = b->acc[i].n;
-                if (n)
+                size_t n = b->acc[i].n, sorted = 1;
+                /* stores hand values over mostly in the runs' order already */
+                while (sorted < n && b->acc[i].p[sorted - 1].run <= b->acc[i].p[sorted].run)
+                        sorted++;
+                if (sorted < n)
                         qsort(b->acc[i].p, n, sizeof *b->acc[i].p, cmp_pair);
                 s->v = malloc((n ? n : 1) * sizeof *s->v);
                 s->run = malloc((n ? n : 1) * sizeof *s->run);

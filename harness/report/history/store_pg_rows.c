@@ -214,8 +214,11 @@ static int sample_arrays(const struct ab_srun *run, char *arr[5])
         return r;
 }
 
-/* Every value of the run in two statements: the series it lacks (in key
- * order, so that concurrent writers lock in one order), then the values. */
+/* Every value of the run in two statements: the series it lacks (in the
+ * file's order, as SQLite numbers them: only those missing ask the identity
+ * for a number), then the values. Another writer making one of the same
+ * series at the same moment is waited for (ON CONFLICT); two that wait for
+ * each other are a deadlock the server breaks, and the add runs again. */
 static int add_samples(struct tx *t, const struct ab_srun *run, struct ab_sadded *res)
 {
         char *arr[5];
@@ -228,10 +231,13 @@ static int add_samples(struct tx *t, const struct ab_srun *run, struct ab_sadded
         {
                 const char *p[] = {run->host, arr[0], arr[1], arr[2], arr[3]};
                 if (q(t, &r,
-                      "INSERT INTO series (host, allocator, workload, point, metric) "
-                      "SELECT $1, a, w, p, m FROM (SELECT DISTINCT a, w, p, m FROM "
-                      "unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS v(a, w, p, m)) d "
-                      "ORDER BY a, w, m, md5(p) ON CONFLICT DO NOTHING",
+                      "INSERT INTO series (host, allocator, workload, point, metric) SELECT $1, "
+                      "a, w, p, m FROM (SELECT a, w, p, m, min(o) AS o FROM unnest($2::text[], "
+                      "$3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS v(a, w, p, m, o) "
+                      "GROUP BY a, w, p, m) d WHERE NOT EXISTS (SELECT 1 FROM series s WHERE "
+                      "s.host = $1 AND s.allocator = d.a AND s.workload = d.w AND s.metric = d.m "
+                      "AND md5(s.point) = md5(d.p) AND s.point = d.p) ORDER BY o ON CONFLICT DO "
+                      "NOTHING",
                       5, p))
                         goto out;
                 res->new_series = changed(r);
@@ -273,28 +279,31 @@ static int add_flag(struct tx *t, int64_t run_id, const struct ab_sflag *f)
 static int add_site(struct tx *t, const struct ab_srun *run, int64_t run_id,
                     const struct ab_ssite *v, struct ab_sadded *res)
 {
+        static const char sel[] = "SELECT id FROM sites WHERE host = $1 AND allocator = $2 AND "
+                                  "workload = $3 AND point = $4 AND md5(site) = md5($5) AND "
+                                  "site = $5";
         const char *key[] = {run->host, v->alloc, v->workload, v->point, v->key, v->frames};
         PGresult *r = NULL;
-        int64_t id = one_id(t,
+        int64_t id = one_id(t, sel, 5, key);
+        bool made = false;
+        /* looked up first: only a new site asks the identity for a number */
+        if (id == 0) {
+                id = one_id(t,
                             "INSERT INTO sites (host, allocator, workload, point, site, frames) "
                             "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
                             6, key);
-        if (id < 0)
+                made = id > 0;
+                /* another writer made it a moment ago */
+                if (id == 0)
+                        id = one_id(t, sel, 5, key);
+        }
+        if (id <= 0)
                 return -1;
-        if (id > 0) {
+        if (made) {
                 res->new_sites++;
         } else {
-                const char *upd[3];
-                id = one_id(t,
-                            "SELECT id FROM sites WHERE host = $1 AND allocator = $2 AND "
-                            "workload = $3 AND point = $4 AND md5(site) = md5($5) AND site = $5",
-                            5, key);
-                if (id <= 0)
-                        return -1;
                 /* the stack as the newest run saw it */
-                upd[0] = num_i(t, 0, id);
-                upd[1] = v->frames;
-                upd[2] = run->created;
+                const char *upd[] = {num_i(t, 0, id), v->frames, run->created};
                 if (q(t, NULL,
                       "UPDATE sites SET frames = $2 WHERE id = $1 AND $2::text IS NOT NULL AND "
                       "NOT EXISTS (SELECT 1 FROM site_runs sr JOIN runs r ON r.id = sr.run_id "
@@ -322,15 +331,17 @@ static int add_site(struct tx *t, const struct ab_srun *run, int64_t run_id,
         return 0;
 }
 
-/* One set of the run's settings, stored once whoever had it first. */
+/* One set of the run's settings, stored once whoever had it first (looked
+ * up first, so that only a new set asks the identity for a number). */
 static int add_setting(struct tx *t, int64_t run_id, const struct ab_ssetting *v)
 {
         const char *a[] = {v->digest, v->value};
         const char *b[] = {num_i(t, 0, run_id), v->alloc, v->workload, v->digest};
-        if (q(t, NULL,
-              "INSERT INTO settings (digest, value) VALUES ($1, $2) ON CONFLICT (digest) DO "
-              "NOTHING",
-              2, a))
+        int64_t id = one_id(t, "SELECT id FROM settings WHERE digest = $1", 1, a);
+        if (id < 0 || (id == 0 && q(t, NULL,
+                                    "INSERT INTO settings (digest, value) VALUES ($1, $2) ON "
+                                    "CONFLICT (digest) DO NOTHING",
+                                    2, a)))
                 return -1;
         return q(t, NULL,
                  "INSERT INTO run_settings (run_id, allocator, workload, settings_id) SELECT $1, "

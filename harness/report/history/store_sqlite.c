@@ -332,11 +332,13 @@ static int open_read(struct ab_sq *s, char *err, size_t errlen)
 {
         char why[256];
         int rc, ntab;
-        rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+        /* one thread reads it: no mutexes around every row */
+        rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 sqlite3_close(s->db);
                 s->db = NULL;
-                rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL);
+                rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                     NULL);
         }
         if (rc != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot open the history database", err,
