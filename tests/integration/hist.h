@@ -16,14 +16,14 @@
 #define STEP_SERIES_POINT "size=4096"
 
 /* tmpfile_path() in a buffer of the caller's (its own are reused). */
-static const char *tpath(char *buf, size_t len, const char *name)
+static inline const char *tpath(char *buf, size_t len, const char *name)
 {
         snprintf(buf, len, "%s/%s", tmpdir, name);
         return buf;
 }
 
 /* The one real results file the synthetic ones are made from. */
-static const char *base_path(void)
+static inline const char *base_path(void)
 {
         static char path[512];
         if (!path[0]) {
@@ -37,7 +37,7 @@ static const char *base_path(void)
 }
 
 /* A deterministic factor in [1 - a, 1 + a] for (run, allocator, point). */
-static double noise(int i, size_t r, size_t p, double a)
+static inline double noise(int i, size_t r, size_t p, double a)
 {
         uint64_t x = (uint64_t)i * 0x9e3779b97f4a7c15ull ^ (r + 1) * 0xbf58476d1ce4e5b9ull ^
                      (p + 1) * 0x94d049bb133111ebull;
@@ -47,7 +47,7 @@ static double noise(int i, size_t r, size_t p, double a)
         return 1 + a * (2 * (double)(x % 10001) / 10000 - 1);
 }
 
-static void scale(json_t *o, const char *key, double f)
+static inline void scale(json_t *o, const char *key, double f)
 {
         json_t *v = json_object_get(o, key);
         if (json_is_number(v))
@@ -63,7 +63,7 @@ static const char *synth_host;
 
 /* Results file NAME: the base run dated day `day`, every timing moved by
  * up to 1%, and glibc's 4 KiB point `step` times slower. */
-static char *synth(const char *name, int day, double step)
+static inline char *synth(const char *name, int day, double step)
 {
         json_t *doc = load(base_path()), *r, *pt;
         char created[64], *path = tmpfile_path(name);
@@ -111,7 +111,7 @@ static char *synth(const char *name, int day, double step)
 }
 
 /* The values a results file adds: every tracked figure of every ok point. */
-static long long values_in(const char *path)
+static inline long long values_in(const char *path)
 {
         static const char *metrics[] = {"minflt_per_op", "rss_kib", "vsz_kib", "pte_kib",
                                         "peak_rss_kib"};
@@ -135,7 +135,7 @@ static long long values_in(const char *path)
 }
 
 /* bench history add --db db FILES.. in the background, its output in log. */
-static pid_t spawn_add(const char *db, char **files, int nfiles, const char *log)
+static inline pid_t spawn_add(const char *db, char **files, int nfiles, const char *log)
 {
         const char *argv[64];
         posix_spawn_file_actions_t fa;

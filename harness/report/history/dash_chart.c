@@ -236,10 +236,10 @@ static void chart_axes(FILE *f, const struct ab_history *h, const struct ab_hser
         fprintf(f,
                 "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>"
                 "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>"
-                "<text class=\"yfrom\" x=\"%.0f\" y=\"%.0f\">%s</text>\n",
+                "<text class=\"yfrom\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">%s</text>\n",
                 ML - 4, MT + 8, axis_label(b->hi, b->hi - b->lo, s->unit, a, sizeof a), ML - 4,
-                MT + b->ph, axis_label(b->lo, b->hi - b->lo, s->unit, c, sizeof c), ML + 4, MT + 8,
-                b->lo < 0 ? "y axis from below 0" : "y axis from 0");
+                MT + b->ph, axis_label(b->lo, b->hi - b->lo, s->unit, c, sizeof c), ML + b->pw / 2,
+                CH - 6, b->lo < 0 ? "y axis from below 0" : "y axis from 0");
         if (n) {
                 fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", ML, CH - 6);
                 ab_dash_esc_date(f, h->runs[s->run[0]].created);
