@@ -2,13 +2,15 @@
  * hist.h - what the integration tests of bench history share: synthetic
  * results files made from one real tiny run of ./bench (copies dated night
  * by night, timings moved by a deterministic 1% and one series stepped on
- * purpose), the values a file adds, and `bench history add` started in the
- * background. Header-only, after itest.h.
+ * purpose), the values a file adds, `bench history add` started in the
+ * background, a history of such nights, and SQL on an SQLite store.
+ * Header-only, after itest.h.
  */
 #ifndef AB_ITEST_HIST_H
 #define AB_ITEST_HIST_H
 
 #include <spawn.h>
+#include <sqlite3.h>
 #include <stdint.h>
 
 #define EXIT_REGRESSION   3 /* SPEC §1: a regression found by history check */
@@ -134,8 +136,11 @@ static inline long long values_in(const char *path)
         return n;
 }
 
-/* bench history add --db db FILES.. in the background, its output in log. */
-static inline pid_t spawn_add(const char *db, char **files, int nfiles, const char *log)
+/* bench history add --db db FILES.. in the background, its output in log;
+ * the store named by $ALLOCBENCH_HISTORY_DB instead when db is NULL, in the
+ * environment envp (NULL: this one's). */
+static inline pid_t spawn_add_in(char **envp, const char *db, char **files, int nfiles,
+                                 const char *log)
 {
         const char *argv[64];
         posix_spawn_file_actions_t fa;
@@ -144,17 +149,76 @@ static inline pid_t spawn_add(const char *db, char **files, int nfiles, const ch
         argv[n++] = bench_bin;
         argv[n++] = "history";
         argv[n++] = "add";
-        argv[n++] = "--db";
-        argv[n++] = db;
+        if (db) {
+                argv[n++] = "--db";
+                argv[n++] = db;
+        }
         for (int i = 0; i < nfiles && n < 62; i++)
                 argv[n++] = files[i];
         argv[n] = NULL;
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
+        assert_int_equal(
+            posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, envp ? envp : environ), 0);
         posix_spawn_file_actions_destroy(&fa);
         return pid;
+}
+
+static inline pid_t spawn_add(const char *db, char **files, int nfiles, const char *log)
+{
+        return spawn_add_in(NULL, db, files, nfiles, log);
+}
+
+/* SELECT count(*) ... from the store. */
+static inline long long db_count(const char *db, const char *sql)
+{
+        sqlite3 *h;
+        sqlite3_stmt *st;
+        long long n = -1;
+        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+                fail_msg("cannot open %s: %s", db, sqlite3_errmsg(h));
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+                fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+        if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return n;
+}
+
+/* Run SQL on the store with the SQLite C API (a hand-made corruption). */
+static inline void db_exec(const char *db, const char *sql)
+{
+        sqlite3 *h;
+        char *err = NULL;
+        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+                fail_msg("cannot open %s: %s", db, sqlite3_errmsg(h));
+        if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
+                fail_msg("%s: %s", sql, err);
+        sqlite3_close(h);
+}
+
+/* Runs `from`..`n` of a history in db (revs rNN), glibc 4 KiB 1.5x slower
+ * from run `step_at` (1-based; 0: never). The files are named PREFIX-NN.json. */
+static inline void build_history_from(const char *db, const char *prefix, int from, int n,
+                                      int step_at)
+{
+        for (int i = from; i <= n; i++) {
+                char name[64], rev[16];
+                const char *path;
+                snprintf(name, sizeof name, "%s-%02d.json", prefix, i);
+                snprintf(rev, sizeof rev, "r%02d", i);
+                path = synth(name, i, step_at && i >= step_at ? 1.5 : 1);
+                if (run("history", "add", path, "--db", db, "--rev", rev) != 0)
+                        fail_msg("history add %s: %s", path, errtext);
+                assert_non_null(strstr(outtext, "added"));
+        }
+}
+
+static inline void build_history(const char *db, const char *prefix, int n, int step_at)
+{
+        build_history_from(db, prefix, 1, n, step_at);
 }
 
 #endif

@@ -13,8 +13,6 @@
  */
 #include "itest.h"
 
-#include <sqlite3.h>
-
 #include "hist.h"
 
 #define PERTURB "env.MALLOC_PERTURB_"
@@ -72,6 +70,18 @@ static void add(const char *db, const char *path)
                 fail_msg("history add %s: %s", path, errtext);
 }
 
+/* Nights from..to (PREFIX-D.json) added to db: the plain run as it was
+ * before night `at`, from it on src with its times times f, through edit. */
+static void nights(const char *db, const char *prefix, int from, int to, int at, const char *src,
+                   double f, void (*edit)(json_t *doc))
+{
+        for (int d = from; d <= to; d++) {
+                char name[64];
+                snprintf(name, sizeof name, "%s-%d.json", prefix, d);
+                add(db, d < at ? night(plain, name, d, 1, NULL) : night(src, name, d, f, edit));
+        }
+}
+
 static json_t *check_json(const char *db, int want)
 {
         json_error_t e;
@@ -111,11 +121,7 @@ static void test_exact_step_from_one_run(void **state)
         json_t *doc, *c;
         size_t i;
         (void)state;
-        for (int d = 1; d <= 5; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "exact-%d.json", d);
-                add(db, night(d < 5 ? plain : perturbed, name, d, 1, NULL));
-        }
+        nights(db, "exact", 1, 5, 5, perturbed, 1, NULL);
         assert_non_null(strstr(outtext, "14 values"));
         doc = check_json(db, EXIT_REGRESSION);
         assert_int_equal(json_array_size(json_object_get(doc, "changes")), 2);
@@ -176,11 +182,7 @@ static void test_step_labelled(void **state)
         size_t i, ns = 0;
         char *html;
         (void)state;
-        for (int d = 1; d <= 8; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "perturb-%d.json", d);
-                add(db, night(d < 5 ? plain : perturbed, name, d, 1, NULL));
-        }
+        nights(db, "perturb", 1, 8, 5, perturbed, 1, NULL);
         doc = check_json(db, EXIT_REGRESSION);
         json_array_foreach(json_object_get(doc, "changes"), i, c)
         {
@@ -221,11 +223,7 @@ static void test_version_labelled(void **state)
         json_t *doc, *c;
         size_t i;
         (void)state;
-        for (int d = 1; d <= 8; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "version-%d.json", d);
-                add(db, night(plain, name, d, d < 5 ? 1 : 1.6, d < 5 ? NULL : version));
-        }
+        nights(db, "version", 1, 8, 5, plain, 1.6, version);
         doc = check_json(db, EXIT_REGRESSION);
         assert_int_equal(json_array_size(json_object_get(doc, "changes")), 2);
         json_array_foreach(json_object_get(doc, "changes"), i, c)
@@ -262,14 +260,9 @@ static void test_command_labelled(void **state)
         json_t *doc, *c;
         size_t i;
         (void)state;
-        for (int d = 1; d <= 8; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "command-%d.json", d);
-                add(db, night(plain, name, d, d < 5 ? 1 : 1.5,
-                              d < 3   ? NULL
-                              : d < 5 ? other_output
-                                      : more_reps));
-        }
+        nights(db, "command", 1, 2, 3, plain, 1, NULL);
+        nights(db, "command", 3, 4, 3, plain, 1, other_output);
+        nights(db, "command", 5, 8, 5, plain, 1.5, more_reps);
         doc = check_json(db, EXIT_REGRESSION);
         assert_int_equal(json_array_size(json_object_get(doc, "changes")), 2);
         json_array_foreach(json_object_get(doc, "changes"), i, c) assert_changed(
@@ -291,11 +284,7 @@ static void test_settings_without_step(void **state)
                    *dir = tpath(dirb, sizeof dirb, "kernel-dash");
         char *html;
         (void)state;
-        for (int d = 1; d <= 6; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "kernel-%d.json", d);
-                add(db, night(plain, name, d, 1, d < 4 ? NULL : kernel));
-        }
+        nights(db, "kernel", 1, 6, 4, plain, 1, kernel);
         assert_int_equal(run("history", "check", "--db", db), 0);
         assert_non_null(strstr(outtext, "no changes"));
         assert_int_equal(run("history", "html", dir, "--db", db), 0);
@@ -373,16 +362,6 @@ static void test_hosts_side_by_side(void **state)
 
 /* ---- a store of schema /2 ------------------------------------------------------------------ */
 
-static void sq(const char *db, const char *sql)
-{
-        sqlite3 *h;
-        char *err = NULL;
-        if (sqlite3_open(db, &h) != SQLITE_OK ||
-            sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK)
-                fail_msg("%s: %s", sql, err ? err : sqlite3_errmsg(h));
-        sqlite3_close(h);
-}
-
 /* Made by a bench before settings (the tables dropped, the schema /2): read
  * as it is (settings unknown), migrated by the next add, whose runs then
  * have settings; the runs before stay unknown, so nothing is said at the
@@ -392,20 +371,12 @@ static void test_migrate_v2(void **state)
         char dbb[512];
         const char *db = tpath(dbb, sizeof dbb, "v2.sqlite");
         (void)state;
-        for (int d = 1; d <= 4; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "v2-%d.json", d);
-                add(db, night(plain, name, d, d < 4 ? 1 : 1.5, NULL));
-        }
-        sq(db, "DROP TABLE run_settings; DROP TABLE settings; UPDATE meta SET value = "
-               "'allocbench/history/2' WHERE key = 'schema'");
+        nights(db, "v2", 1, 4, 4, plain, 1.5, NULL);
+        db_exec(db, "DROP TABLE run_settings; DROP TABLE settings; UPDATE meta SET value = "
+                    "'allocbench/history/2' WHERE key = 'schema'");
         assert_int_equal(run("history", "check", "--db", db, "--min-segment", "2"), 0);
         assert_int_equal(run("history", "show", "--db", db), 0);
-        for (int d = 5; d <= 6; d++) {
-                char name[32];
-                snprintf(name, sizeof name, "v2-%d.json", d);
-                add(db, night(perturbed, name, d, 1, NULL));
-        }
+        nights(db, "v2", 5, 6, 5, perturbed, 1, NULL);
         {
                 sqlite3 *h;
                 sqlite3_stmt *st;

@@ -285,32 +285,14 @@ static void create_db(const char *db)
         pg_exec("postgres", sql);
 }
 
-static long long sq_count(const char *db, const char *sql)
-{
-        sqlite3 *h;
-        sqlite3_stmt *st;
-        long long n = -1;
-        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-                fail_msg("cannot open %s", db);
-        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-                fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-        if (sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(h);
-        return n;
-}
-
 /* ---- many writers ----------------------------------------------------------------- */
 
 /* bench history add of files, the store named by $ALLOCBENCH_HISTORY_DB
  * (no --db), in the background. */
 static pid_t spawn_add_env(const char *db, char **files, int nfiles, const char *log)
 {
-        const char *argv[64];
         char envdb[800], **envp;
         size_t n = 0, ne = 0;
-        posix_spawn_file_actions_t fa;
         pid_t pid;
         for (char **e = environ; *e; e++)
                 ne++;
@@ -321,18 +303,7 @@ static pid_t spawn_add_env(const char *db, char **files, int nfiles, const char 
                         envp[n++] = *e;
         snprintf(envdb, sizeof envdb, "ALLOCBENCH_HISTORY_DB=%s", db);
         envp[n++] = envdb;
-        n = 0;
-        argv[n++] = bench_bin;
-        argv[n++] = "history";
-        argv[n++] = "add";
-        for (int i = 0; i < nfiles && n < 62; i++)
-                argv[n++] = files[i];
-        argv[n] = NULL;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, envp), 0);
-        posix_spawn_file_actions_destroy(&fa);
+        pid = spawn_add_in(envp, NULL, files, nfiles, log);
         free(envp);
         return pid;
 }
@@ -605,16 +576,16 @@ static void test_same_as_sqlite(void **state)
         }
         assert_int_equal(pg_count("same", "SELECT count(*) FROM runs"), 13);
         assert_int_equal(pg_count("same", "SELECT count(*) FROM samples"),
-                         sq_count(sq, "SELECT count(*) FROM samples"));
+                         db_count(sq, "SELECT count(*) FROM samples"));
         assert_int_equal(pg_count("same", "SELECT count(*) FROM series"),
-                         sq_count(sq, "SELECT count(*) FROM series"));
+                         db_count(sq, "SELECT count(*) FROM series"));
         assert_int_equal(pg_count("same", "SELECT count(*) FROM sites"), 4);
-        assert_int_equal(sq_count(sq, "SELECT count(*) FROM sites"), 4);
+        assert_int_equal(db_count(sq, "SELECT count(*) FROM sites"), 4);
         assert_int_equal(pg_count("same", "SELECT count(*) FROM site_runs"), 12);
         assert_int_equal(pg_count("same", "SELECT count(*) FROM settings"),
-                         sq_count(sq, "SELECT count(*) FROM settings"));
+                         db_count(sq, "SELECT count(*) FROM settings"));
         assert_int_equal(pg_count("same", "SELECT count(*) FROM run_settings"),
-                         sq_count(sq, "SELECT count(*) FROM run_settings"));
+                         db_count(sq, "SELECT count(*) FROM run_settings"));
 
         same_output(sq, pgurl, "show", "--format", "json", NULL, 0);
         same_output(sq, pgurl, "show", "--sites", "--format", "json", 0);

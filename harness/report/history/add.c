@@ -17,6 +17,11 @@
  * The sites of a trace pass that did not go well (crashed, timed out,
  * incomplete) saw part of the run only, and are not stored. The left-over
  * per round is a slope and may be below 0.
+ *
+ * Instructions per op are stored when callgrind counted them (exact, and
+ * tested as exact); a hardware counter's are not. How each run was made
+ * (settings.h) is stored with it, so that check can say what changed at a
+ * change point.
  */
 #include <errno.h>
 #include <limits.h>

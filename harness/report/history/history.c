@@ -716,6 +716,9 @@ int ab_hbuild_end(struct ab_hbuild *b)
                         s->run[k] = b->acc[i].p[k].run;
                 }
                 s->n = n;
+                /* a fleet's values are held twice only one series at a time */
+                free(b->acc[i].p);
+                b->acc[i].p = NULL;
         }
         sites_end(h);
         build_free(b);

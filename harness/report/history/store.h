@@ -1,15 +1,17 @@
 /*
- * store.h - where a history lives, as an interface. Today one backend, the
- * SQLite file of store_sqlite.c (--db PATH); a PostgreSQL one can follow as
- * store_pg.c, one more struct ab_store_ops picked by ab_store_for, without
- * touching the rest: the command (cli.c, add.c) speaks only through the
- * ab_store_* functions below, and every backend turns its rows into the
- * in-memory history through the one builder of history.h, so that filters,
- * ordering and the validity of ids mean the same whatever the backend.
+ * store.h - where a history lives, as an interface with two backends: the
+ * SQLite file of store_sqlite.c (--db PATH, the default) and the PostgreSQL
+ * database of store_pg.c (--db postgresql://...), each one struct
+ * ab_store_ops picked by ab_store_for. The command (cli.c, add.c) speaks
+ * only through the ab_store_* functions below, and every backend turns its
+ * rows into the in-memory history through the one builder of history.h, so
+ * that filters, ordering and the validity of ids mean the same whatever the
+ * backend.
  *
- * What a store keeps (store_sqlite.c's schema says it in SQL, and `bench
- * history --help` prints that; another backend keeps the same tables and
- * columns under the same names):
+ * What a store keeps (store_sqlite.c's and store_pg.c's schemas say it in
+ * SQL, `bench history --help` prints both, harness/doc/schema.md describes
+ * every column; every backend keeps the same tables and columns under the
+ * same names):
  *
  *   meta      key 'schema' = allocbench/history/3 (AB_HISTORY_STORE_SCHEMA)
  *   runs      one per results file: id (from 1), file_hash (unique), file,
@@ -43,8 +45,9 @@
  *    schema) before changing anything in it: a store something else wrote
  *    is refused exactly as it was found.
  *  - ab_store_add stores one results file whole or not at all, waits for
- *    other writers rather than failing, and finds a file already there by
- *    its hash or its legacy hash (canon.h).
+ *    (or, after a serialization failure or a deadlock, retries after) other
+ *    writers rather than failing, and finds a file already there by its
+ *    hash or its legacy hash (canon.h).
  *  - A full disk is -ENOSPC with "the disk is full (WHERE)" in the message;
  *    it leaves nothing half-written, and no store that this session created
  *    and did not fill.

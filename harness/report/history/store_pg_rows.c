@@ -383,9 +383,12 @@ int ab_pg_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded
                         return 0;
                 PQclear(PQexec(s->c, "ROLLBACK"));
                 memset(res, 0, sizeof *res);
-                /* another writer won a race: wait a little, longer each time */
+                /* another writer won a race: wait a little, longer each time, and
+                 * not as long as the others (a hash of the process and the try) */
                 if (t.bad && ab_pg_retryable(t.bad) && attempt < 40) {
-                        struct timespec ts = {0, (long)(1 + rand() % 20) * 1000000L *
+                        unsigned h =
+                            ((unsigned)getpid() * 2654435761u) ^ ((unsigned)attempt * 40503u);
+                        struct timespec ts = {0, (long)(1 + (h >> 8) % 20) * 1000000L *
                                                      (1 + attempt / 4)};
                         PQclear(t.bad);
                         nanosleep(&ts, NULL);
