@@ -66,8 +66,9 @@ $(O)/libab-%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle libzstd) \
+BENCH_LIBS  := $(shell pkg-config --libs jansson hwloc inih sqlite3 libelf libdw nettle libzstd libpq) \
                -ldl -lm
+CPPFLAGS    += $(shell pkg-config --cflags libpq)
 ifeq ($(PLATFORM),linux)
 BENCH_LIBS  += -lnuma
 CPPFLAGS    += -DAB_HAVE_NUMA
@@ -184,7 +185,7 @@ $(O)/progs/sessions-asan: tests/integration/progs/sessions.c harness/agent/alloc
 	$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O1 -g -fsanitize=address -fno-omit-frame-pointer \
 		-Iharness/agent -o $@ $<
 
-$(O)/itest_%: tests/integration/test_%.c tests/integration/itest.h
+$(O)/itest_%: tests/integration/test_%.c $(wildcard tests/integration/*.h)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< $(TEST_LIBS)
 
 # `make check` tests the Linux build (with the tracer's own tests), the

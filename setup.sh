@@ -6,6 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config git
       libjansson-dev libhwloc-dev libnuma-dev libinih-dev libsqlite3-dev libcmocka-dev
+      libpq-dev postgresql
       nettle-dev libzstd-dev
       libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
       musl-tools

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # history_cost.sh - what bench history costs on a large store, each figure
-# against its target.
+# against its target: one host's long history (local), and a fleet's
+# (fleet).
 #
-#   benchmarks/history_cost.sh
+#   benchmarks/history_cost.sh [local|fleet|all]      (default all)
+#
+# ---- local ----
 #
 # The store: RUNS synthetic results files of ALLOCS allocators x POINTS
 # points of calloc-sweep (1,000 x 4 x 20 by default: 480 series of six
@@ -21,14 +24,41 @@
 # Tunables (environment): RUNS (1000), ALLOCS (4, at most 6), POINTS (20),
 # REPS (timings per figure, 3; the median is held to the target), KEEP (1:
 # keep the temporary directory and print its path).
+#
+# ---- fleet ----
+#
+# FLEET_HOSTS hosts x FLEET_NIGHTS nights x 4 allocators x 20 points x 6
+# metrics (100 x 365: 36,500 runs, 48,000 series, 17.52 M values), on
+# SQLite and on PostgreSQL (BACKENDS), each store made by `bench history add`
+# of one file (its schema) and then filled straight by SQL, set-based
+# (benchmarks/history_fleet_{sqlite,pg}.sql: changes planted, each run's
+# settings, three kinds of host), not through 36,500 results files.
+#
+# 4. history check   wall time and peak RSS; target <= 10 s at full size, the
+#                    planted changes found, the perturbed host's 20 labelled
+#                    env.MALLOC_PERTURB_
+# 5. history html    wall time; target <= 30 s at full size; a page per host
+#                    with its 480 charts
+# 6. growth          check and html at a quarter and half the nights, and a
+#                    quarter and half the hosts (FLEET_GROWTH=0: full size only)
+#
+# PostgreSQL: a temporary cluster this script makes and runs as nobody on a
+# Unix socket (Debian's postgresql, /usr/lib/postgresql/N/bin), stopped and
+# removed at the end; or HISTORY_PG_URL, a database URL whose user may
+# CREATE DATABASE (the stores are made beside it and dropped).
+# Tunables: FLEET_HOSTS (100), FLEET_NIGHTS (365), BACKENDS ("sqlite
+# postgresql"), FLEET_REPS (timings at full size, 3), FLEET_GROWTH (1).
+#
 # Exit status: 0 when every target is met, 1 when one is missed, 2 on a setup
-# error (bench not built, python3 missing).
+# error (bench not built, python3, sqlite3 or PostgreSQL missing).
 
 set -u
 NAME=history_cost
 . "$(dirname "$0")/lib.sh"
 
 cd "$(dirname "$0")/.." || exit 2
+MODE=${1:-all}
+case $MODE in local | fleet | all) ;; *) echo "usage: $0 [local|fleet|all]" >&2; exit 2 ;; esac
 RUNS=${RUNS:-1000}
 ALLOCS=${ALLOCS:-4}
 POINTS=${POINTS:-20}
@@ -39,11 +69,13 @@ TARGET_CHECK_S=5
 TARGET_HTML_S=30
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/history_cost.XXXXXX") || exit 2
-if [ "$KEEP" = 1 ]; then
-        trap 'echo "kept: $TMP"' EXIT
-else
-        trap 'rm -rf "$TMP"' EXIT
-fi
+chmod 755 "$TMP"
+pg_stop() { :; } # history_fleet.sh's, once sourced
+cleanup() {
+        pg_stop
+        if [ "$KEEP" = 1 ]; then echo "kept: $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
@@ -52,13 +84,14 @@ command -v python3 >/dev/null || die "python3 is needed to generate the results 
 [ "$ALLOCS" -ge 1 ] && [ "$ALLOCS" -le 6 ] || die "ALLOCS must be 1 to 6"
 
 banner "history cost"
-echo "store:   $RUNS runs x $ALLOCS allocators x $POINTS points x 6 metrics"
+[ "$MODE" != fleet ] && echo "store:   $RUNS runs x $ALLOCS allocators x $POINTS points x 6 metrics"
 echo
 
 # --- the synthetic results files ---------------------------------------------
 
-say "[0] generating $RUNS results files in $TMP/files"
-python3 - "$TMP/files" "$RUNS" "$ALLOCS" "$POINTS" <<'EOF' || die "the generator failed"
+# gen_files DIR N: N results files of one host in DIR
+gen_files() {
+python3 - "$1" "$2" "$ALLOCS" "$POINTS" <<'EOF' || die "the generator failed"
 import datetime, json, os, random, sys
 
 out, nruns, nallocs, npoints = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -103,6 +136,11 @@ for i in range(nruns):
     with open(os.path.join(out, "r%05d.json" % i), "w") as f:
         json.dump(doc, f)
 EOF
+}
+
+local_cost() {
+say "[0] generating $RUNS results files in $TMP/files"
+gen_files "$TMP/files" "$RUNS"
 
 
 DB=$TMP/history.sqlite
@@ -199,6 +237,13 @@ else
         note "html: ${times[*]} s; index.html $(du -h "$TMP/dash/index.html" | cut -f1), $charts charts"
 fi
 
+}
+
 # --- report -----------------------------------------------------------------------
 
-report 16 16
+[ "$MODE" != fleet ] && local_cost
+if [ "$MODE" != local ]; then
+        . "$(dirname "$0")/history_fleet.sh"
+        fleet_cost
+fi
+report 24 16

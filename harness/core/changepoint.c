@@ -320,3 +320,54 @@ out:
         free(cs);
         return ret;
 }
+
+/* ---- exact counts ---------------------------------------------------------- */
+
+static bool same_level(double level, double x, double eps)
+{
+        return fabs(x - level) <= eps * fmax(fabs(x), fabs(level));
+}
+
+static double mean_of(const double *x, size_t a, size_t b)
+{
+        double sum = 0;
+        for (size_t i = a; i < b; i++)
+                sum += x[i];
+        return sum / (double)(b - a);
+}
+
+int ab_cp_exact(const double *x, size_t n, double eps, struct ab_cp *out, size_t cap)
+{
+        size_t start = 0, ncp = 0;
+        if (!(eps >= 0) || (n && !x))
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (!isfinite(x[i]))
+                        return -EINVAL;
+        /* each change point's segments: [previous level, this one) and [this
+         * one, the next) */
+        for (size_t i = 1; i <= n; i++) {
+                if (i < n && same_level(x[start], x[i], eps))
+                        continue;
+                if (start > 0 && ncp <= cap && ncp > 0) {
+                        struct ab_cp *cp = &out[ncp - 1];
+                        cp->end = i;
+                        cp->after = mean_of(x, start, i);
+                        cp->change = cp->before != 0 ? (cp->after - cp->before) / fabs(cp->before)
+                                     : cp->after > 0 ? INFINITY
+                                                     : -INFINITY;
+                }
+                if (i == n)
+                        break;
+                if (ncp < cap)
+                        out[ncp] = (struct ab_cp){.index = i,
+                                                  .start = start,
+                                                  .before = mean_of(x, start, i),
+                                                  .t = NAN,
+                                                  .df = NAN,
+                                                  .p = NAN};
+                ncp++;
+                start = i;
+        }
+        return ncp > (size_t)INT_MAX ? INT_MAX : (int)ncp;
+}

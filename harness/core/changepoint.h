@@ -83,6 +83,20 @@ void ab_cp_defaults(struct ab_cp_params *p);
 int ab_cp_detect(const double *x, size_t n, const struct ab_cp_params *p, struct ab_cp *out,
                  size_t cap);
 
+/*
+ * Change points of an exact figure (a count that is the same in every run of
+ * the same code: instructions per op under callgrind), in index order. There
+ * is no noise to outvote, so no test: the series is cut into levels, each a
+ * maximal run of values within eps of the level's first value (relatively:
+ * |x - level| <= eps * max(|x|, |level|)), and every level after the first
+ * starts a change point, however short it is. One run at a new count is a
+ * change; a count that comes back is a second one. before and after are the
+ * two levels' means, start and end their bounds, change as above; p, t and
+ * df are NAN (nothing was tested). x: finite values; eps >= 0. Writes at
+ * most cap change points to out and returns how many there are, or -EINVAL.
+ */
+int ab_cp_exact(const double *x, size_t n, double eps, struct ab_cp *out, size_t cap);
+
 /* Student's two-sample t test of the sides' sizes and means with the given
  * (pooled) variance; n1, n2 >= 1, n1 + n2 >= 3. Step 2 passes the pooled
  * variance floored at each side's own. Returns the two-sided p; *t (mean2 -

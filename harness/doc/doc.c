@@ -20,7 +20,7 @@
 
 const struct ab_metric_def ab_metrics[AB_M_COUNT] = {
 #define AB_METRIC(id, key, unit, agg, floor, tracked, help)                                        \
-        [AB_M_##id] = {key, unit, help, AB_AGG_##agg, floor, tracked},
+        [AB_M_##id] = {key, unit, help, AB_AGG_##agg, floor, (tracked) > 0, (tracked) == 2},
 #include "doc/metrics.def"
 #undef AB_METRIC
 };

@@ -40,7 +40,9 @@ struct ab_metric_def {
         const char *key, *unit, *help;
         enum ab_agg agg;
         double floor;
-        bool tracked;
+        bool tracked; /* bench history keeps a series of it */
+        bool exact;   /* an exact count (instructions under callgrind): history tests
+                         its series as exact (report/history/series.h) */
 };
 extern const struct ab_metric_def ab_metrics[AB_M_COUNT];
 

@@ -16,18 +16,14 @@
 
 #include <sqlite3.h>
 
+#include "hist.h"
+
 #define TIMER "ab-runner!xalloc<timer_new<open_conn<one_round<conn_leak_run<run_workload"
 #define TIMER_ESC                                                                                  \
         "ab-runner!xalloc&lt;timer_new&lt;open_conn&lt;one_round&lt;conn_leak_run&lt;run_workload"
 #define NOTE "one timer per 32 connections outlives its connection"
 /* Everything that could end an attribute, a comment-free page or a script. */
 #define EVIL "<!--XX</script>Q\"Q A'A"
-
-static const char *tpath(char *buf, size_t len, const char *name)
-{
-        snprintf(buf, len, "%s/%s", tmpdir, name);
-        return buf;
-}
 
 static json_t *out_json(void)
 {
@@ -36,22 +32,6 @@ static json_t *out_json(void)
         if (!d)
                 fail_msg("no JSON on stdout: %s (line %d)\n%s", e.text, e.line, outtext);
         return d;
-}
-
-static long long db_count(const char *db, const char *sql)
-{
-        sqlite3 *h;
-        sqlite3_stmt *st;
-        long long n = -1;
-        if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-                fail_msg("cannot open %s: %s", db, sqlite3_errmsg(h));
-        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-                fail_msg("%s: %s", sql, sqlite3_errmsg(h));
-        if (sqlite3_step(st) == SQLITE_ROW)
-                n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(h);
-        return n;
 }
 
 static const char *db_text(const char *db, const char *sql, char *buf, size_t len)
@@ -434,8 +414,8 @@ static void test_strings_escaped(void **state)
 #define FIXTURE_STORE "tests/fixtures/history/history-v1.sql"
 
 /* A store of schema /1 (the fixture) is read as it is, with no sites, and
- * changed by nothing but an add, which migrates it: the sites' tables, the
- * schema /2, its runs and series kept. */
+ * changed by nothing but an add, which migrates it: the sites' and the
+ * settings' tables, the schema /3, its runs and series kept. */
 static void test_migrate_v1(void **state)
 {
         char dbb[512], buf[128], dirb[512];
@@ -467,7 +447,10 @@ static void test_migrate_v1(void **state)
         assert_non_null(strstr(outtext, ", 4 sites (4 new)"));
         assert_string_equal(
             db_text(db, "SELECT value FROM meta WHERE key = 'schema'", buf, sizeof buf),
-            "allocbench/history/2");
+            "allocbench/history/3");
+        assert_int_equal(db_count(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+                                      "('settings', 'run_settings')"),
+                         2);
         assert_int_equal(db_count(db, "SELECT count(*) FROM runs"), 2);
         assert_int_equal(db_count(db, "SELECT count(*) FROM sites"), 4);
         assert_int_equal(db_count(db, "SELECT count(*) FROM site_runs"), 4);
@@ -524,8 +507,8 @@ static void test_options(void **state)
         assert_non_null(strstr(outtext, "--sites"));
         assert_non_null(strstr(outtext, "CREATE TABLE sites"));
         assert_non_null(strstr(outtext, "CREATE TABLE site_runs"));
-        assert_non_null(strstr(outtext, "Schema (allocbench/history/2; add migrates a store of "
-                                        "allocbench/history/1"));
+        assert_non_null(strstr(outtext, "Schema (allocbench/history/3; add migrates a store of "
+                                        "allocbench/history/1 or allocbench/history/2"));
 }
 
 int main(void)

@@ -493,6 +493,66 @@ static void test_log_bad_input(void **state)
         assert_int_equal(detect_log(x, 6, 1, cp), 0);
 }
 
+/* ---- exact counts (ab_cp_exact) ------------------------------------------- */
+
+/* A count that steps once: one change point at the step, however late; one
+ * run at the new level is enough. */
+static void test_exact_step(void **state)
+{
+        const double x[] = {4474.685, 4474.685, 4474.685, 4474.685, 12702.685};
+        struct ab_cp cp[MAXCP];
+        (void)state;
+        assert_int_equal(ab_cp_exact(x, 5, 1e-4, cp, MAXCP), 1);
+        assert_int_equal(cp[0].index, 4);
+        assert_int_equal(cp[0].start, 0);
+        assert_int_equal(cp[0].end, 5);
+        assert_near(cp[0].before, 4474.685, 1e-9);
+        assert_near(cp[0].after, 12702.685, 1e-9);
+        assert_near(cp[0].change, 12702.685 / 4474.685 - 1, 1e-12);
+        assert_true(isnan(cp[0].p));
+        /* the first run alone is no change */
+        assert_int_equal(ab_cp_exact(x, 1, 1e-4, cp, MAXCP), 0);
+        assert_int_equal(ab_cp_exact(x, 0, 1e-4, cp, MAXCP), 0);
+}
+
+/* Within epsilon is the same count; beyond it, a change whichever way; a
+ * count that comes back is a second change, at the run it came back. */
+static void test_exact_epsilon_and_back(void **state)
+{
+        const double x[] = {1000, 1000.05, 999.95, 1000, 1000.2, 1000.2, 1000, 1000};
+        struct ab_cp cp[MAXCP];
+        (void)state;
+        assert_int_equal(ab_cp_exact(x, 4, 1e-4, cp, MAXCP), 0);
+        assert_int_equal(ab_cp_exact(x, 8, 1e-4, cp, MAXCP), 2);
+        assert_int_equal(cp[0].index, 4);
+        assert_int_equal(cp[0].start, 0);
+        assert_int_equal(cp[0].end, 6);
+        assert_near(cp[0].before, 1000, 1e-9);
+        assert_near(cp[0].after, 1000.2, 1e-9);
+        assert_true(cp[0].after > cp[0].before);
+        assert_int_equal(cp[1].index, 6);
+        assert_int_equal(cp[1].start, 4);
+        assert_int_equal(cp[1].end, 8);
+        assert_true(cp[1].after < cp[1].before);
+        /* a wider epsilon takes 0.02% as the same count */
+        assert_int_equal(ab_cp_exact(x, 8, 1e-3, cp, MAXCP), 0);
+        /* cap: the count is returned, only cap written */
+        assert_int_equal(ab_cp_exact(x, 8, 1e-4, cp, 1), 2);
+        assert_int_equal(cp[0].end, 6);
+        /* bad input */
+        assert_int_equal(ab_cp_exact(x, 8, -1, cp, MAXCP), -EINVAL);
+        {
+                const double bad[] = {1, NAN, 1};
+                assert_int_equal(ab_cp_exact(bad, 3, 1e-4, cp, MAXCP), -EINVAL);
+        }
+        /* zero counts: 0 -> 5 is a change from 0 */
+        {
+                const double z[] = {0, 0, 5};
+                assert_int_equal(ab_cp_exact(z, 3, 1e-4, cp, MAXCP), 1);
+                assert_true(isinf(cp[0].change) && cp[0].change > 0);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -517,6 +577,8 @@ int main(void)
             cmocka_unit_test(test_log_no_change_on_noise),
             cmocka_unit_test(test_log_finds_step_with_outlier),
             cmocka_unit_test(test_log_bad_input),
+            cmocka_unit_test(test_exact_step),
+            cmocka_unit_test(test_exact_epsilon_and_back),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

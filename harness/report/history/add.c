@@ -17,6 +17,11 @@
  * The sites of a trace pass that did not go well (crashed, timed out,
  * incomplete) saw part of the run only, and are not stored. The left-over
  * per round is a slope and may be below 0.
+ *
+ * Instructions per op are stored when callgrind counted them (exact, and
+ * tested as exact); a hardware counter's are not. How each run was made
+ * (settings.h) is stored with it, so that check can say what changed at a
+ * change point.
  */
 #include <errno.h>
 #include <limits.h>
@@ -31,6 +36,7 @@
 #include "doc/doc.h"
 #include "report/history/add.h"
 #include "report/history/canon.h"
+#include "report/history/settings.h"
 #include "report/history/store.h"
 #include "report/sites.h"
 
@@ -54,6 +60,10 @@ struct rec {
         size_t nsites, skipped_sites; /* skipped: of trace passes that failed */
         size_t negative;    /* negative figures, not stored */
         char neg_what[640]; /* the first of them */
+        size_t inexact;     /* instruction counts of the hardware counter, not stored */
+        struct ab_hsetting *set; /* how the run was made (settings.h) */
+        size_t nset;
+        struct ab_ssetting *srows;
         struct ab_sadded res;
         int failed; /* 0, or the store's -errno */
         char err[1024];
@@ -90,6 +100,17 @@ static const char *keep(struct rec *rc, const char *s, bool empty_null, bool *oo
         return adopt(rc, strdup(s), oom);
 }
 
+/* Whether figure m of d is kept: instructions per op only when callgrind
+ * counted them (exact); a hardware counter's are near, never exact, and an
+ * exact series would see their noise as steps. */
+static bool kept(struct rec *rc, const struct ab_doc *d, int m)
+{
+        if (!ab_metrics[m].exact || (d->instructions && strcmp(d->instructions, "callgrind") == 0))
+                return true;
+        rc->inexact++;
+        return false;
+}
+
 /* The tracked figures of every ok point (and room for two of each site's). */
 static int rows(struct rec *rc, const struct ab_doc *d)
 {
@@ -113,7 +134,7 @@ static int rows(struct rec *rc, const struct ab_doc *d)
                         label = keep(rc, p->label, false, &oom);
                         for (int m = 0; m < AB_M_COUNT; m++) {
                                 double x = p->m[m];
-                                if (!ab_metrics[m].tracked || !isfinite(x))
+                                if (!ab_metrics[m].tracked || !isfinite(x) || !kept(rc, d, m))
                                         continue;
                                 /* a time, a size or a fault count is never
                                  * negative, and every figure is tested on a
@@ -261,6 +282,19 @@ static int site_rows(struct rec *rc, const struct ab_doc *d)
         return oom ? -ENOMEM : 0;
 }
 
+/* How the run was made: its settings, as the store takes them. */
+static int setting_rows(struct rec *rc, const struct ab_doc *d)
+{
+        if (ab_hsettings_of(d, &rc->set, &rc->nset))
+                return -ENOMEM;
+        if (!(rc->srows = calloc(rc->nset + 1, sizeof *rc->srows)))
+                return -ENOMEM;
+        for (size_t i = 0; i < rc->nset; i++)
+                rc->srows[i] = (struct ab_ssetting){rc->set[i].alloc, rc->set[i].workload,
+                                                    rc->set[i].value, rc->set[i].digest};
+        return 0;
+}
+
 /* Read and check one file, and turn it into rows. Returns 0, or
  * AB_BAD_INPUT with the message printed. */
 static int prepare(struct rec *rc)
@@ -286,7 +320,7 @@ static int prepare(struct rec *rc)
         rc->tool_git = keep(rc, d.tool_git, false, &oom);
         rc->interrupted = d.interrupted;
         if (oom || ab_canon_hash(d.json, rc->hash, rc->legacy) || rows(rc, &d) ||
-            flag_rows(rc, &d) || site_rows(rc, &d)) {
+            flag_rows(rc, &d) || site_rows(rc, &d) || setting_rows(rc, &d)) {
                 ab_err("history", "out of memory");
                 ret = AB_BAD_INPUT;
                 goto out;
@@ -306,6 +340,8 @@ static void rec_free(struct rec *rc)
         free(rc->flags);
         free(rc->sites);
         free(rc->v);
+        free(rc->srows);
+        ab_hsettings_free(rc->set, rc->nset);
 }
 
 /* One pass over the store: open, add every file, close. Returns 0, or
@@ -342,6 +378,8 @@ static int add_pass(const char *db, const char *rev, struct rec *recs, int n)
                     .nflags = rc->nflags,
                     .sites = rc->sites,
                     .nsites = rc->nsites,
+                    .settings = rc->srows,
+                    .nsettings = rc->nset,
                 };
                 rc->failed = ab_store_add(s, &run, &rc->res, rc->err, sizeof rc->err);
         }
@@ -384,6 +422,10 @@ static int report(const char *db, const char *rev, const struct rec *recs, int n
                 if (rc->negative)
                         printf(" (%zu negative value%s, not stored)", rc->negative,
                                rc->negative == 1 ? "" : "s");
+                if (rc->inexact)
+                        printf(" (%zu instruction count%s of the hardware counter, not stored: "
+                               "history keeps callgrind's exact counts)",
+                               rc->inexact, rc->inexact == 1 ? "" : "s");
                 printf("\n");
                 if (rc->negative)
                         ab_err("history",

@@ -54,6 +54,12 @@ static int sha_dump_cb(const char *buf, size_t len, void *data)
         return 0;
 }
 
+static void hex(const uint8_t *digest, size_t n, char *out)
+{
+        for (size_t i = 0; i < n; i++)
+                snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
 /* The SHA-256 of doc serialised with sorted keys, compact, ASCII only,
  * reals to 17 digits. */
 static void hash_dump(json_t *doc, char out[AB_HASH_HEX])
@@ -65,8 +71,17 @@ static void hash_dump(json_t *doc, char out[AB_HASH_HEX])
                            JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
                                JSON_REAL_PRECISION(17));
         sha256_digest(&ctx, sizeof digest, digest);
-        for (size_t i = 0; i < sizeof digest; i++)
-                snprintf(out + 2 * i, 3, "%02x", digest[i]);
+        hex(digest, sizeof digest, out);
+}
+
+void ab_hash_text(const char *text, size_t len, char out[AB_HASH_HEX])
+{
+        struct sha256_ctx ctx;
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        sha256_init(&ctx);
+        sha256_update(&ctx, len, (const uint8_t *)text);
+        sha256_digest(&ctx, sizeof digest, digest);
+        hex(digest, sizeof digest, out);
 }
 
 int ab_canon_hash(json_t *doc, char out[AB_HASH_HEX], char legacy[AB_HASH_HEX])

@@ -27,4 +27,8 @@
  * is not changed. Returns 0 or -ENOMEM. */
 int ab_canon_hash(json_t *doc, char out[AB_HASH_HEX], char legacy[AB_HASH_HEX]);
 
+/* The SHA-256 of len bytes of text, in lowercase hex (the digest of a set
+ * of run settings, settings.h). */
+void ab_hash_text(const char *text, size_t len, char out[AB_HASH_HEX]);
+
 #endif

@@ -14,11 +14,12 @@
 #include "core/fmt.h"
 #include "core/log.h"
 #include "report/history/check.h"
+#include "report/history/settings.h"
 #include "report/sites.h"
 
 /* ---- a table printed with its columns aligned: text left, numbers right ---- */
 
-#define TCOLS 12
+#define TCOLS 13
 struct table {
         char (*cell)[TCOLS][96];
         size_t rows, cap, cols;
@@ -287,6 +288,35 @@ static const char method_text[] =
     "neighbouring segments (variance pooled, never below either side's own), Bonferroni over "
     "the splits possible, and a minimum relative change of the mean";
 
+/* What changed in how the runs were made at a change point: an array of
+ * {setting, before, after} (null: unset); empty when nothing did, null when
+ * the store does not know the runs' settings. */
+static json_t *settings_json(const struct ab_history *h, const struct ab_hseries *s, size_t index)
+{
+        const struct ab_hstep *st = ab_hseries_step_at(s, index);
+        json_t *a;
+        if (!h->nrunsets)
+                return json_null();
+        a = json_array();
+        for (size_t i = 0; st && i < st->n; i++)
+                json_array_append_new(
+                    a,
+                    json_pack("{ss so so}", "setting", st->d[i].key, "before",
+                              st->d[i].before ? json_string(st->d[i].before) : json_null(), "after",
+                              st->d[i].after ? json_string(st->d[i].after) : json_null()));
+        return a;
+}
+
+/* p as a column shows it: an exact series has no test. */
+static const char *p_text(const struct ab_hseries *s, double p, char *buf, size_t len)
+{
+        if (s->exact) {
+                snprintf(buf, len, "exact");
+                return buf;
+        }
+        return ab_fmt_p(p, buf, len);
+}
+
 static json_t *change_json(const struct ab_history *h, const struct ab_hseries *s, size_t k)
 {
         const struct ab_cp *cp = &s->cp[k];
@@ -301,6 +331,8 @@ static json_t *change_json(const struct ab_history *h, const struct ab_hseries *
                                             jreal(cp->change), "p", jreal(cp->p), "t", jreal(cp->t),
                                             "df", jreal(cp->df), "newest", k + 1 == s->ncp,
                                             "direction", up ? "regression" : "improvement"));
+        json_object_set_new(j, "exact", json_boolean(s->exact));
+        json_object_set_new(j, "settings_changed", settings_json(h, s, cp->index));
         return j;
 }
 
@@ -316,22 +348,32 @@ static void check_json(const struct ab_history *h)
                         json_array_append_new(changes, j);
                 }
         }
-        dump_json(json_pack("{ss ss s{ss sf sf si} sI sI so so}", "schema",
+        dump_json(json_pack("{ss ss s{ss sf sf si sf} sI sI so so}", "schema",
                             "allocbench/history-check/1", "db", h->db, "method", "test",
                             method_text, "alpha", h->params.alpha, "min_change",
-                            h->params.min_change, "min_segment", (int)h->params.min_seg, "runs",
-                            (json_int_t)h->nruns, "series", (json_int_t)h->nseries, "changes",
-                            changes, "regressions", regs));
+                            h->params.min_change, "min_segment", (int)h->params.min_seg,
+                            "exact_epsilon", h->exact_eps, "runs", (json_int_t)h->nruns, "series",
+                            (json_int_t)h->nseries, "changes", changes, "regressions", regs));
 }
 
 /* One row per change point: the series, where it first shows, the means. */
 static void check_table(const struct ab_history *h)
 {
-        static const char *head[] = {
-            "host", "workload", "point", "allocator", "metric", "first run (created, rev)",
-            "runs", "before",   "after", "change",    "p",      ""};
+        static const char *head[] = {"host",
+                                     "workload",
+                                     "point",
+                                     "allocator",
+                                     "metric",
+                                     "first run (created, rev)",
+                                     "runs",
+                                     "before",
+                                     "after",
+                                     "change",
+                                     "p",
+                                     "",
+                                     "settings changed at it"};
         struct table t = {0};
-        char a[64], b[64], c[64];
+        char a[64], b[64], c[64], why[512];
         trow(&t);
         t.right[6] = t.right[7] = t.right[8] = t.right[9] = t.right[10] = true;
         for (size_t k = 0; k < TCOLS; k++)
@@ -354,19 +396,25 @@ static void check_table(const struct ab_history *h)
                         tset(&t, 7, "%s", ab_fmt_value(cp->before, s->unit, a, sizeof a));
                         tset(&t, 8, "%s", ab_fmt_value(cp->after, s->unit, b, sizeof b));
                         tset(&t, 9, "%s", ab_fmt_change(cp->change, c, sizeof c));
-                        tset(&t, 10, "%s", ab_fmt_p(cp->p, c, sizeof c));
+                        tset(&t, 10, "%s", p_text(s, cp->p, c, sizeof c));
                         tset(&t, 11, "%s%s", up ? "regression" : "improvement",
                              k + 1 == s->ncp ? ", newest" : "");
+                        tset(&t, 12, "%s",
+                             !h->nrunsets ? "unknown"
+                             : ab_hseries_step_at(s, cp->index)
+                                 ? ab_hstep_text(ab_hseries_step_at(s, cp->index), why, sizeof why)
+                                 : "none");
                 }
         }
         printf("\n");
         tprint(stdout, &t, "");
 }
 
-/* The series whose newest change is a regression, one line each. */
+/* The series whose newest change is a regression, one line each, with
+ * what changed in how the runs were made there. */
 static void print_regressions(const struct ab_history *h)
 {
-        char a[64], b[64], c[64];
+        char a[64], b[64], c[64], why[2048];
         for (size_t i = 0; i < h->nseries; i++) {
                 const struct ab_hseries *s = &h->series[i];
                 const struct ab_cp *cp;
@@ -381,16 +429,20 @@ static void print_regressions(const struct ab_history *h)
                        ab_fmt_value(cp->before, s->unit, a, sizeof a),
                        ab_fmt_value(cp->after, s->unit, b, sizeof b), (long long)r->id, r->created,
                        r->rev ? ", rev " : "", r->rev ? r->rev : "");
+                if (ab_hseries_step_at(s, cp->index))
+                        printf("    settings changed at it: %s\n",
+                               ab_hstep_text(ab_hseries_step_at(s, cp->index), why, sizeof why));
         }
 }
 
 int ab_hcheck(const struct ab_history *h, bool json)
 {
-        size_t nchanges = 0, nreg = 0, nsite = 0;
+        size_t nchanges = 0, nreg = 0, nsite = 0, nexact = 0;
         for (size_t i = 0; i < h->nseries; i++) {
                 nchanges += h->series[i].ncp;
                 nreg += ab_hseries_regressed(&h->series[i]);
                 nsite += h->series[i].site;
+                nexact += h->series[i].exact;
         }
         if (json) {
                 check_json(h);
@@ -406,6 +458,10 @@ int ab_hcheck(const struct ab_history *h, bool json)
                 printf("allocation sites' series (" AB_HSITE_LEFT ", " AB_HSITE_LIVE "): tested on "
                        "their values, a change relative to %g B at least\n",
                        AB_HSITE_FLOOR);
+        if (nexact)
+                printf("exact counts (instructions_per_op under callgrind, %zu series): no test, "
+                       "a change is any move beyond %g relative, from one run on\n",
+                       nexact, h->exact_eps);
         if (!nchanges) {
                 printf("\nno changes\n");
                 return AB_OK;

@@ -29,6 +29,7 @@
 #include "report/history/check.h"
 #include "report/history/dashboard.h"
 #include "report/history/series.h"
+#include "report/history/settings.h"
 #include "report/history/store.h"
 #include "report/report.h"
 
@@ -42,6 +43,7 @@ struct hopts {
         const char *rev;
         struct ab_hfilter filter; /* comma lists */
         struct ab_cp_params cp;
+        double exact_eps;
         size_t last;
         bool json;
         bool sites;  /* show --sites */
@@ -81,13 +83,17 @@ static void usage(FILE *f)
 {
         fprintf(
             f,
-            "usage: bench history add FILE.. [--rev REV] [--db PATH]\n"
+            "usage: bench history add FILE.. [--rev REV] [--db DB]\n"
             "       bench history show  [filters] [--last N] [--sites] [--format table|json]\n"
-            "                           [--db PATH]\n"
-            "       bench history check [filters] [detection] [--format table|json] [--db PATH]\n"
-            "       bench history html DIR [filters] [detection] [--db PATH]\n"
+            "                           [--db DB]\n"
+            "       bench history check [filters] [detection] [--format table|json] [--db DB]\n"
+            "       bench history html DIR [filters] [detection] [--db DB]\n"
             "\n"
-            "Nightly tracking of results files in SQLite (default " AB_HISTORY_DEFAULT_DB ").\n"
+            "Nightly tracking of results files in a store: an SQLite file "
+            "(default\n" AB_HISTORY_DEFAULT_DB "), or a PostgreSQL database that a fleet of hosts\n"
+            "shares. DB: the path of an SQLite file, or postgresql://[USER[:PASSWORD]@]\n"
+            "[HOST][:PORT][/DBNAME][?PARAM=VALUE&...] (postgres:// too; a Unix socket as\n"
+            "?host=/run/postgresql). Without --db, $" AB_HISTORY_DB_ENV " names it when set.\n"
             "  add     store results files; one series per host x allocator x workload x\n"
             "          point x metric, keyed by the file's time and --rev (a commit or version).\n"
             "          Adding the same results again adds nothing. Safe with concurrent adds.\n"
@@ -100,19 +106,25 @@ static void usage(FILE *f)
             "          newest run that saw it, how many runs saw it, the first and the last,\n"
             "          and its left-over per round then\n"
             "  check   find change points in every series; exit 3 when the newest change of\n"
-            "          any series is an increase (every figure is worse when higher)\n"
+            "          any series is an increase (every figure is worse when higher). Each\n"
+            "          change says what changed in how the runs were made at it (--env\n"
+            "          variables, allocator version, kernel, libc, the command's options)\n"
             "  html    write DIR/index.html: a static dashboard (no server, no network) with\n"
-            "          a trend chart per series, its change points, the latest run's flags,\n"
-            "          the allocation sites (verdict, note, runs seen, left-over per round\n"
-            "          over the runs, stack) and links to figures (PNG/SVG in DIR, or next to\n"
-            "          the latest results files with the same name stem, copied into\n"
-            "          DIR/figures/)\n"
+            "          a trend chart per series (y axis from 0), its change points and where\n"
+            "          the runs' settings changed, the latest run's flags, the allocation\n"
+            "          sites (verdict, note, runs seen, left-over per round over the runs,\n"
+            "          stack), links to figures (PNG/SVG in DIR, or next to the latest\n"
+            "          results files with the same name stem, copied into DIR/figures/), and\n"
+            "          for several hosts the hosts side by side (what differs in host and\n"
+            "          settings, each workload's newest figures); above 2000 charts, one\n"
+            "          page per host (DIR/hosts/)\n"
             "\n"
             "filters (comma lists of exact names):\n"
             "  --host H  --alloc A  --workload W  --point P (e.g. size=4096)  --metric M\n"
             "  metrics: ns_per_op (median), minflt_per_op, rss_kib, vsz_kib, pte_kib,\n"
-            "           peak_rss_kib; a site's: left_per_round, live_end (bytes; --point\n"
-            "           takes a site's series by the point its trace pass ran, '-' unswept)\n"
+            "           peak_rss_kib, instructions_per_op (runs with --count callgrind);\n"
+            "           a site's: left_per_round, live_end (bytes; --point takes a site's\n"
+            "           series by the point its trace pass ran, '-' unswept)\n"
             "detection (change points proposed by binary segmentation and kept when\n"
             "Student's t test on the logarithms of the values against their neighbouring\n"
             "segments supports them (timings vary in proportion to their level); see\n"
@@ -121,28 +133,37 @@ static void usage(FILE *f)
             "  --alpha P          significance after a Bonferroni correction for the\n"
             "                     splits possible (default 0.001)\n"
             "  --min-segment N    runs on each side of a change, at least (default 3)\n"
+            "  --exact-epsilon E  instructions_per_op is an exact count (callgrind): no test,\n"
+            "                     a change is any move beyond E relative (default %g),\n"
+            "                     from one run on\n"
             "  The change is relative to the mean before it, but never to less than the\n"
-            "  metric's noise floor (harness/doc/metrics.def):\n  ");
+            "  metric's noise floor (harness/doc/metrics.def):\n  ",
+            AB_HEXACT_EPS);
         print_metrics(f, true, "  ");
         fprintf(f,
                 ";\n  a site's figures %g B, tested as they are (a left-over per round is often\n"
                 "  0 and may be below it)."
                 "\n"
                 "\n"
-                "Nightly (cron or a CI job):\n"
-                "  f=results/nightly-$(date -u +%%Y%%m%%d).json\n"
-                "  ./bench --alloc=all --workload=calloc-sweep -q -o \"$f\"\n"
-                "  ./bench history add \"$f\" --rev \"$(git rev-parse --short HEAD)\"\n"
+                "Nightly (cron or a CI job): a time pass and a counted pass\n"
+                "  f=results/nightly-$(date -u +%%Y%%m%%d)\n"
+                "  ./bench --alloc=all --workload=calloc-sweep -q -o \"$f.json\"\n"
+                "  ./bench --alloc=all --workload=calloc-sweep --set sizes=4k,64k --reps 3 \\\n"
+                "          --count callgrind -q -o \"$f-counted.json\"\n"
+                "  ./bench history add \"$f.json\" \"$f-counted.json\" --rev \"$(git rev-parse "
+                "--short HEAD)\"\n"
                 "  ./bench history html public/allocbench   # publish the directory as it is\n"
                 "  ./bench history check                    # exit 3: a regression\n"
                 "\n"
                 "Exit codes: 0 ok; 1 bad input (usage, a missing or invalid results file, a\n"
-                "database that cannot be opened or written); 3 check: a regression.\n"
+                "database that cannot be opened or written, a URL that is not one, a server\n"
+                "that cannot be reached); 3 check: a regression.\n"
                 "\n"
                 "Schema (" AB_HISTORY_STORE_SCHEMA "; add migrates a store of " AB_HISTORY_STORE_V1
-                ", which has no sites):\n"
-                "\n%s",
-                AB_HSITE_FLOOR, ab_store_for(AB_HISTORY_DEFAULT_DB)->schema);
+                " or " AB_HISTORY_STORE_V2 ",\nwhich have no sites or no settings), in SQLite:\n"
+                "\n%s\n"
+                "In PostgreSQL, the same tables and columns:\n\n%s",
+                AB_HSITE_FLOOR, ab_store_sqlite.schema, ab_store_pg.schema);
 }
 
 /* ---- options ------------------------------------------------------------- */
@@ -161,6 +182,7 @@ enum {
         OPT_LAST,
         OPT_FORMAT,
         OPT_SITES,
+        OPT_EXACT_EPS,
 };
 
 static const struct option longopts[] = {
@@ -177,6 +199,7 @@ static const struct option longopts[] = {
     {"last", required_argument, NULL, OPT_LAST},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"sites", no_argument, NULL, OPT_SITES},
+    {"exact-epsilon", required_argument, NULL, OPT_EXACT_EPS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -198,6 +221,7 @@ static unsigned opt_subs(int c)
         case OPT_THRESHOLD:
         case OPT_ALPHA:
         case OPT_MINSEG:
+        case OPT_EXACT_EPS:
                 return check | html;
         case OPT_LAST:
         case OPT_SITES:
@@ -273,10 +297,15 @@ static int parse_opt(int c, const char *arg, struct hopts *o)
         switch (c) {
         case OPT_DB:
                 if (!*arg)
-                        return bad("--db '': expected the path of the history database");
+                        return bad("--db '': expected the path of an SQLite file or a "
+                                   "postgresql:// URL");
                 o->db = arg;
                 o->default_db = false;
                 return 0;
+        case OPT_EXACT_EPS:
+                return parse_num("--exact-epsilon", arg, 0, 0.5, false, &o->exact_eps)
+                           ? AB_BAD_INPUT
+                           : 0;
         case OPT_REV:
                 if (!*arg || strlen(arg) > 200)
                         return bad("--rev '%s': expected a commit or version, 1 to 200 characters",
@@ -377,6 +406,11 @@ static int parse_opts(int argc, char **argv, struct hopts *o)
         memset(o, 0, sizeof *o);
         o->db = AB_HISTORY_DEFAULT_DB;
         o->default_db = true;
+        if (getenv(AB_HISTORY_DB_ENV) && *getenv(AB_HISTORY_DB_ENV)) {
+                o->db = getenv(AB_HISTORY_DB_ENV);
+                o->default_db = false;
+        }
+        o->exact_eps = AB_HEXACT_EPS;
         ab_cp_defaults(&o->cp);
         if ((r = parse_sub(argc, argv, o)))
                 return r;
@@ -428,20 +462,24 @@ static int cmd_html(const struct hopts *o, const struct ab_history *h)
         return AB_OK;
 }
 
-/* Load the history the filters select from the store. */
-static int load(const struct hopts *o, struct ab_history *h)
+/* Load the history the filters select from the store; h->db is name, the
+ * store as people may see it. */
+static int load(const struct hopts *o, struct ab_history *h, const char *name)
 {
         struct ab_store *s = NULL;
         char err[1024], cerr[256];
         int r;
         memset(h, 0, sizeof *h);
-        h->db = o->db;
+        h->db = name;
         h->params = o->cp;
+        h->exact_eps = o->exact_eps;
         if (!(r = ab_store_open(o->db, AB_STORE_READ, &s, err, sizeof err)))
                 r = ab_store_load(s, &o->filter,
-                                  o->sub == SUB_HTML ? AB_LOAD_FLAGS | AB_LOAD_SITES
-                                  : o->sites         ? AB_LOAD_SITES
-                                                     : 0,
+                                  o->sub == SUB_HTML
+                                      ? AB_LOAD_FLAGS | AB_LOAD_SITES | AB_LOAD_SETTINGS
+                                  : o->sub == SUB_CHECK ? AB_LOAD_SETTINGS
+                                  : o->sites            ? AB_LOAD_SITES
+                                                        : 0,
                                   h, err, sizeof err);
         /* reading changes nothing: closing cannot lose anything */
         ab_store_close(s, cerr, sizeof cerr);
@@ -456,15 +494,22 @@ int ab_cmd_history(int argc, char **argv)
 {
         struct hopts o;
         struct ab_history h;
+        char *name;
         int r = parse_opts(argc, argv, &o);
         if (r)
                 return r < 0 ? AB_OK : r;
         if (o.sub == SUB_ADD)
                 return ab_hadd(o.db, o.default_db, o.rev, o.args, o.nargs);
-        if ((r = load(&o, &h)))
+        if (!(name = ab_store_display(o.db)))
+                return bad("out of memory");
+        if ((r = load(&o, &h, name))) {
+                free(name);
                 return r;
-        if (o.sub != SUB_SHOW && ab_history_detect(&h) == -ENOMEM) {
+        }
+        if (o.sub != SUB_SHOW &&
+            (ab_history_detect(&h) == -ENOMEM || ab_history_explain(&h) == -ENOMEM)) {
                 ab_history_free(&h);
+                free(name);
                 return bad("out of memory detecting change points");
         }
         switch (o.sub) {
@@ -478,5 +523,6 @@ int ab_cmd_history(int argc, char **argv)
                 r = cmd_html(&o, &h);
         }
         ab_history_free(&h);
+        free(name);
         return r;
 }

@@ -1,21 +1,22 @@
 /*
- * dashboard.c - `bench history html DIR`: one static page, DIR/index.html,
- * that a browser opens from disk or any static web server serves. Charts are
- * inline SVG drawn here, so the page needs no script to show them, no
- * network and no library; a few lines of inline script add a filter box and
- * mark the page ready (body[data-ready] = the number of charts), which is
- * what the headless-browser test looks for. The figures it links come from
- * figures.c.
+ * dashboard.c - `bench history html DIR`: a static dashboard that a browser
+ * opens from disk or any static web server serves: DIR/index.html, and for
+ * a fleet's history (more than AB_DASH_INLINE charts of points' series over
+ * several hosts) one page per host, DIR/hosts/N-HOST.html, with that host's
+ * charts, which the index links. Charts are inline SVG (dash_chart.c), so a
+ * page needs no script to show them, no network and no library; a few lines
+ * of inline script add a filter box and mark the page ready
+ * (body[data-ready] = the number of charts on it), which is what the
+ * headless-browser test looks for. The figures it links come from
+ * figures.c, the allocation sites' section from dash_sites.c, the hosts
+ * side by side from dash_hosts.c.
  *
- * Every string from a results file or the store reaches the page through
- * esc() (text and attribute values) or esc_url() (links); the inline script
- * carries no data. The allocation sites (bench run --trace) have a section
- * of their own, a card each: their verdict history, their two series'
- * charts (which the series section leaves out) and their stack.
+ * Every string from a results file or the store reaches a page through
+ * ab_dash_esc() or ab_dash_esc_url(); the inline script carries no data.
+ * Each page is written atomically.
  */
 #include <errno.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,55 +24,10 @@
 
 #include "core/fmt.h"
 #include "core/fsutil.h"
+#include "report/history/dash.h"
 #include "report/history/dashboard.h"
 #include "report/history/figures.h"
-#include "report/sites.h"
-
-/* Chart geometry (SVG user units = CSS pixels). */
-#define CW 380.0
-#define CH 170.0
-#define ML 58.0 /* room for the y labels */
-#define MR 10.0
-#define MT 10.0
-#define MB 22.0 /* room for the x labels */
-
-static void esc(FILE *f, const char *s)
-{
-        for (; s && *s; s++) {
-                switch (*s) {
-                case '&':
-                        fputs("&amp;", f);
-                        break;
-                case '<':
-                        fputs("&lt;", f);
-                        break;
-                case '>':
-                        fputs("&gt;", f);
-                        break;
-                case '"':
-                        fputs("&quot;", f);
-                        break;
-                case '\'':
-                        fputs("&#39;", f);
-                        break;
-                default:
-                        fputc(*s, f);
-                }
-        }
-}
-
-/* A URL path component: unreserved characters as they are, the rest %XX. */
-static void esc_url(FILE *f, const char *s)
-{
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    strchr("-._~/", c))
-                        fputc(c, f);
-                else
-                        fprintf(f, "%%%02X", c);
-        }
-}
+#include "report/history/settings.h"
 
 /* ---- the page ------------------------------------------------------------ */
 
@@ -112,7 +68,11 @@ static const char css[] =
     ".badge.v-leak{background:#fde7ea;color:#b00020}.badge.v-accepted{background:#e3f5e9}"
     ".badge.v-fixed{background:#e6eefc}.badge.v-undecided{background:#fff4d6}"
     "ol.stack{margin:4px 0;padding-left:28px;font-size:12px}"
-    "details.stack summary{cursor:pointer;font-size:13px;color:#566}";
+    "details.stack summary{cursor:pointer;font-size:13px;color:#566}"
+    "svg text.yfrom{fill:#98a2b3}svg .setting path{fill:#98a2b3}"
+    ".badge.setting{background:#eef1f5;color:#445}"
+    "td.differs,th.differs{background:#fff4d6}td.far{color:#b00020;font-weight:600}"
+    "table.hosts td,table.hostview td{white-space:nowrap}";
 
 static const char script[] =
     "(function(){\n"
@@ -132,238 +92,103 @@ static const char script[] =
     "  }\n"
     "  count.textContent=shown+' of '+figs.length+' series shown';\n"
     "}\n"
-    "box.addEventListener('input',apply);apply();\n"
+    "if(box){box.addEventListener('input',apply);apply();}\n"
     "document.body.setAttribute('data-ready',String(figs.length));\n"
     "})();\n";
 
-/* The date part of `created` (its first 10 bytes, not splitting a UTF-8
- * character), as HTML text: `created` is whatever the results file said. */
-static void esc_date(FILE *f, const char *created)
+/* The page's head and its header: the store, its runs, how changes are found. */
+static void page_head(FILE *f, const struct ab_dash *d, const char *title, const char *now)
 {
-        char buf[16];
-        size_t n = 0;
-        if (created) {
-                n = strnlen(created, 10);
-                /* back off to the start of a character cut in two */
-                if (created[n] != '\0') {
-                        size_t k = n;
-                        while (k > 0 && ((unsigned char)created[k] & 0xC0) == 0x80)
-                                k--;
-                        n = k;
-                }
-                memcpy(buf, created, n);
-        }
-        buf[n] = '\0';
-        esc(f, buf);
-}
-
-static void series_title(FILE *f, const struct ab_hseries *s)
-{
-        esc(f, s->host);
-        fputs(" · ", f);
-        esc(f, s->workload);
-        fputs(" · ", f);
-        esc(f, s->point);
-        fputs(" · ", f);
-        esc(f, s->alloc);
-        fputs(" · ", f);
-        esc(f, s->metric);
-}
-
-/* The sentence a change point's tooltip and tables carry. */
-static void cp_text(FILE *f, const struct ab_history *h, const struct ab_hseries *s,
-                    const struct ab_cp *cp)
-{
-        char a[48], b[48], c[48], pb[16];
-        const struct ab_hrun *r = &h->runs[s->run[cp->index]];
-        ab_fmt_change(cp->change, c, sizeof c);
-        fprintf(f, "%s from run #%lld (", c, (long long)r->id);
-        esc(f, r->created);
-        if (r->rev) {
-                fputs(", rev ", f);
-                esc(f, r->rev);
-        }
-        fprintf(f, "): %s → %s, p = ", ab_fmt_value(cp->before, s->unit, a, sizeof a),
-                ab_fmt_value(cp->after, s->unit, b, sizeof b));
-        esc(f, ab_fmt_p(cp->p, pb, sizeof pb));
-}
-
-/* An axis label for v with enough decimals to tell the chart's bounds apart
- * (a range of 4 KiB on 1.6 MiB of RSS is "1660K", not "1.6M" twice). */
-static const char *axis_label(double v, double range, const char *unit, char *buf, size_t len)
-{
-        static const char *ns_units[] = {"ns", "us", "ms", "s"}, *kib_units[] = {"K", "M", "G"};
-        const char *suffix = "";
-        double scale = 1, r;
-        int dec;
-        if (strcmp(unit, "ns") == 0) {
-                int k = 0;
-                while (fabs(v) >= 1000 * scale && k < 3) {
-                        scale *= 1000;
-                        k++;
-                }
-                suffix = ns_units[k];
-        } else if (strcmp(unit, "KiB") == 0) {
-                int k = 0;
-                while (fabs(v) >= 10240 * scale && k < 2) {
-                        scale *= 1024;
-                        k++;
-                }
-                suffix = kib_units[k];
-        }
-        r = range / scale;
-        dec = r > 0 ? (int)ceil(-log10(r / 4)) : 1;
-        dec = dec < 0 ? 0 : dec > 4 ? 4 : dec;
-        snprintf(buf, len, "%.*f%s", dec, v / scale, suffix);
-        return buf;
-}
-
-static void chart(FILE *f, const struct ab_history *h, const struct ab_hseries *s)
-{
-        double lo = INFINITY, hi = -INFINITY, pw = CW - ML - MR, ph = CH - MT - MB;
-        char a[48], b[48];
-        size_t n = s->n;
-#define X(i) (ML + (n > 1 ? pw * (double)(i) / (double)(n - 1) : pw / 2))
-#define Y(v) (MT + ph - ph * ((v)-lo) / (hi - lo))
-        for (size_t i = 0; i < n; i++) {
-                lo = fmin(lo, s->v[i]);
-                hi = fmax(hi, s->v[i]);
-        }
-        if (!(hi > lo)) {
-                double d = fabs(hi) > 0 ? fabs(hi) * 0.05 : 1;
-                lo = lo >= 0 && lo - d < 0 ? 0 : lo - d;
-                hi += d;
-        } else {
-                double d = (hi - lo) * 0.08;
-                /* figures that cannot go below zero do not get a negative axis */
-                lo = lo >= 0 && lo - d < 0 ? 0 : lo - d;
-                hi += d;
-        }
+        const struct ab_history *h = d->h;
         fprintf(f,
-                "<svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\" "
-                "xmlns=\"http://www.w3.org/2000/svg\"><title>",
-                CW, CH, CW, CH);
-        series_title(f, s);
-        fprintf(f, " (%zu values)</title>\n", n);
-        /* axes, a middle grid line, labels */
+                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                "<title>allocbench history%s",
+                title ? ": " : "");
+        ab_dash_esc(f, title);
+        fprintf(f, "</title>\n<style>%s</style></head>\n<body>\n<header><h1>allocbench history",
+                css);
+        if (title) {
+                fputs(": ", f);
+                ab_dash_esc(f, title);
+        }
+        fputs("</h1>\n<p class=\"meta\">", f);
+        if (title)
+                fputs("<a href=\"../index.html\">all hosts</a> · ", f);
+        ab_dash_esc(f, h->db);
+        fprintf(f, ": %zu runs", h->nruns);
+        if (h->nruns) {
+                fputs(" from ", f);
+                ab_dash_esc(f, h->runs[0].created);
+                fputs(" to ", f);
+                ab_dash_esc(f, h->runs[h->nruns - 1].created);
+        }
+        fprintf(f, ", %zu series; written %s</p>\n", h->nseries, now);
         fprintf(f,
-                "<line class=\"grid\" x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>"
-                "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
-                "<line class=\"axis\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n",
-                ML, MT + ph / 2, CW - MR, MT + ph / 2, ML, MT, ML, MT + ph, ML, MT + ph, CW - MR,
-                MT + ph);
-        fprintf(f,
-                "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>"
-                "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
-                ML - 4, MT + 8, axis_label(hi, hi - lo, s->unit, a, sizeof a), ML - 4, MT + ph,
-                axis_label(lo, hi - lo, s->unit, b, sizeof b));
-        if (n) {
-                fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">", ML, CH - 6);
-                esc_date(f, h->runs[s->run[0]].created);
-                fputs("</text>", f);
-                if (n > 1) {
-                        fprintf(f, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", CW - MR,
-                                CH - 6);
-                        esc_date(f, h->runs[s->run[n - 1]].created);
-                        fputs("</text>", f);
-                }
-                fputc('\n', f);
-        }
-        /* the values */
-        if (n > 1) {
-                fputs("\n<polyline class=\"data\" points=\"", f);
-                for (size_t i = 0; i < n; i++)
-                        fprintf(f, "%s%.1f,%.1f", i ? " " : "", X(i), Y(s->v[i]));
-                fputs("\"/>\n", f);
-        }
-        /* the segments' means: the step fit the change points imply */
-        for (size_t k = 0; k <= s->ncp && n; k++) {
-                size_t from = k ? s->cp[k - 1].index : 0, to = k < s->ncp ? s->cp[k].index : n;
-                double sum = 0;
-                for (size_t i = from; i < to; i++)
-                        sum += s->v[i];
-                if (to > from)
-                        fprintf(f,
-                                "<line class=\"seg\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                                "y2=\"%.1f\"/>",
-                                X(from), Y(sum / (double)(to - from)), X(to - 1),
-                                Y(sum / (double)(to - from)));
-        }
-        if (n) {
-                const struct ab_hrun *r = &h->runs[s->run[n - 1]];
-                fprintf(f, "<circle class=\"last\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\"><title>",
-                        X(n - 1), Y(s->v[n - 1]));
-                fprintf(f, "run #%lld ", (long long)r->id);
-                esc(f, r->created);
-                if (r->rev) {
-                        fputs(" rev ", f);
-                        esc(f, r->rev);
-                }
-                fprintf(f, ": %s</title></circle>\n",
-                        ab_fmt_value(s->v[n - 1], s->unit, a, sizeof a));
-        }
-        /* change points: a dashed line between the last run before and the
-         * first run after, and a marker on the first run after */
-        for (size_t k = 0; k < s->ncp; k++) {
-                const struct ab_cp *cp = &s->cp[k];
-                const char *dir = cp->after > cp->before ? "up" : "down";
-                double x = (X(cp->index - 1) + X(cp->index)) / 2;
-                fprintf(f,
-                        "<g class=\"changepoint\" data-index=\"%zu\"><line class=\"cp %s\" "
-                        "x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\"/>"
-                        "<circle class=\"cp %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/><title>",
-                        cp->index, dir, x, MT, x, MT + ph, dir, X(cp->index), Y(cp->after));
-                cp_text(f, h, s, cp);
-                fputs("</title></g>\n", f);
-        }
-        fputs("</svg>\n", f);
-#undef X
-#undef Y
+                "<p class=\"meta\">Change points: proposed by binary segmentation, kept when "
+                "Student's t test on the logarithms of the values against the neighbouring "
+                "segments gives p &lt; %g after a "
+                "Bonferroni correction for the splits possible, the mean moves by %g%% or more, "
+                "and %zu or more runs lie on each side; an exact count (instructions per op "
+                "under callgrind) changes when it moves by more than %g, from one run on. Every "
+                "figure is worse when higher. Each chart's y axis starts at 0. A grey mark at "
+                "a chart's top: the runs' settings changed there (hover for what).</p>\n",
+                h->params.alpha, 100 * h->params.min_change, h->params.min_seg, h->exact_eps);
 }
 
-static void series_anchor(FILE *f, const struct ab_hseries *s)
+static bool on_page(const struct ab_dash *d, const struct ab_hseries *s)
 {
-        fprintf(f, "<a href=\"#s-%lld\">", (long long)s->id);
-        series_title(f, s);
-        fputs("</a>", f);
+        return !d->here || strcmp(d->here, s->host) == 0;
 }
 
 /* One row of a change table: the series, the run where its newest change
- * first shows, the means before and after, the change and its p. */
-static void change_row(FILE *f, const struct ab_history *h, const struct ab_hseries *s,
+ * first shows, the means before and after, the change and its p, what
+ * changed in the runs' settings there. */
+static void change_row(FILE *f, const struct ab_dash *d, const struct ab_hseries *s,
                        const char *row_class)
 {
+        const struct ab_history *h = d->h;
         const struct ab_cp *cp = &s->cp[s->ncp - 1];
         const struct ab_hrun *r = &h->runs[s->run[cp->index]];
-        char a[48], b[48], c[48];
+        const struct ab_hstep *st = ab_hseries_step_at(s, cp->index);
+        char a[48], b[48], c[48], why[2048];
         ab_fmt_change(cp->change, c, sizeof c);
         if (row_class)
-                fprintf(f, "<tr class=\"%s\"><td>", row_class);
+                fprintf(f, "<tr class=\"%s\"><td><a href=\"", row_class);
         else
-                fputs("<tr><td>", f);
-        series_anchor(f, s);
-        fprintf(f, "</td><td>#%lld ", (long long)r->id);
-        esc(f, r->created);
-        if (r->rev) {
-                fputs(" rev ", f);
-                esc(f, r->rev);
-        }
+                fputs("<tr><td><a href=\"", f);
+        ab_dash_series_href(f, d, s);
+        fputs("\">", f);
+        ab_dash_series_title(f, s);
+        fputs("</a></td><td>", f);
+        ab_dash_run_ref(f, r);
         fprintf(f,
                 "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
                 "<td class=\"num %s\">%s</td><td class=\"num\">",
                 ab_fmt_value(cp->before, s->unit, a, sizeof a),
                 ab_fmt_value(cp->after, s->unit, b, sizeof b),
                 cp->after > cp->before ? "up" : "down", c);
-        esc(f, ab_fmt_p(cp->p, c, sizeof c));
+        ab_dash_esc(f, s->exact ? "exact" : ab_fmt_p(cp->p, c, sizeof c));
+        fputs("</td><td class=\"settings\">", f);
+        ab_dash_esc(f, st ? ab_hstep_text(st, why, sizeof why) : h->nrunsets ? "none" : "unknown");
         fputs("</td></tr>\n", f);
 }
 
-static void section_latest_flags(FILE *f, const struct ab_history *h);
+static const char change_head[] =
+    "<tr><th>series</th><th>from run</th><th>before</th><th>after</th><th>change</th>"
+    "<th>p</th><th>settings changed at it</th></tr>\n";
 
-static void section_changes(FILE *f, const struct ab_history *h)
+static void section_latest_flags(FILE *f, const struct ab_dash *d);
+
+/* The regressions and the newest change of each series (of the page's
+ * host, on a host's page). */
+static void section_changes(FILE *f, const struct ab_dash *d)
 {
+        const struct ab_history *h = d->h;
         size_t nreg = 0, nall = 0;
         for (size_t i = 0; i < h->nseries; i++) {
+                if (!on_page(d, &h->series[i]))
+                        continue;
                 nreg += ab_hseries_regressed(&h->series[i]);
                 nall += h->series[i].ncp > 0;
         }
@@ -374,13 +199,10 @@ static void section_changes(FILE *f, const struct ab_history *h)
         if (!nreg)
                 fputs("<p class=\"meta\">None.</p>\n", f);
         else
-                fputs("<table id=\"regressions\"><tr><th>series</th><th>from run</th>"
-                      "<th>before</th><th>after</th><th>change</th><th>p</th></tr>\n",
-                      f);
-        for (size_t i = 0; i < h->nseries && nreg; i++) {
-                if (ab_hseries_regressed(&h->series[i]))
-                        change_row(f, h, &h->series[i], "regression");
-        }
+                fprintf(f, "<table id=\"regressions\">%s", change_head);
+        for (size_t i = 0; i < h->nseries && nreg; i++)
+                if (on_page(d, &h->series[i]) && ab_hseries_regressed(&h->series[i]))
+                        change_row(f, d, &h->series[i], "regression");
         if (nreg)
                 fputs("</table>\n", f);
 
@@ -389,23 +211,21 @@ static void section_changes(FILE *f, const struct ab_history *h)
         if (!nall) {
                 fputs("<p class=\"meta\">No change points in any series.</p>\n", f);
         } else {
-                fputs("<table id=\"changes\"><tr><th>series</th><th>from run</th><th>before</th>"
-                      "<th>after</th><th>change</th><th>p</th></tr>\n",
-                      f);
-                for (size_t i = 0; i < h->nseries; i++) {
-                        if (h->series[i].ncp)
-                                change_row(f, h, &h->series[i], NULL);
-                }
+                fprintf(f, "<table id=\"changes\">%s", change_head);
+                for (size_t i = 0; i < h->nseries; i++)
+                        if (on_page(d, &h->series[i]) && h->series[i].ncp)
+                                change_row(f, d, &h->series[i], NULL);
                 fputs("</table>\n", f);
         }
-
-        section_latest_flags(f, h);
+        if (!d->here)
+                section_latest_flags(f, d);
         fputs("</section>\n", f);
 }
 
 /* The detectors' flags of each host's latest run. */
-static void section_latest_flags(FILE *f, const struct ab_history *h)
+static void section_latest_flags(FILE *f, const struct ab_dash *d)
 {
+        const struct ab_history *h = d->h;
         for (size_t i = 0; i < h->nruns; i++) {
                 const struct ab_hrun *r = &h->runs[i];
                 size_t nf = 0;
@@ -417,15 +237,15 @@ static void section_latest_flags(FILE *f, const struct ab_history *h)
                 if (!any_series)
                         continue;
                 fputs("<h3>Flags of the latest run on ", f);
-                esc(f, r->host);
+                ab_dash_esc(f, r->host);
                 fprintf(f, ": #%lld ", (long long)r->id);
-                esc(f, r->created);
+                ab_dash_esc(f, r->created);
                 if (r->rev) {
                         fputs(" rev ", f);
-                        esc(f, r->rev);
+                        ab_dash_esc(f, r->rev);
                 }
                 fputs("</h3>\n<p class=\"meta\">", f);
-                esc(f, r->file);
+                ab_dash_esc(f, r->file);
                 fputs("</p>\n", f);
                 for (size_t k = 0; k < h->nflags; k++) {
                         const struct ab_hflag *fl = &h->flags[k];
@@ -437,19 +257,19 @@ static void section_latest_flags(FILE *f, const struct ab_history *h)
                                       "<th>message</th></tr>\n",
                                       f);
                         fputs("<tr class=\"flag\"><td class=\"sev-", f);
-                        esc(f, fl->severity);
+                        ab_dash_esc(f, fl->severity);
                         fputs("\">", f);
-                        esc(f, fl->severity);
+                        ab_dash_esc(f, fl->severity);
                         fputs("</td><td>", f);
-                        esc(f, fl->kind);
+                        ab_dash_esc(f, fl->kind);
                         fputs("</td><td>", f);
-                        esc(f, fl->alloc);
+                        ab_dash_esc(f, fl->alloc);
                         fputs("</td><td>", f);
-                        esc(f, fl->workload);
+                        ab_dash_esc(f, fl->workload);
                         fputs("</td><td><code>", f);
-                        esc(f, fl->where);
+                        ab_dash_esc(f, fl->where);
                         fputs("</code></td><td>", f);
-                        esc(f, fl->message);
+                        ab_dash_esc(f, fl->message);
                         fputs("</td></tr>\n", f);
                 }
                 fputs(nf ? "</table>\n" : "<p class=\"meta\">No flags.</p>\n", f);
@@ -467,11 +287,11 @@ static void section_figures(FILE *f, const struct ab_names *figs)
                 fputs("<div class=\"figs\">\n", f);
                 for (size_t i = 0; i < figs->n; i++) {
                         fputs("<a class=\"figure-link\" href=\"", f);
-                        esc_url(f, figs->v[i]);
+                        ab_dash_esc_url(f, figs->v[i]);
                         fputs("\"><img loading=\"lazy\" alt=\"\" src=\"", f);
-                        esc_url(f, figs->v[i]);
+                        ab_dash_esc_url(f, figs->v[i]);
                         fputs("\">", f);
-                        esc(f, figs->v[i]);
+                        ab_dash_esc(f, figs->v[i]);
                         fputs("</a>\n", f);
                 }
                 fputs("</div>\n", f);
@@ -485,81 +305,42 @@ static bool same_group(const struct ab_hseries *a, const struct ab_hseries *b)
                strcmp(a->point, b->point) == 0;
 }
 
-/* One series' chart with its caption (the allocator and metric, or what
- * stands for them in a site's card), filterable by its data-key. */
-static void series_figure(FILE *f, const struct ab_history *h, const struct ab_hseries *s,
-                          const char *caption)
+/* Every point's series of the page, grouped by host, workload and point;
+ * the sites' are in their cards (dash_sites.c). */
+static void section_series(FILE *f, const struct ab_dash *d)
 {
-        char a[48], c[48];
-        bool reg = ab_hseries_regressed(s);
-        fprintf(f, "<figure class=\"series%s\" id=\"s-%lld\" data-key=\"", reg ? " reg" : "",
-                (long long)s->id);
-        esc(f, s->host);
-        fputc('|', f);
-        esc(f, s->alloc);
-        fputc('|', f);
-        esc(f, s->workload);
-        fputc('|', f);
-        esc(f, s->point);
-        fputc('|', f);
-        esc(f, s->metric);
-        fprintf(f, "\" data-changes=\"%zu\">\n<figcaption><a href=\"#s-%lld\">", s->ncp,
-                (long long)s->id);
-        if (caption) {
-                esc(f, caption);
-        } else {
-                esc(f, s->alloc);
-                fputs(" · ", f);
-                esc(f, s->metric);
-        }
-        fprintf(f, "</a><span class=\"meta\">%zu runs, latest %s</span>", s->n,
-                s->n ? ab_fmt_value(s->v[s->n - 1], s->unit, a, sizeof a) : "-");
-        if (s->ncp) {
-                const struct ab_cp *cp = &s->cp[s->ncp - 1];
-                bool up = cp->after > cp->before;
-                ab_fmt_change(cp->change, c, sizeof c);
-                fprintf(f, "<span class=\"badge %s\" title=\"", up ? "up" : "down");
-                cp_text(f, h, s, cp);
-                fprintf(f, "\">%s %s</span>", c, up ? "regression" : "improvement");
-        }
-        fputs("</figcaption>\n", f);
-        chart(f, h, s);
-        fputs("</figure>\n", f);
-}
-
-/* Every point's series, grouped by host, workload and point; the sites'
- * are in their cards (section_sites). */
-static void section_series(FILE *f, const struct ab_history *h)
-{
+        const struct ab_history *h = d->h;
         const struct ab_hseries *prev = NULL;
-        size_t npoint = 0;
-        for (size_t i = 0; i < h->nseries; i++)
-                npoint += !h->series[i].site;
+        size_t npoint = 0, ncharts = 0;
+        for (size_t i = 0; i < h->nseries; i++) {
+                npoint += !h->series[i].site && on_page(d, &h->series[i]);
+                ncharts += on_page(d, &h->series[i]) && (!d->here || !h->series[i].site);
+        }
         fprintf(f,
                 "<section id=\"series\"><h2>Series</h2>\n<p><input id=\"filter\" type=\"search\" "
                 "placeholder=\"filter: words of host, workload, point, allocator, metric, site\">"
                 "<span id=\"count\" class=\"meta\">%zu series</span></p>\n"
                 "<p class=\"meta\">Blue: the values, oldest left. Dashed grey: the mean between "
                 "change points. Red (an increase, worse) and green (a decrease) markers: change "
-                "points, on the first run after the change; hover for the figures. The filter "
-                "takes the sites' charts too.</p>\n",
-                h->nseries);
+                "points, on the first run after the change; hover for the figures and what "
+                "changed in the runs' settings. The filter takes the sites' charts too.</p>\n",
+                ncharts);
         for (size_t i = 0; i < h->nseries; i++) {
                 const struct ab_hseries *s = &h->series[i];
-                if (s->site)
+                if (s->site || !on_page(d, s))
                         continue;
                 if (!prev || !same_group(s, prev)) {
                         if (prev)
                                 fputs("</div></section>\n", f);
                         fputs("<section class=\"group\"><h3>", f);
-                        esc(f, s->host);
+                        ab_dash_esc(f, s->host);
                         fputs(" · ", f);
-                        esc(f, s->workload);
+                        ab_dash_esc(f, s->workload);
                         fputs(" · ", f);
-                        esc(f, s->point);
+                        ab_dash_esc(f, s->point);
                         fputs("</h3><div class=\"grid\">\n", f);
                 }
-                series_figure(f, h, s, NULL);
+                ab_dash_series_figure(f, h, s, NULL);
                 prev = s;
         }
         if (npoint)
@@ -567,230 +348,154 @@ static void section_series(FILE *f, const struct ab_history *h)
         fputs("</section>\n", f);
 }
 
-/* ---- the allocation sites ------------------------------------------------- */
+/* ---- the pages ------------------------------------------------------------ */
 
-/* The class of a verdict's badge: what it says of the site. */
-static const char *verdict_class(const struct ab_hsite *st)
+/* Write the page the memory stream f holds (in *page, *len) to path,
+ * atomically; f is closed, the page freed. */
+static int page_write(FILE *f, char **page, size_t *len, const char *path, char *err, size_t errlen)
 {
-        static const char *const ok[] = {"safe", "prob-safe", "bounded"};
-        if (!st->verdict || st->verdict_new)
-                return "v-undecided";
-        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-                if (strcmp(st->verdict, ok[i]) == 0)
-                        return "v-accepted";
-        return strcmp(st->verdict, "leak") == 0    ? "v-leak"
-               : strcmp(st->verdict, "fixed") == 0 ? "v-fixed"
-                                                   : "v-undecided";
-}
-
-static void verdict_badge(FILE *f, const struct ab_hsite *st)
-{
-        fprintf(f, "<span class=\"badge %s\">", verdict_class(st));
-        if (!st->verdict)
-                fputs("no verdict", f);
-        else if (st->verdict_new)
-                fputs("undecided, new", f);
-        else
-                esc(f, st->verdict);
-        fputs("</span>", f);
-}
-
-/* "#3 2026-01-03T03:00:00Z rev abc" of a run, escaped. */
-static void run_ref(FILE *f, const struct ab_hrun *r)
-{
-        fprintf(f, "#%lld ", (long long)r->id);
-        esc(f, r->created);
-        if (r->rev) {
-                fputs(" rev ", f);
-                esc(f, r->rev);
+        int r;
+        if (fclose(f) != 0 || !*page) {
+                free(*page);
+                snprintf(err, errlen, "out of memory writing %s", path);
+                return -ENOMEM;
         }
+        r = ab_write_atomic(path, *page, *len, err, errlen);
+        free(*page);
+        return r;
 }
 
-static void site_row(FILE *f, const struct ab_history *h, const struct ab_hsite *st)
+static int write_index(const char *dir, struct ab_dash *d, const struct ab_names *figs,
+                       const char *now, char *err, size_t errlen)
 {
-        char b[32];
-        fprintf(f, "<tr class=\"site\"><td><a href=\"#site-%lld\"><code>", (long long)st->id);
-        esc(f, st->key);
-        fputs("</code></a></td><td>", f);
-        esc(f, st->alloc);
-        fputs("</td><td>", f);
-        esc(f, st->workload);
-        fputs("</td><td>", f);
-        esc(f, st->point);
-        fputs("</td><td>", f);
-        verdict_badge(f, st);
-        fputs("</td><td>", f);
-        esc(f, st->note);
-        fprintf(f, "</td><td class=\"num\">%zu</td><td>", st->runs_seen);
-        run_ref(f, &h->runs[st->first]);
-        fputs("</td><td>", f);
-        run_ref(f, &h->runs[st->last]);
-        fprintf(f, "</td><td class=\"num\">%s</td></tr>\n",
-                ab_site_bytes(st->left_per_round, b, sizeof b));
-}
-
-/* The stack, innermost frame first. */
-static void site_stack(FILE *f, const struct ab_hsite *st)
-{
-        size_t n = 0;
-        for (const char *p = st->frames; p && *p; p++)
-                n += *p == '\n';
-        if (!st->frames || !*st->frames) {
-                fputs("<p class=\"meta\">No stack stored.</p>\n", f);
-                return;
+        char path[PATH_MAX + 32], *page = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&page, &len);
+        snprintf(path, sizeof path, "%s/index.html", dir);
+        if (!f) {
+                snprintf(err, errlen, "out of memory writing %s", path);
+                return -ENOMEM;
         }
+        d->here = NULL;
+        page_head(f, d, NULL, now);
         fprintf(f,
-                "<details class=\"stack\" open><summary>stack, innermost frame first (%zu "
-                "frame%s)</summary><ol class=\"stack\">",
-                n + 1, n ? "s" : "");
-        for (const char *p = st->frames; *p;) {
-                size_t k = strcspn(p, "\n");
-                char line[1024];
-                snprintf(line, sizeof line, "%.*s", (int)(k < sizeof line ? k : sizeof line - 1),
-                         p);
-                fputs("<li><code>", f);
-                esc(f, line);
-                fputs("</code></li>", f);
-                p += k + (p[k] == '\n');
-        }
-        fputs("</ol></details>\n", f);
-}
-
-/* A site's card: where it is, its verdict history, its charts, its stack. */
-static void site_card(FILE *f, const struct ab_history *h, const struct ab_hsite *st)
-{
-        bool charts = st->left_series != SIZE_MAX || st->live_series != SIZE_MAX;
-        /* a card without charts is no filter group: the filter hides the groups
-         * whose charts it hides */
-        fprintf(f, "<section class=\"site%s\" id=\"site-%lld\"><h3>", charts ? " group" : "",
-                (long long)st->id);
-        esc(f, st->host);
-        fputs(" · ", f);
-        esc(f, st->workload);
-        fputs(" · ", f);
-        esc(f, st->point);
-        fputs(" · ", f);
-        esc(f, st->alloc);
-        fputs("</h3>\n<p><code class=\"key\">", f);
-        esc(f, st->key);
-        fputs("</code></p>\n<p>", f);
-        verdict_badge(f, st);
-        if (st->note) {
-                fputs(" <span class=\"note\">", f);
-                esc(f, st->note);
-                fputs("</span>", f);
-        }
-        fprintf(f, "</p>\n<p class=\"meta\">seen in %zu run%s: first ", st->runs_seen,
-                st->runs_seen == 1 ? "" : "s");
-        run_ref(f, &h->runs[st->first]);
-        fputs(", last ", f);
-        run_ref(f, &h->runs[st->last]);
-        fputs("</p>\n", f);
-        if (charts) {
-                fputs("<div class=\"grid\">\n", f);
-                if (st->left_series != SIZE_MAX)
-                        series_figure(f, h, &h->series[st->left_series],
-                                      "left over per round (bytes)");
-                if (st->live_series != SIZE_MAX)
-                        series_figure(f, h, &h->series[st->live_series], "live at the end (bytes)");
-                fputs("</div>\n", f);
+                "<p class=\"meta\"><a href=\"#latest\">latest flags</a> · <a "
+                "href=\"#sites\">allocation sites</a> · <a href=\"#figures\">figures</a>%s · "
+                "<a href=\"#series\">series</a></p></header>\n",
+                d->nhosts > 1 ? " · <a href=\"#hosts\">hosts side by side</a>" : "");
+        section_changes(f, d);
+        ab_dash_sites(f, d->h);
+        section_figures(f, figs);
+        ab_dash_hosts(f, d);
+        if (!d->split) {
+                section_series(f, d);
         } else {
-                fputs("<p class=\"meta\">No figures stored (its runs had no rounds).</p>\n", f);
+                fprintf(f,
+                        "<section id=\"series\"><h2>Series</h2>\n<p class=\"meta\">%zu hosts: "
+                        "each host's charts are on a page of its own (the hosts' table above "
+                        "links them).</p></section>\n",
+                        d->nhosts);
         }
-        site_stack(f, st);
-        fputs("</section>\n", f);
+        fprintf(f, "<script>\n%s</script>\n</body></html>\n", script);
+        return page_write(f, &page, &len, path, err, errlen);
 }
 
-static void section_sites(FILE *f, const struct ab_history *h)
+/* DIR/hosts/N-HOST.html: one host's changes and charts. */
+static int write_host(const char *dir, struct ab_dash *d, size_t i, const char *now, char *err,
+                      size_t errlen)
 {
-        fputs("<section id=\"sites\"><h2>Allocation sites</h2>\n", f);
-        if (!h->nsites) {
-                fputs("<p class=\"meta\">None: no traced run was added (bench run --trace "
-                      "records the allocation sites).</p>\n</section>\n",
-                      f);
-                return;
+        char path[PATH_MAX + 300], *page = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&page, &len);
+        snprintf(path, sizeof path, "%s/%s", dir, d->pages[i]);
+        if (!f) {
+                snprintf(err, errlen, "out of memory writing %s", path);
+                return -ENOMEM;
         }
-        fprintf(f,
-                "<p class=\"meta\">%zu allocation site%s of the traced runs (bench run --trace), "
-                "the most left allocated per round in their newest run first: the verdict and "
-                "note of the newest run that saw each (bench run --verdicts), the runs that saw "
-                "it, what it left allocated per round and held at the end over the runs, and its "
-                "stack.</p>\n<table id=\"sites-table\"><tr><th>site</th><th>allocator</th>"
-                "<th>workload</th><th>point</th><th>verdict</th><th>note</th><th>runs seen</th>"
-                "<th>first seen</th><th>last seen</th><th>left/round</th></tr>\n",
-                h->nsites, h->nsites == 1 ? "" : "s");
-        for (size_t i = 0; i < h->nsites; i++)
-                site_row(f, h, &h->sites[i]);
-        fputs("</table>\n", f);
-        for (size_t i = 0; i < h->nsites; i++)
-                site_card(f, h, &h->sites[i]);
-        fputs("</section>\n", f);
+        d->here = d->hosts[i];
+        page_head(f, d, d->hosts[i], now);
+        fputs("</header>\n", f);
+        section_changes(f, d);
+        section_series(f, d);
+        fprintf(f, "<script>\n%s</script>\n</body></html>\n", script);
+        d->here = NULL;
+        return page_write(f, &page, &len, path, err, errlen);
+}
+
+/* The hosts of the series, and when there are many charts one page each:
+ * "hosts/N-NAME.html", the name's bytes other than [A-Za-z0-9._-] as '_'
+ * (N keeps two names apart that differ only there). */
+static int plan(struct ab_dash *d)
+{
+        const struct ab_history *h = d->h;
+        size_t npoint = 0;
+        d->hosts = calloc(h->nseries + 1, sizeof *d->hosts);
+        d->pages = calloc(h->nseries + 1, sizeof *d->pages);
+        if (!d->hosts || !d->pages)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->nseries; i++) {
+                const struct ab_hseries *s = &h->series[i];
+                npoint += !s->site;
+                /* series come by host */
+                if (!d->nhosts || strcmp(d->hosts[d->nhosts - 1], s->host) != 0)
+                        d->hosts[d->nhosts++] = s->host;
+        }
+        d->split = npoint > AB_DASH_INLINE && d->nhosts > 1;
+        for (size_t i = 0; d->split && i < d->nhosts; i++) {
+                char name[80];
+                size_t k = 0;
+                for (const char *p = d->hosts[i]; *p && k < 64; p++, k++)
+                        name[k] = strchr("-._", *p) || (*p >= 'a' && *p <= 'z') ||
+                                          (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+                                      ? *p
+                                      : '_';
+                name[k] = '\0';
+                if (!(d->pages[i] = malloc(sizeof name + 32)))
+                        return -ENOMEM;
+                snprintf(d->pages[i], sizeof name + 32, "hosts/%zu-%s.html", i + 1, name);
+        }
+        return 0;
+}
+
+static void plan_free(struct ab_dash *d)
+{
+        for (size_t i = 0; d->pages && i < d->nhosts; i++)
+                free(d->pages[i]);
+        free(d->pages);
+        free(d->hosts);
 }
 
 int ab_dashboard_write(const char *dir, const struct ab_history *h, char *err, size_t errlen)
 {
-        char path[PATH_MAX + 32], now[32], *page = NULL;
-        size_t len = 0;
+        char now[32], sub[PATH_MAX + 16];
         struct ab_names figs = {0};
+        struct ab_dash d = {.h = h};
         time_t t = time(NULL);
         struct tm tm;
-        FILE *f;
         int r;
 
         if ((r = ab_mkdir_p(dir))) {
                 snprintf(err, errlen, "cannot create %s: %s", dir, strerror(-r));
                 return r;
         }
-        ab_figures_collect(dir, h, &figs);
-
-        f = open_memstream(&page, &len);
-        if (!f) {
+        if ((r = plan(&d))) {
                 snprintf(err, errlen, "out of memory writing %s/index.html", dir);
-                ab_names_free(&figs);
-                return -ENOMEM;
-        }
-        gmtime_r(&t, &tm);
-        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        fprintf(f,
-                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                "<title>allocbench history</title>\n<style>%s</style></head>\n<body>\n",
-                css);
-        fputs("<header><h1>allocbench history</h1>\n<p class=\"meta\">", f);
-        esc(f, h->db);
-        fprintf(f, ": %zu runs", h->nruns);
-        if (h->nruns) {
-                fputs(" from ", f);
-                esc(f, h->runs[0].created);
-                fputs(" to ", f);
-                esc(f, h->runs[h->nruns - 1].created);
-        }
-        fprintf(f, ", %zu series; written %s</p>\n", h->nseries, now);
-        fprintf(f,
-                "<p class=\"meta\">Change points: proposed by binary segmentation, kept when "
-                "Student's t test on the logarithms of the values against the neighbouring "
-                "segments gives p &lt; %g after a "
-                "Bonferroni correction for the splits possible, the mean moves by %g%% or more, "
-                "and %zu or more runs lie on each side. Every figure is worse when higher.</p>\n"
-                "<p class=\"meta\"><a href=\"#latest\">latest flags</a> · <a "
-                "href=\"#sites\">allocation sites</a> · <a href=\"#figures\">figures</a> · <a "
-                "href=\"#series\">series</a></p></header>\n",
-                h->params.alpha, 100 * h->params.min_change, h->params.min_seg);
-        section_changes(f, h);
-        section_sites(f, h);
-        section_figures(f, &figs);
-        section_series(f, h);
-        fprintf(f, "<script>\n%s</script>\n</body></html>\n", script);
-        if (fclose(f) != 0 || !page) {
-                free(page);
-                snprintf(err, errlen, "out of memory writing %s/index.html", dir);
-                r = -ENOMEM;
                 goto out;
         }
-        snprintf(path, sizeof path, "%s/index.html", dir);
-        r = ab_write_atomic(path, page, len, err, errlen);
-        free(page);
+        ab_figures_collect(dir, h, &figs);
+        gmtime_r(&t, &tm);
+        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        snprintf(sub, sizeof sub, "%s/hosts", dir);
+        if (d.split && (r = ab_mkdir_p(sub))) {
+                snprintf(err, errlen, "cannot create %s: %s", sub, strerror(-r));
+                goto out;
+        }
+        for (size_t i = 0; d.split && i < d.nhosts && !r; i++)
+                r = write_host(dir, &d, i, now, err, errlen);
+        if (!r)
+                r = write_index(dir, &d, &figs, now, err, errlen);
 out:
         ab_names_free(&figs);
+        plan_free(&d);
         return r;
 }

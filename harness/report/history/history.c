@@ -138,6 +138,7 @@ void ab_history_free(struct ab_history *h)
                 free(s->v);
                 free(s->run);
                 free(s->cp);
+                ab_hsteps_free(s->steps, s->nsteps);
         }
         for (size_t i = 0; i < h->nflags; i++) {
                 struct ab_hflag *f = &h->flags[i];
@@ -159,15 +160,40 @@ void ab_history_free(struct ab_history *h)
                 free(st->verdict);
                 free(st->note);
         }
+        for (size_t i = 0; i < h->nsets; i++)
+                free(h->sets[i]);
+        for (size_t i = 0; i < h->nrunsets; i++) {
+                free(h->runsets[i].alloc);
+                free(h->runsets[i].workload);
+        }
         free(h->runs);
         free(h->series);
         free(h->flags);
         free(h->sites);
+        free(h->sets);
+        free(h->runsets);
+        free(h->runset_first);
         h->runs = NULL;
         h->series = NULL;
         h->flags = NULL;
         h->sites = NULL;
-        h->nruns = h->nseries = h->nflags = h->nsites = 0;
+        h->sets = NULL;
+        h->runsets = NULL;
+        h->runset_first = NULL;
+        h->nruns = h->nseries = h->nflags = h->nsites = h->nsets = h->nrunsets = 0;
+}
+
+void ab_hsteps_free(struct ab_hstep *st, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                for (size_t k = 0; k < st[i].n; k++) {
+                        free(st[i].d[k].key);
+                        free(st[i].d[k].before);
+                        free(st[i].d[k].after);
+                }
+                free(st[i].d);
+        }
+        free(st);
 }
 
 /* ---- the builder ------------------------------------------------------------ */
@@ -240,7 +266,11 @@ void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
         h->series = NULL;
         h->flags = NULL;
         h->sites = NULL;
-        h->nruns = h->nseries = h->nflags = h->nsites = 0;
+        h->sets = NULL;
+        h->runsets = NULL;
+        h->runset_first = NULL;
+        h->nruns = h->nseries = h->nflags = h->nsites = h->nsets = h->nrunsets = 0;
+        b->last_si = SIZE_MAX;
 }
 
 int ab_hbuild_run(struct ab_hbuild *b, int64_t id, const char *created, const char *rev,
@@ -302,6 +332,7 @@ int ab_hbuild_series(struct ab_hbuild *b, int64_t id, const char *host, const ch
         s->metric = strdup(metric);
         m = ab_hmetric(metric);
         s->site = site;
+        s->exact = m >= 0 && ab_metrics[m].exact;
         s->unit = m >= 0 ? ab_metrics[m].unit : site ? AB_HSITE_UNIT : "";
         return s->host && s->alloc && s->workload && s->point && s->metric ? 0 : -ENOMEM;
 }
@@ -320,6 +351,31 @@ static int cmp_series(const void *pa, const void *pb)
         ma = ma < 0 ? AB_M_COUNT : ma;
         mb = mb < 0 ? AB_M_COUNT : mb;
         return ma != mb ? ma - mb : strcmp(a->metric, b->metric);
+}
+
+/* Stores number their runs from 1 as they come: when the ids are that
+ * dense, a run's index is looked up in a table rather than searched for
+ * (a fleet's history has millions of values to place). */
+static int dense_runs(struct ab_hbuild *b)
+{
+        size_t n = b->h->nruns;
+        int64_t max = n ? b->rmap[n - 1].id : 0;
+        if (!n || max > (int64_t)(4 * n + 1024))
+                return 0;
+        if (!(b->rdense = calloc((size_t)max + 1, sizeof *b->rdense)))
+                return -ENOMEM;
+        b->rdense_n = max + 1;
+        for (size_t i = 0; i < n; i++)
+                b->rdense[b->rmap[i].id] = b->rmap[i].i + 1;
+        return 0;
+}
+
+/* The index of run id, or SIZE_MAX. */
+static size_t run_index(const struct ab_hbuild *b, int64_t id)
+{
+        if (b->rdense)
+                return id > 0 && id < b->rdense_n ? b->rdense[id] - 1 : SIZE_MAX;
+        return idmap_find(b->rmap, b->h->nruns, id);
 }
 
 int ab_hbuild_index(struct ab_hbuild *b, char *err, size_t errlen)
@@ -355,7 +411,9 @@ int ab_hbuild_index(struct ab_hbuild *b, char *err, size_t errlen)
         }
         if ((dup = idmap_sort(b->sitemap, h->nsites)))
                 return bad_id(b, "sites", "id (twice)", dup, err, errlen);
-        return 0;
+        if ((dup = idmap_sort(b->setmap, h->nsets)))
+                return bad_id(b, "settings", "id (twice)", dup, err, errlen);
+        return dense_runs(b);
 }
 
 bool ab_hbuild_wants_flags(const struct ab_hbuild *b, size_t run)
@@ -372,8 +430,13 @@ int ab_hbuild_sample(struct ab_hbuild *b, int64_t series_id, int64_t run_id, dou
                 return bad_id(b, "samples", "series_id", series_id, err, errlen);
         if (run_id < 1)
                 return bad_id(b, "samples", "run_id", run_id, err, errlen);
-        si = idmap_find(b->smap, b->h->nseries, series_id);
-        ri = idmap_find(b->rmap, b->h->nruns, run_id);
+        /* the values of a series mostly come together */
+        if (series_id != b->last_sid) {
+                b->last_sid = series_id;
+                b->last_si = idmap_find(b->smap, b->h->nseries, series_id);
+        }
+        si = b->last_si;
+        ri = run_index(b, run_id);
         if (si == SIZE_MAX || ri == SIZE_MAX)
                 return 0; /* a series the filter left out, or a run that is not there */
         a = &b->acc[si];
@@ -460,7 +523,7 @@ int ab_hbuild_site_run(struct ab_hbuild *b, int64_t site_id, int64_t run_id, con
         if (run_id < 1)
                 return bad_id(b, "site_runs", "run_id", run_id, err, errlen);
         si = idmap_find(b->sitemap, b->h->nsites, site_id);
-        ri = idmap_find(b->rmap, b->h->nruns, run_id);
+        ri = run_index(b, run_id);
         if (si == SIZE_MAX || ri == SIZE_MAX)
                 return 0; /* a site the filter left out, or a run that is not there */
         st = &b->h->sites[si];
@@ -538,6 +601,78 @@ static void sites_end(struct ab_history *h)
         }
 }
 
+int ab_hbuild_settings(struct ab_hbuild *b, int64_t id, const char *value, char *err, size_t errlen)
+{
+        struct ab_history *h = b->h;
+        if (id < 1)
+                return bad_id(b, "settings", "id", id, err, errlen);
+        if (!value)
+                return 0;
+        if (grow((void **)&h->sets, h->nsets, &b->sets_cap, sizeof *h->sets, 16) ||
+            grow((void **)&b->setmap, h->nsets, &b->setmap_cap, sizeof *b->setmap, 16))
+                return -ENOMEM;
+        if (!(h->sets[h->nsets] = strdup(value)))
+                return -ENOMEM;
+        b->setmap[h->nsets].id = id;
+        b->setmap[h->nsets].i = h->nsets;
+        h->nsets++;
+        return 0;
+}
+
+int ab_hbuild_run_settings(struct ab_hbuild *b, int64_t run_id, const char *alloc,
+                           const char *workload, int64_t settings_id, char *err, size_t errlen)
+{
+        const struct ab_hfilter *f = b->filter;
+        struct ab_history *h = b->h;
+        struct ab_hrunset *rs;
+        size_t ri, si;
+        if (run_id < 1)
+                return bad_id(b, "run_settings", "run_id", run_id, err, errlen);
+        if (settings_id < 1)
+                return bad_id(b, "run_settings", "settings_id", settings_id, err, errlen);
+        ri = run_index(b, run_id);
+        si = idmap_find(b->setmap, h->nsets, settings_id);
+        if (ri == SIZE_MAX || si == SIZE_MAX || !alloc || !workload ||
+            !ab_hlist_has(f->host, h->runs[ri].host) ||
+            (*alloc && !ab_hlist_has(f->alloc, alloc)) ||
+            (*workload && !ab_hlist_has(f->workload, workload)))
+                return 0;
+        if (grow((void **)&h->runsets, h->nrunsets, &b->runsets_cap, sizeof *h->runsets, 64))
+                return -ENOMEM;
+        rs = &h->runsets[h->nrunsets++];
+        rs->run = ri;
+        rs->set = si;
+        rs->alloc = strdup(alloc);
+        rs->workload = strdup(workload);
+        return rs->alloc && rs->workload ? 0 : -ENOMEM;
+}
+
+static int cmp_runset(const void *pa, const void *pb)
+{
+        const struct ab_hrunset *a = pa, *b = pb;
+        int c;
+        if (a->run != b->run)
+                return a->run < b->run ? -1 : 1;
+        if ((c = strcmp(a->alloc, b->alloc)))
+                return c;
+        return strcmp(a->workload, b->workload);
+}
+
+/* The runs' settings in order, and where each run's begin. */
+static int runsets_end(struct ab_history *h)
+{
+        if (h->nrunsets)
+                qsort(h->runsets, h->nrunsets, sizeof *h->runsets, cmp_runset);
+        if (!(h->runset_first = calloc(h->nruns + 1, sizeof *h->runset_first)))
+                return -ENOMEM;
+        for (size_t i = 0, k = 0; i <= h->nruns; i++) {
+                while (k < h->nrunsets && h->runsets[k].run < i)
+                        k++;
+                h->runset_first[i] = k;
+        }
+        return 0;
+}
+
 static int cmp_pair(const void *pa, const void *pb)
 {
         const struct pair *a = pa, *b = pb;
@@ -552,8 +687,11 @@ static void build_free(struct ab_hbuild *b)
         free(b->rmap);
         free(b->smap);
         free(b->sitemap);
+        free(b->setmap);
+        free(b->rdense);
         b->acc = NULL;
-        b->rmap = b->smap = b->sitemap = NULL;
+        b->rdense = NULL;
+        b->rmap = b->smap = b->sitemap = b->setmap = NULL;
 }
 
 int ab_hbuild_end(struct ab_hbuild *b)
@@ -561,8 +699,11 @@ int ab_hbuild_end(struct ab_hbuild *b)
         struct ab_history *h = b->h;
         for (size_t i = 0; i < h->nseries; i++) {
                 struct ab_hseries *s = &h->series[i];
-                size_t n = b->acc[i].n;
-                if (n)
+                size_t n = b->acc[i].n, sorted = 1;
+                /* stores hand values over mostly in the runs' order already */
+                while (sorted < n && b->acc[i].p[sorted - 1].run <= b->acc[i].p[sorted].run)
+                        sorted++;
+                if (sorted < n)
                         qsort(b->acc[i].p, n, sizeof *b->acc[i].p, cmp_pair);
                 s->v = malloc((n ? n : 1) * sizeof *s->v);
                 s->run = malloc((n ? n : 1) * sizeof *s->run);
@@ -575,9 +716,16 @@ int ab_hbuild_end(struct ab_hbuild *b)
                         s->run[k] = b->acc[i].p[k].run;
                 }
                 s->n = n;
+                /* a fleet's values are held twice only one series at a time */
+                free(b->acc[i].p);
+                b->acc[i].p = NULL;
         }
         sites_end(h);
         build_free(b);
+        if (runsets_end(h)) {
+                ab_history_free(h);
+                return -ENOMEM;
+        }
         return 0;
 }
 

@@ -24,9 +24,17 @@
 #define AB_HISTORY_SCHEMA     "allocbench/history/1"
 #define AB_HISTORY_DEFAULT_DB "results/history.sqlite"
 /* A store's layout (store.h), in its meta table: /1 the runs, series,
- * samples and flags; /2 adds the allocation sites of traced runs. */
+ * samples and flags; /2 adds the allocation sites of traced runs; /3 the
+ * settings each run was made with. */
 #define AB_HISTORY_STORE_V1     "allocbench/history/1"
-#define AB_HISTORY_STORE_SCHEMA "allocbench/history/2"
+#define AB_HISTORY_STORE_V2     "allocbench/history/2"
+#define AB_HISTORY_STORE_SCHEMA "allocbench/history/3"
+/* The environment variable that names the store when --db does not (a path,
+ * or a postgresql:// URL). */
+#define AB_HISTORY_DB_ENV "ALLOCBENCH_HISTORY_DB"
+/* An exact series (doc/metrics.def, tracked 2): two values within this
+ * relative distance are the same count (--exact-epsilon). */
+#define AB_HEXACT_EPS 1e-4
 
 /* The metrics of an allocation site's series (bench run --trace): the
  * left-over per round (report/sites.h's slope, which may be below 0) and
@@ -52,6 +60,22 @@ struct ab_hrun {
 
 /* One series: a figure of one point of one allocator and workload on one
  * host, one value per run that measured it, oldest first. */
+/* One setting that differs between two runs (settings.h names them:
+ * env.KEY, allocator.version, host.kernel, command, ...): its value before
+ * and after, NULL where the run did not have it. */
+struct ab_hdiff {
+        char *key, *before, *after;
+};
+
+/* Where the settings of a series' runs changed: between runs[run[index - 1]]
+ * and runs[run[index]], for the series' allocator and workload or for the
+ * run as a whole. */
+struct ab_hstep {
+        size_t index; /* into v */
+        struct ab_hdiff *d;
+        size_t n;
+};
+
 struct ab_hseries {
         int64_t id; /* the store's id of the series */
         char *host, *alloc, *workload, *point, *metric;
@@ -59,11 +83,15 @@ struct ab_hseries {
                              for a metric history does not track */
         bool site;        /* a site's series: point is ab_hsite_label's, metric
                              AB_HSITE_LEFT or AB_HSITE_LIVE */
+        bool exact;       /* an exact count (metrics.def tracked 2): tested as exact */
         size_t n;
         double *v;        /* v[i] measured by runs[run[i]] */
         size_t *run;      /* indices into ab_history.runs */
         struct ab_cp *cp; /* its change points (index into v), oldest first */
         size_t ncp;
+        struct ab_hstep *steps; /* where its runs' settings changed, oldest first
+                                   (settings.h: ab_history_explain) */
+        size_t nsteps;
 };
 
 /* A flag the detectors raised in a run's results file. */
@@ -91,9 +119,19 @@ struct ab_hsite {
         size_t left_series, live_series; /* indices into ab_history.series, or SIZE_MAX */
 };
 
+/* Which settings a run was made with, for one allocator and workload (""
+ * and "" for the run's own: its host, the command's options). */
+struct ab_hrunset {
+        size_t run; /* index into ab_history.runs */
+        char *alloc, *workload;
+        size_t set; /* index into ab_history.sets */
+};
+
 struct ab_history {
-        const char *db; /* the store, as the person named it (borrowed) */
+        const char *db; /* the store, as the person named it, any password in it
+                           hidden (borrowed) */
         struct ab_cp_params params;
+        double exact_eps;     /* exact series: the relative distance of one count */
         struct ab_hrun *runs; /* oldest first (created, then id) */
         size_t nruns;
         struct ab_hseries *series; /* by host, workload, point, allocator, metric */
@@ -104,9 +142,20 @@ struct ab_history {
            newest run first; loaded only when asked for (store.h) */
         struct ab_hsite *sites;
         size_t nsites;
+        /* the settings of the runs (a store of /3; loaded only when asked
+           for): each distinct set once, as canonical JSON (an object of
+           strings, sorted keys), and which set each run had, by run, then
+           allocator and workload; runset_first[i] .. runset_first[i + 1] are
+           runs[i]'s (nruns + 1 entries) */
+        char **sets;
+        size_t nsets;
+        struct ab_hrunset *runsets;
+        size_t nrunsets;
+        size_t *runset_first;
 };
 
 void ab_history_free(struct ab_history *h);
+void ab_hsteps_free(struct ab_hstep *st, size_t n);
 
 /* ---- what history tracks --------------------------------------------------- */
 
@@ -158,10 +207,13 @@ bool ab_hfilter_series(const struct ab_hfilter *f, const char *host, const char 
  *   ab_hbuild_flag     for the flags of each run ab_hbuild_wants_flags, in order
  *   ab_hbuild_site     for every site, in any order (before ab_hbuild_index)
  *   ab_hbuild_site_run for every run's sighting of a site, in any order
+ *   ab_hbuild_run_settings  for every run's settings, in any order
  *   ab_hbuild_end      the history is complete; or ab_hbuild_abort
  *
  * (ab_hbuild_site comes with the series, before ab_hbuild_index, and
- * ab_hbuild_site_run after it; a store without sites calls neither.)
+ * ab_hbuild_site_run after it; a store without sites calls neither.
+ * ab_hbuild_settings, each distinct set of settings, comes before
+ * ab_hbuild_index too; a store without settings calls neither.)
  *
  * Each returns 0, -ENOMEM, or -EINVAL with a message in err naming the store
  * and the row when the store holds an id its writer cannot have written (ids
@@ -173,9 +225,14 @@ struct ab_hbuild { /* the builder's state: read none of it */
         struct ab_history *h;
         const char *db;
         const struct ab_hfilter *filter;
-        struct ab_hidmap *rmap, *smap, *sitemap;
+        struct ab_hidmap *rmap, *smap, *sitemap, *setmap;
+        size_t *rdense;   /* run id -> index + 1 when ids are dense, else NULL */
+        int64_t rdense_n; /* its length */
+        size_t last_si;   /* the series of the previous value (they come grouped) */
+        int64_t last_sid;
         struct ab_hacc *acc; /* the values of each series, as they come */
-        size_t runs_cap, rmap_cap, series_cap, flags_cap, sites_cap;
+        size_t runs_cap, rmap_cap, series_cap, flags_cap, sites_cap, sets_cap, setmap_cap,
+            runsets_cap;
 };
 
 void ab_hbuild_begin(struct ab_hbuild *b, struct ab_history *h, const char *db,
@@ -206,6 +263,14 @@ int ab_hbuild_site(struct ab_hbuild *b, int64_t id, const char *host, const char
 int ab_hbuild_site_run(struct ab_hbuild *b, int64_t site_id, int64_t run_id, const char *verdict,
                        bool verdict_new, const char *note, double left_per_round, double live_end,
                        char *err, size_t errlen);
+/* A distinct set of run settings: its id and canonical JSON. */
+int ab_hbuild_settings(struct ab_hbuild *b, int64_t id, const char *value, char *err,
+                       size_t errlen);
+/* Run run_id had settings settings_id for allocator alloc and workload
+ * workload ("" "": the run's own). Kept when the filter's host takes the
+ * run and its allocator and workload lists take them (or they are ""). */
+int ab_hbuild_run_settings(struct ab_hbuild *b, int64_t run_id, const char *alloc,
+                           const char *workload, int64_t settings_id, char *err, size_t errlen);
 int ab_hbuild_end(struct ab_hbuild *b);
 /* Free what was built so far, the history included. */
 void ab_hbuild_abort(struct ab_hbuild *b);

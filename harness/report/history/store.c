@@ -1,15 +1,18 @@
 /*
  * store.c - which backend holds a history, and the calls through it
- * (store.h). Today every --db is an SQLite file; a PostgreSQL backend will
- * claim its connection strings ("postgresql://...") here.
+ * (store.h): a connection URL (postgresql://..., postgres://...) is a
+ * PostgreSQL database (store_pg.c), anything else the path of an SQLite
+ * file (store_sqlite.c).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "report/history/store.h"
 
 const struct ab_store_ops *ab_store_for(const char *where)
 {
-        (void)where;
+        if (ab_store_is_url(where))
+                return &ab_store_pg;
         return &ab_store_sqlite;
 }
 

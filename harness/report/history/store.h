@@ -1,17 +1,19 @@
 /*
- * store.h - where a history lives, as an interface. Today one backend, the
- * SQLite file of store_sqlite.c (--db PATH); a PostgreSQL one can follow as
- * store_pg.c, one more struct ab_store_ops picked by ab_store_for, without
- * touching the rest: the command (cli.c, add.c) speaks only through the
- * ab_store_* functions below, and every backend turns its rows into the
- * in-memory history through the one builder of history.h, so that filters,
- * ordering and the validity of ids mean the same whatever the backend.
+ * store.h - where a history lives, as an interface with two backends: the
+ * SQLite file of store_sqlite.c (--db PATH, the default) and the PostgreSQL
+ * database of store_pg.c (--db postgresql://...), each one struct
+ * ab_store_ops picked by ab_store_for. The command (cli.c, add.c) speaks
+ * only through the ab_store_* functions below, and every backend turns its
+ * rows into the in-memory history through the one builder of history.h, so
+ * that filters, ordering and the validity of ids mean the same whatever the
+ * backend.
  *
- * What a store keeps (store_sqlite.c's schema says it in SQL, and `bench
- * history --help` prints that; another backend keeps the same tables and
- * columns under the same names):
+ * What a store keeps (store_sqlite.c's and store_pg.c's schemas say it in
+ * SQL, `bench history --help` prints both, harness/doc/schema.md describes
+ * every column; every backend keeps the same tables and columns under the
+ * same names):
  *
- *   meta      key 'schema' = allocbench/history/2 (AB_HISTORY_STORE_SCHEMA)
+ *   meta      key 'schema' = allocbench/history/3 (AB_HISTORY_STORE_SCHEMA)
  *   runs      one per results file: id (from 1), file_hash (unique), file,
  *             created (the time key), host, rev, tool_git, interrupted, added
  *   series    one figure of one point over time: id (from 1), host,
@@ -25,12 +27,16 @@
  *             frames, its stack as the newest run saw it
  *   site_runs (site_id, run_id) -> the site's verdict, verdict_new, note,
  *             left_per_round and live_end in that run: its verdict history
+ *   settings  a distinct set of run settings (settings.h): id (from 1),
+ *             digest (its SHA-256, unique), value (canonical JSON)
+ *   run_settings (run_id, allocator, workload) -> settings_id: the settings
+ *             each run had, allocator and workload '' for the run's own
  *
- * Versions: a store of allocbench/history/1 (no sites, site_runs) is read
- * as it is, with no sites; opening it for writing migrates it to /2 (the
- * two tables made, meta's schema changed) in one transaction, before
- * anything is added. A store of a schema this bench does not know is
- * refused.
+ * Versions: a store of allocbench/history/1 (no sites, site_runs) or /2 (no
+ * settings, run_settings) is read as it is, with no sites or no settings;
+ * opening it for writing migrates it to /3 (the tables it lacks made,
+ * meta's schema changed) in one transaction, before anything is added. A
+ * store of a schema this bench does not know is refused.
  *
  * The contract every backend keeps:
  *
@@ -39,8 +45,9 @@
  *    schema) before changing anything in it: a store something else wrote
  *    is refused exactly as it was found.
  *  - ab_store_add stores one results file whole or not at all, waits for
- *    other writers rather than failing, and finds a file already there by
- *    its hash or its legacy hash (canon.h).
+ *    (or, after a serialization failure or a deadlock, retries after) other
+ *    writers rather than failing, and finds a file already there by its
+ *    hash or its legacy hash (canon.h).
  *  - A full disk is -ENOSPC with "the disk is full (WHERE)" in the message;
  *    it leaves nothing half-written, and no store that this session created
  *    and did not fill.
@@ -81,6 +88,14 @@ struct ab_ssite {
         double left_per_round, live_end; /* NAN: unknown */
 };
 
+/* One set of a run's settings (settings.h): alloc and workload "" for the
+ * run's own. Strings are borrowed. */
+struct ab_ssetting {
+        const char *alloc, *workload;
+        const char *value;  /* canonical JSON */
+        const char *digest; /* its SHA-256, 64 hex digits */
+};
+
 /* What add stores of one results file. Strings are borrowed. */
 struct ab_srun {
         const char *hash;           /* canon.h: the identity, 64 hex digits */
@@ -96,6 +111,8 @@ struct ab_srun {
         size_t nflags;
         const struct ab_ssite *sites;
         size_t nsites;
+        const struct ab_ssetting *settings;
+        size_t nsettings;
 };
 
 /* What add did with it. */
@@ -108,7 +125,7 @@ struct ab_sadded {
 };
 
 /* What ab_store_load reads besides the runs and series. */
-enum { AB_LOAD_FLAGS = 1, AB_LOAD_SITES = 2 };
+enum { AB_LOAD_FLAGS = 1, AB_LOAD_SITES = 2, AB_LOAD_SETTINGS = 4 };
 
 enum ab_store_mode { AB_STORE_READ, AB_STORE_WRITE };
 
@@ -130,9 +147,21 @@ struct ab_store_ops {
 };
 
 extern const struct ab_store_ops ab_store_sqlite;
+extern const struct ab_store_ops ab_store_pg;
 
-/* The backend for a --db argument. */
+/* The version of a store whose meta table says schema v (1 to 3), or 0 for
+ * anything else (NULL too). */
+int ab_hstore_version(const char *v);
+
+/* The backend for a --db argument: PostgreSQL for a URL (ab_store_is_url:
+ * postgresql://... or postgres://...), SQLite for anything else. */
 const struct ab_store_ops *ab_store_for(const char *where);
+bool ab_store_is_url(const char *where);
+
+/* where as messages and pages show it: a URL's password (user:PASSWORD@,
+ * password=PASSWORD) as ***; anything else as it is. malloc'd, NULL when
+ * out of memory. */
+char *ab_store_display(const char *where);
 
 /* Open the store `where`. WRITE creates it when missing (its directory must
  * exist); READ refuses a missing or empty one. */
@@ -147,8 +176,8 @@ int ab_store_add(struct ab_store *s, const struct ab_srun *run, struct ab_sadded
 /* Load the runs, the series the filter takes (with their values, oldest
  * first), with AB_LOAD_FLAGS in what the flags of each host's latest run,
  * with AB_LOAD_SITES the sites the filter takes (none from a store of
- * schema /1) into h (whose db and params the caller sets). On an error h is
- * empty. */
+ * schema /1), with AB_LOAD_SETTINGS the runs' settings (none before /3) into h (whose db and params
+ * the caller sets). On an error h is empty. */
 int ab_store_load(struct ab_store *s, const struct ab_hfilter *filter, unsigned what,
                   struct ab_history *h, char *err, size_t errlen);
 

@@ -10,8 +10,8 @@
  *
  * A store that exists is checked (its meta table's schema) before anything
  * in it changes: a database something else wrote keeps its journal mode and
- * its tables. A store of schema /1 opened for writing is migrated to /2
- * (store.h) in the transaction that checks it; read, it is left as it is.
+ * its tables. A store of schema /1 or /2 opened for writing is migrated to
+ * /3 (store.h) in the transaction that checks it; read, it is left as it is.
  * A store that does not exist is made privately, beside it
  * (PATH.tmp.PID with its -wal and -shm), filled, checkpointed, and only
  * then put in place with a rename that never replaces a file: a full disk or
@@ -35,8 +35,9 @@
 
 #include "report/history/store_sqlite.h"
 
-/* The layout of schema /1, then what /2 adds: a store of /1 is migrated by
- * SITES_SQL alone. Each part as it is written, for --help. */
+/* The layout of schema /1, then what /2 and /3 add: a store of /1 is
+ * migrated by SITES_SQL and SETTINGS_SQL, one of /2 by SETTINGS_SQL. Each
+ * part as it is written, for --help. */
 #define V1_SQL                                                                                     \
         "CREATE TABLE meta (\n"                                                                    \
         "  key   TEXT PRIMARY KEY,\n"                                                              \
@@ -103,13 +104,27 @@
         "  live_end       REAL,               -- live bytes when the process ended\n"              \
         "  PRIMARY KEY (site_id, run_id)\n"                                                        \
         ") WITHOUT ROWID;\n"
+#define SETTINGS_SQL                                                                               \
+        "CREATE TABLE settings (              -- a distinct set of run settings (/3)\n"            \
+        "  id     INTEGER PRIMARY KEY,\n"                                                          \
+        "  digest TEXT NOT NULL UNIQUE,       -- SHA-256 of value\n"                               \
+        "  value  TEXT NOT NULL               -- JSON object of strings, sorted keys: env.KEY,\n"  \
+        "                                     -- allocator.version, host.kernel, command, ...\n"   \
+        ");\n"                                                                                     \
+        "CREATE TABLE run_settings (          -- the settings each run had (/3)\n"                 \
+        "  run_id      INTEGER NOT NULL REFERENCES runs (id),\n"                                   \
+        "  allocator   TEXT NOT NULL,         -- '' (and workload ''): the run's own\n"            \
+        "  workload    TEXT NOT NULL,\n"                                                           \
+        "  settings_id INTEGER NOT NULL REFERENCES settings (id),\n"                               \
+        "  PRIMARY KEY (run_id, allocator, workload)\n"                                            \
+        ") WITHOUT ROWID;\n"
 
-static const char schema_sql[] = V1_SQL SITES_SQL;
+static const char schema_sql[] = V1_SQL SITES_SQL SETTINGS_SQL;
 
 /* ---- opening ----------------------------------------------------------------- */
 
 /* SQLITE_OK with why "" when the database holds our schema (of version
- * *version, 1 or 2), else why not. n_tables: how many tables it has at
+ * *version, 1 to 3), else why not. n_tables: how many tables it has at
  * all. Reads only. */
 static int check_schema(sqlite3 *db, int *n_tables, int *version, char *why, size_t len)
 {
@@ -141,21 +156,18 @@ static int check_schema(sqlite3 *db, int *n_tables, int *version, char *why, siz
                 return SQLITE_OK;
         }
         v = ab_sq_text(st, 0);
-        if (strcmp(v ? v : "", AB_HISTORY_STORE_SCHEMA) == 0)
-                *version = 2;
-        else if (strcmp(v ? v : "", AB_HISTORY_STORE_V1) == 0)
-                *version = 1;
-        else
+        if (!(*version = ab_hstore_version(v)))
                 snprintf(why, len,
                          "schema %s, this bench reads " AB_HISTORY_STORE_SCHEMA
-                         " (and " AB_HISTORY_STORE_V1 ", which add migrates)",
+                         " (and " AB_HISTORY_STORE_V1 " and " AB_HISTORY_STORE_V2
+                         ", which add migrates)",
                          v ? v : "null");
         sqlite3_finalize(st);
         return SQLITE_OK;
 }
 
 /* Under the write lock: our schema in an empty database, or a store of /1
- * made /2 (the sites' tables; nothing else changes). */
+ * or /2 made /3 (the tables it lacks; nothing else changes). */
 static int create_or_migrate(sqlite3 *db, int ntab, int version)
 {
         int rc = SQLITE_OK;
@@ -164,8 +176,13 @@ static int create_or_migrate(sqlite3 *db, int ntab, int version)
                                   "INSERT INTO meta (key, value) VALUES ('schema', "
                                   "'" AB_HISTORY_STORE_SCHEMA "')",
                                   NULL, NULL, NULL);
-        if (ntab && version == 1 &&
-            (rc = sqlite3_exec(db, SITES_SQL, NULL, NULL, NULL)) == SQLITE_OK)
+        if (!ntab || version >= 3)
+                return rc;
+        if (version == 1)
+                rc = sqlite3_exec(db, SITES_SQL, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+                rc = sqlite3_exec(db, SETTINGS_SQL, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
                 rc = sqlite3_exec(db,
                                   "UPDATE meta SET value = '" AB_HISTORY_STORE_SCHEMA
                                   "' WHERE key = 'schema'",
@@ -231,7 +248,7 @@ static int init_schema(struct ab_sq *s, char *err, size_t errlen)
                 sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
                 return e;
         }
-        s->version = 2;
+        s->version = 3;
         if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
                 int e = ab_sq_fail(s->db, rc, s->path, "cannot write the history database", err,
                                    errlen);
@@ -310,16 +327,18 @@ static int open_existing(struct ab_sq *s, char *err, size_t errlen)
 }
 
 /* A store to read: never changed, a read-only copy (a CI artifact) is fine;
- * a store of /1 is read as it is (it has no sites). */
+ * a store of /1 or /2 is read as it is (it has no sites, no settings). */
 static int open_read(struct ab_sq *s, char *err, size_t errlen)
 {
         char why[256];
         int rc, ntab;
-        rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+        /* one thread reads it: no mutexes around every row */
+        rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 sqlite3_close(s->db);
                 s->db = NULL;
-                rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY, NULL);
+                rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                     NULL);
         }
         if (rc != SQLITE_OK)
                 return ab_sq_fail(s->db, rc, s->path, "cannot open the history database", err,

@@ -26,6 +26,9 @@ enum {
         Q_INS_SITE,
         Q_SET_FRAMES,
         Q_INS_SITE_RUN,
+        Q_SEL_SETTINGS,
+        Q_INS_SETTINGS,
+        Q_INS_RUN_SETTINGS,
         NQ
 };
 
@@ -35,7 +38,8 @@ struct ab_sq {
         const char *path; /* as the person named it: every message says this */
         char *tmp;        /* the private database being made, or NULL */
         size_t added;     /* runs this session added */
-        int version;      /* its schema: 1 (no sites) or 2; written stores are 2 */
+        int version;      /* its schema: 1 (no sites), 2 (no settings) or 3; written stores
+                             are 3 */
         sqlite3_stmt *q[NQ];
 };
 

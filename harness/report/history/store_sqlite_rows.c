@@ -101,6 +101,10 @@ static const char *const add_sql[NQ] = {
     "?3)",
     "INSERT OR IGNORE INTO site_runs (site_id, run_id, verdict, verdict_new, note, "
     "left_per_round, live_end) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    "SELECT id FROM settings WHERE digest = ?1",
+    "INSERT INTO settings (digest, value) VALUES (?1, ?2)",
+    "INSERT OR IGNORE INTO run_settings (run_id, allocator, workload, settings_id) VALUES (?1, "
+    "?2, ?3, ?4)",
 };
 
 int ab_sq_prepare(struct ab_sq *s, char *err, size_t errlen)
@@ -257,6 +261,30 @@ static int add_site(struct ab_sq *s, const struct ab_srun *run, int64_t run_id,
         return 0;
 }
 
+/* One set of the run's settings, stored once whoever had it before. */
+static int add_setting(struct ab_sq *s, int64_t run_id, const struct ab_ssetting *v, int *rc)
+{
+        sqlite3_stmt *q = s->q[Q_SEL_SETTINGS];
+        int64_t id;
+        bind_text(q, 1, v->digest);
+        if ((id = step_id(q, rc)) < 0)
+                return -1;
+        if (id == 0) {
+                q = s->q[Q_INS_SETTINGS];
+                bind_text(q, 1, v->digest);
+                bind_text(q, 2, v->value);
+                if (step_id(q, rc) < 0)
+                        return -1;
+                id = sqlite3_last_insert_rowid(s->db);
+        }
+        q = s->q[Q_INS_RUN_SETTINGS];
+        sqlite3_bind_int64(q, 1, run_id);
+        bind_text(q, 2, v->alloc);
+        bind_text(q, 3, v->workload);
+        sqlite3_bind_int64(q, 4, id);
+        return step_id(q, rc) < 0 ? -1 : 0;
+}
+
 int ab_sq_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded *res, char *err,
               size_t errlen)
 {
@@ -275,6 +303,9 @@ int ab_sq_add(struct ab_store *base, const struct ab_srun *run, struct ab_sadded
                         goto fail;
         for (size_t i = 0; !res->dup && i < run->nsites; i++)
                 if (add_site(s, run, res->run_id, &run->sites[i], res, &rc))
+                        goto fail;
+        for (size_t i = 0; !res->dup && i < run->nsettings; i++)
+                if (add_setting(s, res->run_id, &run->settings[i], &rc))
                         goto fail;
         if ((rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
                 goto fail;
@@ -391,6 +422,17 @@ static int site_run_row(struct ab_hbuild *b, sqlite3_stmt *st, char *err, size_t
                                   errlen);
 }
 
+static int settings_row(struct ab_hbuild *b, sqlite3_stmt *st, char *err, size_t errlen)
+{
+        return ab_hbuild_settings(b, sqlite3_column_int64(st, 0), ab_sq_text(st, 1), err, errlen);
+}
+
+static int run_settings_row(struct ab_hbuild *b, sqlite3_stmt *st, char *err, size_t errlen)
+{
+        return ab_hbuild_run_settings(b, sqlite3_column_int64(st, 0), ab_sq_text(st, 1),
+                                      ab_sq_text(st, 2), sqlite3_column_int64(st, 3), err, errlen);
+}
+
 int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned what,
                struct ab_history *h, char *err, size_t errlen)
 {
@@ -398,6 +440,7 @@ int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned 
         struct ab_hbuild b;
         /* a store of /1 has no sites to read */
         bool sites = (what & AB_LOAD_SITES) && s->version >= 2;
+        bool settings = (what & AB_LOAD_SETTINGS) && s->version >= 3;
         int r;
         ab_hbuild_begin(&b, h, s->path, filter);
         if ((r = each_row(s, "SELECT id, created, rev, host, file FROM runs ORDER BY created, id",
@@ -408,6 +451,8 @@ int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned 
                                     "SELECT id, host, allocator, workload, point, site, frames "
                                     "FROM sites",
                                     &b, site_row, err, errlen))) ||
+            (settings &&
+             (r = each_row(s, "SELECT id, value FROM settings", &b, settings_row, err, errlen))) ||
             (r = ab_hbuild_index(&b, err, errlen)) ||
             (r = each_row(s, "SELECT series_id, run_id, value FROM samples", &b, sample_row, err,
                           errlen)) ||
@@ -416,6 +461,9 @@ int ab_sq_load(struct ab_store *base, const struct ab_hfilter *filter, unsigned 
                                     "SELECT site_id, run_id, verdict, verdict_new, note, "
                                     "left_per_round, live_end FROM site_runs",
                                     &b, site_run_row, err, errlen))) ||
+            (settings &&
+             (r = each_row(s, "SELECT run_id, allocator, workload, settings_id FROM run_settings",
+                           &b, run_settings_row, err, errlen))) ||
             (r = ab_hbuild_end(&b))) {
                 if (r == -ENOMEM)
                         load_fail(s, r, err, errlen);
