@@ -316,7 +316,7 @@ static pid_t spawn_add_env(const char *db, char **files, int nfiles, const char 
 static void test_eight_writers(void **state)
 {
         char *files[WRITERS][PER + 1], *shared;
-        long long values = 0;
+        long long values = 0, series = 0;
         (void)state;
         shared = strdup(synth("pg-shared.json", 28, 1));
         for (int w = 0; w < WRITERS; w++) {
@@ -331,9 +331,12 @@ static void test_eight_writers(void **state)
                         synth_host = NULL;
                         values += values_in(files[w][k]);
                 }
+                /* a series per figure of one night, each night a value of each */
+                series += values_in(files[w][0]);
                 files[w][PER] = shared;
         }
         values += values_in(shared);
+        series += values_in(shared);
         for (int round = 0; round < 2; round++) {
                 char db[32], logs[WRITERS][600];
                 pid_t pid[WRITERS];
@@ -366,11 +369,13 @@ static void test_eight_writers(void **state)
                 assert_int_equal(pg_count(db, "SELECT count(DISTINCT file_hash) FROM runs"),
                                  WRITERS * PER + 1);
                 assert_int_equal(pg_count(db, "SELECT count(*) FROM samples"), values);
-                /* each host's series once: 2 allocators x 2 points x 6 metrics */
-                assert_int_equal(pg_count(db, "SELECT count(*) FROM series"), (WRITERS + 1) * 24);
+                /* each host's series once: 2 allocators x 2 points x its metrics
+                 * (6 on Linux, fewer on the generic platform) */
+                assert_true(series >= (WRITERS + 1) * 8);
+                assert_int_equal(pg_count(db, "SELECT count(*) FROM series"), series);
                 assert_int_equal(pg_count(db, "SELECT count(DISTINCT (host, allocator, workload, "
                                               "point, metric)) FROM series"),
-                                 (WRITERS + 1) * 24);
+                                 series);
                 /* settings: each run its own and one per allocator; a set once */
                 assert_int_equal(pg_count(db, "SELECT count(*) FROM run_settings"),
                                  (WRITERS * PER + 1) * 3);
@@ -493,7 +498,8 @@ static json_t *out_json(void)
 }
 
 /* The pages of a dashboard, normalised, equal. */
-static void same_page(const char *a, const char *b, const char *sq, const char *pg)
+static void same_page(const char *a, const char *b, const char *sq, const char *pg,
+                      long long charts)
 {
         char pa[600], pb[600], pgesc[800];
         const char *names[] = {pg, pgesc, sq};
@@ -518,7 +524,7 @@ static void same_page(const char *a, const char *b, const char *sq, const char *
         }
         /* and it is the page expected: a chart per series, the step marked */
         assert_int_equal(count_of(x, "<figure class=\"series reg\""), 1);
-        assert_true(count_of(x, "<figure class=\"series") >= 24);
+        assert_true((long long)count_of(x, "<figure class=\"series") >= charts);
         assert_non_null(strstr(x, "env.MALLOC_PERTURB_: unset -&gt; 85"));
         free(x);
         free(y);
@@ -557,6 +563,7 @@ static void test_same_as_sqlite(void **state)
         char sqb[512], dsq[512], dpg[512], pgurl[700];
         const char *sq = tpath(sqb, sizeof sqb, "same.sqlite");
         json_t *doc, *c, *set;
+        long long charts = 0; /* the series of one synthetic night */
         (void)state;
         create_db("same");
         snprintf(pgurl, sizeof pgurl, "%s", url("same"));
@@ -569,6 +576,8 @@ static void test_same_as_sqlite(void **state)
                 snprintf(path, sizeof path, "%s",
                          i <= 10 ? synth(name, i, i >= 7 ? 1.5 : 1) : traced_night(i - 10));
                 synth_env_key = NULL;
+                if (i == 1)
+                        charts = values_in(path);
                 if (run("history", "add", path, "--db", sq, "--rev", rev) != 0)
                         fail_msg("add to SQLite: %s", errtext);
                 if (run("history", "add", path, "--db", pgurl, "--rev", rev) != 0)
@@ -615,7 +624,7 @@ static void test_same_as_sqlite(void **state)
         tpath(dpg, sizeof dpg, "same-dash-pg");
         assert_int_equal(run("history", "html", dsq, "--db", sq), 0);
         assert_int_equal(run("history", "html", dpg, "--db", pgurl), 0);
-        same_page(dsq, dpg, sq, pgurl);
+        same_page(dsq, dpg, sq, pgurl, charts);
 }
 
 /* ---- what is refused ---------------------------------------------------------------------- */
