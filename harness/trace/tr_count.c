@@ -325,9 +325,9 @@ void tr_round_end(void)
 
 /* Final sums for the dump: cumulative counters with peak_over holding the
  * peak live bytes. Called with g_tr.lock held. */
-int tr_totals(struct tr_buf *b)
+int tr_totals(struct tr_buf *b, uint32_t nsites)
 {
-        uint32_t nsites = tr_site_count(), nrec = 0, prev_site = 0;
+        uint32_t nrec = 0, prev_site = 0;
         if (grow_ss(nsites) < 0)
                 return -ENOMEM;
         for (uint32_t s = 0; s < nsites; s++) {

@@ -35,9 +35,8 @@ static void section_close(struct tr_buf *b, size_t at, uint64_t count)
         ab_td_put_le(b->p + at + 8, b->len - at - AB_TD_SECTION_HDR, 8);
 }
 
-static void encode_stacks(struct tr_buf *b)
+static void encode_stacks(struct tr_buf *b, uint32_t n)
 {
-        uint32_t n = tr_site_count();
         size_t at = section_open(b, AB_TD_STACKS);
         for (uint32_t id = 0; id < n; id++) {
                 uint32_t depth, flags;
@@ -84,7 +83,7 @@ static void encode_self(struct tr_buf *b)
 static void encode(struct tr_buf *b, bool final)
 {
         uint8_t h[AB_TD_HEADER_SIZE];
-        uint32_t flags = 0, nsec = 0;
+        uint32_t flags = 0, nsec = 0, nsites;
         size_t at;
         int n;
 
@@ -98,7 +97,11 @@ static void encode(struct tr_buf *b, bool final)
         section_close(b, at, tr_modules_encode(b));
         tr_modules_unlock();
         nsec++;
-        encode_stacks(b);
+        /* One count of the sites for the stacks and the totals: another
+         * thread may intern a site meanwhile (qemu-user's threads do while
+         * it exits); it goes in the next dump, never in totals here only. */
+        nsites = tr_site_count();
+        encode_stacks(b, nsites);
         nsec++;
         at = section_open(b, AB_TD_PHASES);
         tr_buf_put(b, g_tr.phases.p, g_tr.phases.len);
@@ -109,7 +112,7 @@ static void encode(struct tr_buf *b, bool final)
         section_close(b, at, g_tr.nrounds);
         nsec++;
         at = section_open(b, AB_TD_TOTALS);
-        n = tr_totals(b);
+        n = tr_totals(b, nsites);
         if (n < 0)
                 b->failed = true;
         section_close(b, at, n < 0 ? 0 : (uint64_t)n);

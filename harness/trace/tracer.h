@@ -420,8 +420,9 @@ void tr_fork_child(void);
  * a round end. The _locked form is called with g_tr.lock held. */
 void tr_dump_write(bool final);
 void tr_dump_write_locked(bool final);
-/* Appends the TOTALS body, returns its record count (g_tr.lock held). */
-int tr_totals(struct tr_buf *b);
+/* Appends the TOTALS body of sites 0..nsites-1 (the count the STACKS
+ * section was written with), returns its record count (g_tr.lock held). */
+int tr_totals(struct tr_buf *b, uint32_t nsites);
 uint64_t tr_self_sum(int k); /* g_tr.lock held */
 
 #endif
