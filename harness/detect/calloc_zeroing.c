@@ -90,7 +90,7 @@ static void start(struct group *g, double size, const char *which)
 static bool flat_cost(const struct ab_doc *doc, const struct ab_vrun *run, size_t i, double ns)
 {
         const struct ab_vpoint *p = &run->points[i];
-        double zero = p->size > 0 ? ab_doc_memset_ns(doc, (uint64_t)p->size) : -1;
+        double zero = p->size > 0 ? ab_doc_memset_ns(doc, p->size) : -1;
         int n = 0;
         for (int d = -1; d <= 1; d += 2) {
                 const struct ab_vpoint *q;
@@ -100,7 +100,7 @@ static bool flat_cost(const struct ab_doc *doc, const struct ab_vrun *run, size_
                         continue;
                 q = &run->points[i + (size_t)d];
                 ns2 = ab_point_cost(q, &which)->median;
-                zero2 = q->size > 0 ? ab_doc_memset_ns(doc, (uint64_t)q->size) : -1;
+                zero2 = q->size > 0 ? ab_doc_memset_ns(doc, q->size) : -1;
                 if (!q->ok || !(ns2 > 0) || !(ns > 0) || !(zero > 0) || !(zero2 > 0) ||
                     q->size == p->size)
                         continue;
@@ -131,7 +131,7 @@ AB_DETECTOR(calloc_zeroing)
                 double ns = ab_point_cost(p, &which)->median;
                 double flt = p->m[AB_M_MINFLT];
                 double pages = ceil(size / page);
-                double zero_ns = size > 0 ? ab_doc_memset_ns(doc, (uint64_t)size) : -1;
+                double zero_ns = size > 0 ? ab_doc_memset_ns(doc, size) : -1;
                 bool by_faults = p->ok && strcmp(touch, "none") == 0 && flt >= 0.5 * pages;
                 bool by_time = zero_ns > 0 && ns >= 0.5 * zero_ns && fault_ns > 0 &&
                                zero_ns >= 4 * fault_ns && !flat_cost(doc, run, i, ns);

@@ -99,7 +99,7 @@ static bool zeroes(const struct ab_doc *doc, const struct ab_vsite *s, struct ze
          * (a start-up list or two; Python's first 192 KiB callocs) */
         if (!(z->avg >= ZERO_MIN) || !(s->total[AB_ST_ZC_NS] >= ZERO_FLOOR_NS))
                 return false;
-        z->zero_ns = ab_doc_memset_ns(doc, (uint64_t)z->avg);
+        z->zero_ns = ab_doc_memset_ns(doc, z->avg);
         z->by_faults = z->faulted >= 0.5;
         z->by_time = z->zero_ns > 0 && z->ns >= 0.5 * z->zero_ns && fault_ns > 0 &&
                      z->zero_ns >= 4 * fault_ns;

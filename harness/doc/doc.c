@@ -470,11 +470,13 @@ static int calibration(json_t *cal, struct ab_vcal *c)
         return 0;
 }
 
-double ab_doc_memset_ns(const struct ab_doc *d, uint64_t size)
+double ab_doc_memset_ns(const struct ab_doc *d, double size)
 {
-        double bw = ab_stats_interp_log(d->cal.memset_size, d->cal.memset_bpn, d->cal.nmemset,
-                                        (double)size);
-        return bw > 0 ? (double)size / bw : -1;
+        double bw;
+        if (!(size > 0) || !isfinite(size))
+                return -1;
+        bw = ab_stats_interp_log(d->cal.memset_size, d->cal.memset_bpn, d->cal.nmemset, size);
+        return bw > 0 ? size / bw : -1;
 }
 
 static void host(json_t *h, struct ab_vhost *o)

@@ -279,7 +279,7 @@ void ab_doc_free(struct ab_doc *d);
 
 /* The calibrated cost of zeroing `size` resident bytes: bandwidth at the
  * nearest calibrated sizes, interpolated in log(size); -1 without figures. */
-double ab_doc_memset_ns(const struct ab_doc *d, uint64_t size);
+double ab_doc_memset_ns(const struct ab_doc *d, double size);
 
 /* A parameter of the run by key: the entry, or NULL. */
 const struct ab_kv *ab_vrun_param(const struct ab_vrun *r, const char *key);

@@ -185,7 +185,7 @@ static void memset_ref(struct sz *S, size_t h, struct ab_plot_src *s)
                 char pt[64];
                 if (!ab_plot_fits(sizes[j]) || sizes[j] >= 1.8e19)
                         continue; /* said where its point was left out */
-                v = ab_doc_memset_ns(&s->doc, (uint64_t)sizes[j]);
+                v = ab_doc_memset_ns(&s->doc, sizes[j]);
                 snprintf(pt, sizeof pt, "memset reference at size=%.0f", sizes[j]);
                 if (v > 0 && !isnan(v = ab_plot_checked(s, NULL, pt, "memset_ns", S->fig[NS], v)))
                         fprintf(S->f[NS], "%.0f %.10g\n", sizes[j], v);

@@ -370,7 +370,7 @@ static void csv_num(FILE *f, double v, bool integer)
 {
         if (isnan(v))
                 fprintf(f, ",");
-        else if (integer)
+        else if (integer && fabs(v) < 9.2e18) /* within long long */
                 fprintf(f, ",%lld", (long long)v);
         else
                 fprintf(f, ",%.6g", v);
