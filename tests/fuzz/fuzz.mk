@@ -4,9 +4,9 @@
 #   make fuzz         each target for FUZZ_SECONDS (60), corpora kept in
 #                     $(O)/fuzz-corpus/NAME, stats printed
 #   make fuzz-smoke   each for 5 s (make check runs it)
-# Seeds: tests/fuzz/seeds/NAME, the shipped job files, a real results file
-# (and a pair of it for compare), tracer dumps and allocation records of
-# the test programs.
+# Seeds: tests/fuzz/seeds/NAME (with inputs that once failed, kept as
+# regressions), the shipped job files, a real results file (and a pair of it
+# for compare), tracer dumps and allocation records of the test programs.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -47,13 +47,14 @@ fuzz fuzz-smoke: $(FUZZ_BINS) $(O)/fuzz-seeds/.made
 	@secs=$(if $(filter fuzz-smoke,$@),5,$(FUZZ_SECONDS)); fail=0; \
 	for n in $(FUZZ_NAMES); do \
 		case $$n in \
-		parse|results|verdicts) seeds=tests/fuzz/seeds/$$n ;; \
-		jobfile) seeds=workloads ;; \
-		*) seeds=$(O)/fuzz-seeds/$$n ;; \
+		parse|results|verdicts) seeds=../tests/fuzz/seeds/$$n ;; \
+		jobfile) seeds=../workloads ;; \
+		arec) seeds="fuzz-seeds/$$n ../tests/fuzz/seeds/$$n" ;; \
+		*) seeds=fuzz-seeds/$$n ;; \
 		esac; \
 		mkdir -p $(O)/fuzz-corpus/$$n; \
 		if (cd $(O) && ./fuzz_$$n -max_total_time=$$secs -max_len=65536 -close_fd_mask=3 \
-			-print_final_stats=1 fuzz-corpus/$$n ../$$seeds) >$(O)/fuzz-$$n.log 2>&1; \
+			-print_final_stats=1 fuzz-corpus/$$n $$seeds) >$(O)/fuzz-$$n.log 2>&1; \
 		then r=ok; else r="FAILED (see $(O)/fuzz-$$n.log)"; fail=1; fi; \
 		done_line=$$(grep -E '^#[0-9]+[[:space:]]+DONE' $(O)/fuzz-$$n.log | tail -n1); \
 		runs=$$(sed -n 's/^stat::number_of_executed_units: //p' $(O)/fuzz-$$n.log); \
