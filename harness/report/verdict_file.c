@@ -96,6 +96,8 @@ static int parse_bound(struct rd *r, const char *s, double *out)
         snprintf(num, sizeof num, "%.*s", (int)n, s);
         if (ab_parse_size(num, &v))
                 return bad(r, "'%s' is not a size (4096, 4KiB, 1MiB)", num);
+        if (v > 1ull << 53) /* held as a double, exactly */
+                return bad(r, "a bound of '%s' a round is beyond 8192TiB/round", num);
         *out = (double)v;
         return 0;
 }
@@ -251,6 +253,21 @@ struct ab_ventry *ab_verdicts_entry(struct ab_verdicts *v, const char *site)
         return n;
 }
 
+/* A bound written so that it reads back the same: in the largest binary
+ * unit that divides it ("4KiB", "1536B"), never rounded as ab_fmt_size
+ * rounds for people ("1.5 KiB" would not parse). */
+static const char *exact_size(uint64_t v, char *buf, size_t len)
+{
+        static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"}; /* what parses */
+        unsigned k = 0;
+        while (k < 4 && v && v % 1024 == 0) {
+                v /= 1024;
+                k++;
+        }
+        snprintf(buf, len, "%llu%s", (unsigned long long)v, unit[k]);
+        return buf;
+}
+
 /* ---- writing -------------------------------------------------------------------- */
 
 int ab_verdicts_write(const struct ab_verdicts *v, const char *path, char *err, size_t errlen)
@@ -268,13 +285,8 @@ int ab_verdicts_write(const struct ab_verdicts *v, const char *path, char *err, 
                 const struct ab_ventry *e = &v->e[i];
                 char b[64];
                 fprintf(f, "\nsite %s\nverdict %s", e->site, ab_verdict_names[e->verdict]);
-                if (e->verdict == AB_V_BOUNDED && !isnan(e->bound)) {
-                        ab_fmt_size((uint64_t)e->bound, b, sizeof b);
-                        /* "4 KiB" -> "4KiB": the bound is one word */
-                        for (char *p = strchr(b, ' '); p; p = strchr(p, ' '))
-                                memmove(p, p + 1, strlen(p));
-                        fprintf(f, " <= %s/round", b);
-                }
+                if (e->verdict == AB_V_BOUNDED && !isnan(e->bound))
+                        fprintf(f, " <= %s/round", exact_size((uint64_t)e->bound, b, sizeof b));
                 fputc('\n', f);
                 for (size_t k = 0; k < e->nnotes; k++)
                         fprintf(f, "note %s\n", e->notes[k]);

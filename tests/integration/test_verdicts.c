@@ -59,6 +59,8 @@ static void test_file(void **state)
             {"site a<b\nverdict maybe\n", ":2: unknown verdict 'maybe'"},
             {"site a<b\nverdict leak <= 4KiB/round\n", ":2: only bounded takes a bound"},
             {"site a<b\nverdict bounded <= 4 apples\n", ":2: a bound reads"},
+            {"site a<b\nverdict bounded <= 9000TiB/round\n", ":2: a bound of '9000TiB' a round is "
+                                                             "beyond 8192TiB/round"},
             {"site a<b\nnote no verdict\n\nsite c<d\nverdict safe\n",
              ":1: site a<b has no verdict"},
             {"site a<b\nverdict safe\nsite a<b\nverdict leak\n",
@@ -100,6 +102,24 @@ static void test_file(void **state)
                                  1);
                 assert_non_null(strstr(errtext, bad[i].want));
                 assert_false(exists(tmpfile_path("never.json")));
+        }
+        /* bounds that are no round number of a unit are written back as they
+         * were given, and the file reads again (1500 once came back as the
+         * unparseable "1.5KiB") */
+        {
+                const char *p = tmpfile_path("bounds.verdicts");
+                write_file(p, "site a<b\nverdict bounded <= 1500/round\n\n"
+                              "site c<d\nverdict bounded <= 3MiB/round\n\n"
+                              "site e<f\nverdict bounded <= 1536KiB/round\n");
+                assert_int_equal(run("verdicts", "set", "timer_new", "leak", "-m", "n", "--from",
+                                     leak, "--file", p),
+                                 0);
+                slurp(p, outtext, sizeof outtext);
+                assert_non_null(strstr(outtext, "verdict bounded <= 1500B/round\n"));
+                assert_non_null(strstr(outtext, "verdict bounded <= 3MiB/round\n"));
+                assert_non_null(strstr(outtext, "verdict bounded <= 1536KiB/round\n"));
+                assert_int_equal(run("verdicts", "show", "--file", p), 0);
+                assert_non_null(strstr(outtext, "a<b"));
         }
 }
 
