@@ -203,14 +203,10 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
         s->anon_vsz_kib = median_mem(p, offsetof(struct ab_rep, anon_vsz_kib), tmp);
         s->threads = median_mem(p, offsetof(struct ab_rep, threads), tmp);
         s->procs = median_mem(p, offsetof(struct ab_rep, procs), tmp);
-        for (size_t i = 0; i < p->nreps; i++) {
-                if (p->reps[i].hwm_kib == AB_UNKNOWN) {
-                        s->peak_kib = AB_UNKNOWN;
-                        break;
-                }
-                if (p->reps[i].hwm_kib > s->peak_kib)
-                        s->peak_kib = p->reps[i].hwm_kib;
-        }
+        /* each process's high-water mark, the median over them: the largest
+         * would grow with the repetitions --precision adds, and one
+         * process's spike would make an A/A compare a regression */
+        s->peak_kib = median_mem(p, offsetof(struct ab_rep, hwm_kib), tmp);
         s->instructions = instructions(p, tmp);
         warm(p, tmp, s);
         free(tmp);
