@@ -27,50 +27,6 @@
 
 #include "detect/detect.h"
 
-/* The site's innermost frames, "xalloc < timer_new < open_conn", for the
- * message (the key in where has them all). */
-static const char *site_name(const struct ab_vsite *s, char *buf, size_t len)
-{
-        size_t n = 0;
-        snprintf(buf, len, "%s", s->key);
-        for (size_t i = 0; i < s->nframes && i < 3 && n < len; i++) {
-                const struct ab_vframe *f = &s->frames[i];
-                const char *sep = i ? " < " : "";
-                int w = strcmp(f->function, "?") != 0
-                            ? snprintf(buf + n, len - n, "%s%s", sep, f->function)
-                            : snprintf(buf + n, len - n, "%s%s!?", sep, f->module);
-                if (w < 0)
-                        break;
-                n += (size_t)w;
-        }
-        return buf;
-}
-
-/* The point's params when the run sweeps them, and the site's key. */
-static json_t *site_where(const struct ab_vsite *s)
-{
-        json_t *w = s->point ? ab_where_point(s->point) : json_object();
-        json_object_set_new(w, "site", json_string(s->key));
-        return w;
-}
-
-/* What the point's sites of s's source left mapped at the end: bytes
- * mapped less bytes unmapped, over every stack; NAN when a figure is
- * missing. munmap counts on the stack that calls it, not the mapping's:
- * a mapping freed in another function, or by a tail call (munmap as the
- * last call of a function that mapped is a jump at -O2, and its caller's
- * stack has it), is unmapped elsewhere; this says it was. */
-static double net_mapped(const struct ab_vrun *run, const struct ab_vsite *s)
-{
-        double net = 0;
-        for (size_t i = 0; i < run->nsites; i++) {
-                const struct ab_vsite *t = &run->sites[i];
-                if (t->point == s->point && strcmp(t->source, s->source) == 0)
-                        net += t->total[AB_ST_MAP_BYTES] - t->total[AB_ST_UNMAP_BYTES];
-        }
-        return net;
-}
-
 /* Mapping churn: 64 maps or more, unmapped again: half as many munmaps on
  * the same stack, or (the munmaps elsewhere) the point left mapped less
  * than half of what this stack mapped. */
@@ -81,7 +37,7 @@ static bool maps_churn(const struct ab_vrun *run, const struct ab_vsite *s, bool
         if (!(maps >= 64))
                 return false;
         *here = unmaps >= 0.5 * maps;
-        return *here || (bytes > 0 && net_mapped(run, s) <= 0.5 * bytes);
+        return *here || (bytes > 0 && ab_site_net_mapped(run, s) <= 0.5 * bytes);
 }
 
 static bool big_churn(const struct ab_vsite *s)
@@ -125,16 +81,16 @@ static void maps(const struct ab_doc *doc, const struct ab_vrun *run, const stru
         char name[256], a[32], per[64] = "";
         if (!isnan(rounds))
                 snprintf(per, sizeof per, ", %.3g a round", n / rounds);
-        ab_flag_add(flags, run, "churn-site", "warn", site_where(s),
+        ab_flag_add(flags, run, "churn-site", "warn", ab_where_site(s),
                     json_pack("{s:f,s:f,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "map_calls", n,
                               "unmap_calls", s->total[AB_ST_UNMAP_CALLS], "map_bytes",
                               ab_jreal(s->total[AB_ST_MAP_BYTES]), "unmap_bytes",
                               ab_jreal(s->total[AB_ST_UNMAP_BYTES]), "point_net_mapped_bytes",
-                              ab_jreal(net_mapped(run, s)), "rounds", ab_jreal(rounds),
+                              ab_jreal(ab_site_net_mapped(run, s)), "rounds", ab_jreal(rounds),
                               "map_calls_per_round", ab_jreal(n / rounds), "source", s->source,
                               "mmap_ns", ab_jreal(doc->cal.mmap_ns)),
                     "%s maps and unmaps %.0f times%s (%s a mapping on average%s)",
-                    site_name(s, name, sizeof name), n, per, ab_size_str(avg, a, sizeof a),
+                    ab_site_name(s, name, sizeof name), n, per, ab_size_str(avg, a, sizeof a),
                     here ? "" : "; the munmaps are on another stack");
         if (tracer)
                 ab_flag_hint(flags, "this code maps and unmaps memory itself: each pair is a "
@@ -192,13 +148,13 @@ static void big(const struct ab_vrun *run, const struct ab_vsite *s, struct ab_f
         if (!isnan(unmaps))
                 snprintf(said, sizeof said, "; --syscalls counts %.2g munmap per op at the point",
                          unmaps);
-        ab_flag_add(flags, run, "churn-site", unmaps >= 0.25 ? "warn" : "info", site_where(s),
+        ab_flag_add(flags, run, "churn-site", unmaps >= 0.25 ? "warn" : "info", ab_where_site(s),
                     json_pack("{s:f,s:f,s:f,s:f,s:o}", "big_ops", s->total[AB_ST_BIG_OPS], "allocs",
                               s->total[AB_ST_ALLOCS], "frees", s->total[AB_ST_FREES],
                               "bytes_per_alloc", avg, "munmap_per_op", ab_jreal(unmaps)),
                     "%s allocates and frees blocks of 128 KiB or more over and over: %.0f such "
                     "operations (%s allocated a call on average)%s",
-                    site_name(s, name, sizeof name), s->total[AB_ST_BIG_OPS],
+                    ab_site_name(s, name, sizeof name), s->total[AB_ST_BIG_OPS],
                     ab_size_str(avg, a, sizeof a), said);
         big_hint(flags, run->alloc, unmaps, avg);
 }

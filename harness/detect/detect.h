@@ -88,6 +88,18 @@ size_t ab_trend_rounds(const struct ab_vrun *run);
 
 /* A point's params, copied for a flag's where. */
 json_t *ab_where_point(const struct ab_vpoint *p);
+/* A site's where: its point's params (when the run sweeps them) and its key. */
+json_t *ab_where_site(const struct ab_vsite *s);
+/* The site's innermost frames, "xalloc < timer_new < open_conn", for a
+ * message (the key in the flag's where has them all). */
+const char *ab_site_name(const struct ab_vsite *s, char *buf, size_t len);
+/* What the point's sites of s's source (tracer or strace) left mapped at
+ * the end: bytes mapped (reservations included) less bytes unmapped, over
+ * every stack; NAN when a figure is missing. A munmap counts on the stack
+ * that calls it, not the mapping's: a mapping freed in another function,
+ * or by a tail call (munmap ending a function that mapped is a jump at
+ * -O2), is unmapped on another stack; this sees it was. */
+double ab_site_net_mapped(const struct ab_vrun *run, const struct ab_vsite *s);
 
 /* "32 MiB", for messages. */
 const char *ab_size_str(double bytes, char *buf, size_t len);

@@ -170,6 +170,41 @@ json_t *ab_where_point(const struct ab_vpoint *p)
         return p->params ? json_deep_copy(p->params) : json_object();
 }
 
+json_t *ab_where_site(const struct ab_vsite *s)
+{
+        json_t *w = s->point ? ab_where_point(s->point) : json_object();
+        json_object_set_new(w, "site", json_string(s->key));
+        return w;
+}
+
+const char *ab_site_name(const struct ab_vsite *s, char *buf, size_t len)
+{
+        size_t n = 0;
+        snprintf(buf, len, "%s", s->key);
+        for (size_t i = 0; i < s->nframes && i < 3 && n < len; i++) {
+                const struct ab_vframe *f = &s->frames[i];
+                const char *sep = i ? " < " : "";
+                int w = strcmp(f->function, "?") != 0
+                            ? snprintf(buf + n, len - n, "%s%s", sep, f->function)
+                            : snprintf(buf + n, len - n, "%s%s!?", sep, f->module);
+                if (w < 0)
+                        break;
+                n += (size_t)w;
+        }
+        return buf;
+}
+
+double ab_site_net_mapped(const struct ab_vrun *run, const struct ab_vsite *s)
+{
+        double net = 0;
+        for (size_t i = 0; i < run->nsites; i++) {
+                const struct ab_vsite *t = &run->sites[i];
+                if (t->point == s->point && strcmp(t->source, s->source) == 0)
+                        net += t->total[AB_ST_MAP_BYTES] - t->total[AB_ST_UNMAP_BYTES];
+        }
+        return net;
+}
+
 json_t *ab_jreal(double v)
 {
         return isnan(v) || isinf(v) ? json_null() : json_real(v);
@@ -177,6 +212,6 @@ json_t *ab_jreal(double v)
 
 const char *ab_size_str(double bytes, char *buf, size_t len)
 {
-        ab_fmt_size(bytes > 0 ? (uint64_t)bytes : 0, buf, len);
+        ab_fmt_size(bytes > 0 ? bytes < 1.8e19 ? (uint64_t)bytes : UINT64_MAX : 0, buf, len);
         return buf;
 }

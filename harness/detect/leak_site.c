@@ -23,33 +23,6 @@
 
 #define MIB (1024.0 * 1024)
 
-/* The site's innermost frames, "xalloc < timer_new < open_conn", for the
- * message (the key in where has them all). */
-static const char *site_name(const struct ab_vsite *s, char *buf, size_t len)
-{
-        size_t n = 0;
-        snprintf(buf, len, "%s", s->key);
-        for (size_t i = 0; i < s->nframes && i < 3 && n < len; i++) {
-                const struct ab_vframe *f = &s->frames[i];
-                const char *sep = i ? " < " : "";
-                int w = strcmp(f->function, "?") != 0
-                            ? snprintf(buf + n, len - n, "%s%s", sep, f->function)
-                            : snprintf(buf + n, len - n, "%s%s!?", sep, f->module);
-                if (w < 0)
-                        break;
-                n += (size_t)w;
-        }
-        return buf;
-}
-
-/* The point's params when the run sweeps them, and the site's key. */
-static json_t *site_where(const struct ab_vsite *s)
-{
-        json_t *w = s->point ? ab_where_point(s->point) : json_object();
-        json_object_set_new(w, "site", json_string(s->key));
-        return w;
-}
-
 /* The first round of the last phase a program named in the site's trace
  * pass (0: every round), as ab_trend_rounds reads a run's rounds; the
  * phase's name in *phase (NULL: none). */
@@ -116,7 +89,7 @@ AB_DETECTOR(leak_site)
                         continue;
                 ab_flag_add(
                     flags, run, "leak-site",
-                    g.live.slope >= MIB || g.last >= 64 * MIB ? "high" : "warn", site_where(s),
+                    g.live.slope >= MIB || g.last >= 64 * MIB ? "high" : "warn", ab_where_site(s),
                     json_pack("{s:f,s:o,s:f,s:f,s:I,s:I,s:f,s:s?}", "bytes_per_round", g.live.slope,
                               "blocks_per_round", ab_jreal(g.blocks.slope), "live_bytes_first",
                               g.first, "live_bytes_last", g.last, "rounds_used",
@@ -125,7 +98,7 @@ AB_DETECTOR(leak_site)
                               "phase", g.phase),
                     "blocks allocated at %s stay live: %s more after every round across %zu "
                     "rounds (%s after the last)",
-                    site_name(s, name, sizeof name), ab_size_str(g.live.slope, a, sizeof a),
+                    ab_site_name(s, name, sizeof name), ab_size_str(g.live.slope, a, sizeof a),
                     g.live.n, ab_size_str(g.last, b, sizeof b));
                 ab_flag_hint(flags, "every round leaves blocks from this call stack allocated: "
                                     "find the object that should free them (at close, at the "

@@ -26,53 +26,12 @@
 
 #define MIB (1024.0 * 1024)
 
-/* The site's innermost frames, "xalloc < timer_new < open_conn", for the
- * message (the key in where has them all). */
-static const char *site_name(const struct ab_vsite *s, char *buf, size_t len)
-{
-        size_t n = 0;
-        snprintf(buf, len, "%s", s->key);
-        for (size_t i = 0; i < s->nframes && i < 3 && n < len; i++) {
-                const struct ab_vframe *f = &s->frames[i];
-                const char *sep = i ? " < " : "";
-                int w = strcmp(f->function, "?") != 0
-                            ? snprintf(buf + n, len - n, "%s%s", sep, f->function)
-                            : snprintf(buf + n, len - n, "%s%s!?", sep, f->module);
-                if (w < 0)
-                        break;
-                n += (size_t)w;
-        }
-        return buf;
-}
-
-/* The point's params when the run sweeps them, and the site's key. */
-static json_t *site_where(const struct ab_vsite *s)
-{
-        json_t *w = s->point ? ab_where_point(s->point) : json_object();
-        json_object_set_new(w, "site", json_string(s->key));
-        return w;
-}
-
-/* What the point's sites of s's source left mapped at the end: bytes
- * mapped (reservations included) less bytes unmapped, over every stack;
- * NAN when a figure is missing. */
-static double net_mapped(const struct ab_vrun *run, const struct ab_vsite *s)
-{
-        double net = 0;
-        for (size_t i = 0; i < run->nsites; i++) {
-                const struct ab_vsite *t = &run->sites[i];
-                if (t->point == s->point && strcmp(t->source, s->source) == 0)
-                        net += t->total[AB_ST_MAP_BYTES] - t->total[AB_ST_UNMAP_BYTES];
-        }
-        return net;
-}
-
 /* What the site left reserved, when it made at most a quarter of it
  * usable and it is 64 MiB or more; else 0 (NAN figures: 0). */
 static double left_reserved(const struct ab_vrun *run, const struct ab_vsite *s)
 {
         double reserved = s->total[AB_ST_RESERVE_BYTES], unmapped = s->total[AB_ST_UNMAP_BYTES];
-        double net = net_mapped(run, s), left;
+        double net = ab_site_net_mapped(run, s), left;
         if (isnan(reserved) || isnan(unmapped) || isnan(s->total[AB_ST_COMMIT_BYTES]))
                 return 0;
         left = reserved - fmin(unmapped, reserved);
@@ -130,7 +89,7 @@ AB_DETECTOR(reserve_site)
                 if (!(left > 0) || told_by_tracer(run, s))
                         continue;
                 ab_flag_add(flags, run, "reserve-site", left >= 1024 * MIB ? "high" : "warn",
-                            site_where(s),
+                            ab_where_site(s),
                             json_pack("{s:f,s:o,s:f,s:f,s:o,s:s}", "reserve_bytes",
                                       s->total[AB_ST_RESERVE_BYTES], "unmap_bytes",
                                       ab_jreal(s->total[AB_ST_UNMAP_BYTES]), "commit_bytes",
@@ -138,7 +97,7 @@ AB_DETECTOR(reserve_site)
                                       ab_jreal(s->total[AB_ST_MAP_CALLS]), "source", s->source),
                             "%s reserves %s of address space and leaves %s of it reserved, "
                             "making %s usable",
-                            site_name(s, name, sizeof name),
+                            ab_site_name(s, name, sizeof name),
                             ab_size_str(s->total[AB_ST_RESERVE_BYTES], a, sizeof a),
                             ab_size_str(left, b, sizeof b),
                             ab_size_str(s->total[AB_ST_COMMIT_BYTES], c, sizeof c));

@@ -28,33 +28,6 @@
 #define MIB      (1024.0 * 1024)
 #define ZERO_FLOOR_NS 1e6 /* the site's callocs cost at least 1 ms in all */
 
-/* The site's innermost frames, "xalloc < timer_new < open_conn", for the
- * message (the key in where has them all). */
-static const char *site_name(const struct ab_vsite *s, char *buf, size_t len)
-{
-        size_t n = 0;
-        snprintf(buf, len, "%s", s->key);
-        for (size_t i = 0; i < s->nframes && i < 3 && n < len; i++) {
-                const struct ab_vframe *f = &s->frames[i];
-                const char *sep = i ? " < " : "";
-                int w = strcmp(f->function, "?") != 0
-                            ? snprintf(buf + n, len - n, "%s%s", sep, f->function)
-                            : snprintf(buf + n, len - n, "%s%s!?", sep, f->module);
-                if (w < 0)
-                        break;
-                n += (size_t)w;
-        }
-        return buf;
-}
-
-/* The point's params when the run sweeps them, and the site's key. */
-static json_t *site_where(const struct ab_vsite *s)
-{
-        json_t *w = s->point ? ab_where_point(s->point) : json_object();
-        json_object_set_new(w, "site", json_string(s->key));
-        return w;
-}
-
 /* The hints of calloc-zeroing, said of a call site; a site that frees
  * none of its blocks callocs memory it did not give back. */
 static const char *hint_for(const char *alloc, const struct ab_vsite *s)
@@ -125,7 +98,7 @@ AB_DETECTOR(zeroing_site)
                                  z.by_faults ? " (it faults its pages in)" : "");
                 ab_flag_add(
                     flags, run, "zeroing-site",
-                    z.avg >= 32 * MIB || z.faulted >= 0.9 ? "high" : "warn", site_where(s),
+                    z.avg >= 32 * MIB || z.faulted >= 0.9 ? "high" : "warn", ab_where_site(s),
                     json_pack("{s:f,s:f,s:f,s:o,s:o,s:f,s:f,s:f,s:o}", "calloc_calls", z.calls,
                               "avg_bytes", z.avg, "ns_per_call", z.ns, "memset_ns",
                               ab_jreal(z.zero_ns > 0 ? z.zero_ns : NAN), "ratio_to_memset",
@@ -135,7 +108,7 @@ AB_DETECTOR(zeroing_site)
                               ab_jreal(doc->cal.page_fault_ns)),
                     "calloc of %s at %s costs what zeroing it costs%s instead of O(1), over %.0f "
                     "calls",
-                    ab_size_str(z.avg, a, sizeof a), site_name(s, name, sizeof name), how, z.calls);
+                    ab_size_str(z.avg, a, sizeof a), ab_site_name(s, name, sizeof name), how, z.calls);
                 ab_flag_hint(flags, "%s", hint_for(run->alloc, s));
         }
 }
