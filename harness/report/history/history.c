@@ -120,6 +120,19 @@ bool ab_hfilter_series(const struct ab_hfilter *f, const char *host, const char 
                ab_hlist_has(f->metric, metric);
 }
 
+/* What a site holds (its series are the history's). */
+static void hsite_free(struct ab_hsite *st)
+{
+        free(st->host);
+        free(st->alloc);
+        free(st->workload);
+        free(st->point);
+        free(st->key);
+        free(st->frames);
+        free(st->verdict);
+        free(st->note);
+}
+
 void ab_history_free(struct ab_history *h)
 {
         for (size_t i = 0; i < h->nruns; i++) {
@@ -149,17 +162,8 @@ void ab_history_free(struct ab_history *h)
                 free(f->where);
                 free(f->message);
         }
-        for (size_t i = 0; i < h->nsites; i++) {
-                struct ab_hsite *st = &h->sites[i];
-                free(st->host);
-                free(st->alloc);
-                free(st->workload);
-                free(st->point);
-                free(st->key);
-                free(st->frames);
-                free(st->verdict);
-                free(st->note);
-        }
+        for (size_t i = 0; i < h->nsites; i++)
+                hsite_free(&h->sites[i]);
         for (size_t i = 0; i < h->nsets; i++)
                 free(h->sets[i]);
         for (size_t i = 0; i < h->nrunsets; i++) {
@@ -582,15 +586,7 @@ static void sites_end(struct ab_history *h)
                         h->sites[n++] = *st;
                         continue;
                 }
-                /* no run the store holds saw it */
-                free(st->host);
-                free(st->alloc);
-                free(st->workload);
-                free(st->point);
-                free(st->key);
-                free(st->frames);
-                free(st->verdict);
-                free(st->note);
+                hsite_free(st); /* no run the store holds saw it */
         }
         h->nsites = n;
         if (n)
