@@ -121,8 +121,6 @@ static int setup_runs(struct ab_matrix *m)
         return 0;
 }
 
-/* A temporary directory for the accounting passes' outputs and the marks
- * socket, made once. 0 or an exit code. */
 /* Empty dir (bench's own: no subdirectories) and remove it. */
 static void remove_dir(const char *dir)
 {

@@ -12,6 +12,7 @@
 
 #include "core/fmt.h"
 #include "report/compare.h"
+#include "report/report.h"
 #include "report/sites.h"
 
 /* ---- reading the report ------------------------------------------------------------ */
@@ -620,23 +621,6 @@ void ab_compare_print_host_view(FILE *f, json_t *view)
 
 /* ---- CSV ------------------------------------------------------------------------------- */
 
-static void csv_field(FILE *f, const char *s, bool first)
-{
-        if (!first)
-                fputc(',', f);
-        if (strpbrk(s, ",\"\n\r")) {
-                fputc('"', f);
-                for (; *s; s++) {
-                        if (*s == '"')
-                                fputc('"', f);
-                        fputc(*s, f);
-                }
-                fputc('"', f);
-        } else {
-                fputs(s, f);
-        }
-}
-
 static void csv_num(FILE *f, double v)
 {
         if (isfinite(v))
@@ -649,21 +633,21 @@ static void csv_num(FILE *f, double v)
  * verdict) and its own at the end; the rest empty. */
 static void csv_site(FILE *f, json_t *e)
 {
-        csv_field(f, S(e, "allocator"), true);
-        csv_field(f, S(e, "workload"), false);
-        csv_field(f, S(e, "point"), false);
+        ab_csv_field(f, S(e, "allocator"), true);
+        ab_csv_field(f, S(e, "workload"), false);
+        ab_csv_field(f, S(e, "point"), false);
         for (int k = 0; k < 7; k++)
                 fputc(',', f);
         csv_num(f, D(e, "p"));
-        csv_field(f, S(e, "verdict"), false);
+        ab_csv_field(f, S(e, "verdict"), false);
         for (size_t k = 0; k < 2 * AB_COMPARE_NMEM; k++)
                 fputc(',', f);
-        csv_field(f, "site", false);
-        csv_field(f, S(e, "site"), false);
+        ab_csv_field(f, "site", false);
+        ab_csv_field(f, S(e, "site"), false);
         csv_num(f, D(json_object_get(e, "base"), "left_per_round"));
         csv_num(f, D(json_object_get(e, "new"), "left_per_round"));
-        csv_field(f, json_is_string(json_object_get(e, "change")) ? S(e, "change") : "", false);
-        csv_field(f, json_is_true(json_object_get(e, "regression")) ? "1" : "0", false);
+        ab_csv_field(f, json_is_string(json_object_get(e, "change")) ? S(e, "change") : "", false);
+        ab_csv_field(f, json_is_true(json_object_get(e, "regression")) ? "1" : "0", false);
         fprintf(f, ",,,\n"); /* the host columns are the points' */
 }
 
@@ -672,9 +656,9 @@ static void csv_site(FILE *f, json_t *e)
 static void csv_hosts(FILE *f, json_t *view, json_t *e)
 {
         char what[2048];
-        csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 0), "hostname"), false);
-        csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 1), "hostname"), false);
-        csv_field(
+        ab_csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 0), "hostname"), false);
+        ab_csv_field(f, S(json_array_get(json_object_get(view, "hosts"), 1), "hostname"), false);
+        ab_csv_field(
             f, ab_compare_row_differs(view, S(e, "allocator"), S(e, "workload"), what, sizeof what),
             false);
 }
@@ -697,9 +681,9 @@ void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pa
         for (size_t i = 0; i < json_array_size(points) && i < npairs; i++) {
                 json_t *e = json_array_get(points, i), *sb = json_object_get(e, "base"),
                        *sn = json_object_get(e, "new"), *ci = json_object_get(e, "ratio_ci");
-                csv_field(f, S(e, "allocator"), true);
-                csv_field(f, S(e, "workload"), false);
-                csv_field(f, S(e, "point"), false);
+                ab_csv_field(f, S(e, "allocator"), true);
+                ab_csv_field(f, S(e, "workload"), false);
+                ab_csv_field(f, S(e, "point"), false);
                 csv_num(f, D(sb, "reps"));
                 csv_num(f, D(sn, "reps"));
                 csv_num(f, D(sb, "median_ns"));
@@ -708,7 +692,7 @@ void ab_compare_print_csv(FILE *f, json_t *rep, const struct ab_compare_pair *pa
                 csv_num(f, D(ci, "lo"));
                 csv_num(f, D(ci, "hi"));
                 csv_num(f, D(e, "p"));
-                csv_field(f, S(e, "verdict"), false);
+                ab_csv_field(f, S(e, "verdict"), false);
                 for (size_t k = 0; k < AB_COMPARE_NMEM; k++) {
                         csv_num(f, pairs[i].b->pt->m[ab_compare_mem[k]]);
                         csv_num(f, pairs[i].n->pt->m[ab_compare_mem[k]]);
@@ -735,13 +719,13 @@ void ab_compare_print_hosts_csv(FILE *f, json_t *view)
                 {
                         for (size_t h = 0; h < json_array_size(hosts); h++) {
                                 json_t *host = json_array_get(hosts, h);
-                                csv_field(f, S(row, "allocator"), true);
-                                csv_field(f, S(wl, "workload"), false);
-                                csv_field(f, S(row, "point"), false);
-                                csv_field(f, S(host, "label"), false);
+                                ab_csv_field(f, S(row, "allocator"), true);
+                                ab_csv_field(f, S(wl, "workload"), false);
+                                ab_csv_field(f, S(row, "point"), false);
+                                ab_csv_field(f, S(host, "label"), false);
                                 for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-                                        csv_field(f, S(host, cols[c]), false);
-                                csv_field(
+                                        ab_csv_field(f, S(host, cols[c]), false);
+                                ab_csv_field(
                                     f, S(json_object_get(host, "allocators"), S(row, "allocator")),
                                     false);
                                 for (size_t m = 0; m < 3; m++) {
@@ -751,11 +735,11 @@ void ab_compare_print_hosts_csv(FILE *f, json_t *view)
                                                                           : "rss_kib"),
                                             h);
                                         fmt_value(x, v, sizeof v);
-                                        csv_field(f, json_is_null(x) ? "" : v, false);
+                                        ab_csv_field(f, json_is_null(x) ? "" : v, false);
                                 }
                                 fmt_value(json_object_get(row, "same_work"), v, sizeof v);
-                                csv_field(f, strcmp(v, "-") ? v : "", false);
-                                csv_field(f,
+                                ab_csv_field(f, strcmp(v, "-") ? v : "", false);
+                                ab_csv_field(f,
                                           ab_compare_row_differs(view, S(row, "allocator"),
                                                                  S(wl, "workload"), what,
                                                                  sizeof what),

@@ -103,6 +103,10 @@ void ab_plot_safe_name(char *out, size_t len, const char *s);
  * name that had to be shortened ends with a hash of the whole, so two long
  * names stay apart. */
 void ab_plot_fig_name(char *out, size_t len, const char *prefix, const char *wl);
+/* NAME-ALLOC-WL (ALLOC "A under LAUNCHER" when wrapped): the stem of a
+ * run's own figures, its timeline and its sites (plot_timeline.c). */
+void ab_plot_run_fig_name(const struct ab_plot_src *s, const struct ab_vrun *r, char *name,
+                          size_t len);
 
 /* A gnuplot double-quoted string; a backquote (command substitution in
  * gnuplot, even between double quotes) becomes a quote. */

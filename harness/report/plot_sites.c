@@ -94,21 +94,6 @@ static double site_rows(FILE *f, const struct ab_plot_src *src, const struct ab_
         return max;
 }
 
-/* NAME-ALLOC-WL: as the timeline's, the allocator (and launcher) in it. */
-static void fig_name(const struct ab_plot_src *s, const struct ab_vrun *r, char *name, size_t len)
-{
-        char an[128], prefix[512];
-        if (r->wrap) {
-                char aw[AB_PLOT_TITLE_NAME * 2];
-                snprintf(aw, sizeof aw, "%s under %s", r->alloc, r->wrap);
-                ab_plot_safe_name(an, sizeof an, aw);
-        } else {
-                ab_plot_safe_name(an, sizeof an, r->alloc);
-        }
-        snprintf(prefix, sizeof prefix, "%s-%s", s->base, an);
-        ab_plot_fig_name(name, len, prefix, r->workload);
-}
-
 /* The gnuplot variables after title and subtitle. */
 static void more_vars(FILE *v, const struct ab_plot_src *s, const struct ab_vrun *r,
                       const struct ab_vsite **top, size_t n, double max)
@@ -162,7 +147,7 @@ int ab_plot_sites(struct ab_plot *P, struct ab_plot_src *s, const struct ab_vrun
                         s->path, alloc, wl);
                 return 0;
         }
-        fig_name(s, r, name, sizeof name);
+        ab_plot_run_fig_name(s, r, name, sizeof name);
         snprintf(what, sizeof what,
                  "%s on %s: live bytes of the top allocation sites at each "
                  "round end",

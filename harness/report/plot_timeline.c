@@ -175,13 +175,10 @@ static int draw(struct ab_plot *P, struct ab_plot_member *m, size_t n, const cha
         return rc;
 }
 
-int ab_plot_timeline(struct ab_plot *P, struct ab_plot_src *s, const struct ab_vrun *r)
+void ab_plot_run_fig_name(const struct ab_plot_src *s, const struct ab_vrun *r, char *name,
+                          size_t len)
 {
-        char name[512], prefix[512], an[128], what[2 * AB_PLOT_TITLE_NAME + 80],
-            alloc[AB_PLOT_TITLE_NAME], wl[AB_PLOT_TITLE_NAME];
-        struct ab_plot_member me = {s, r};
-        int rc;
-
+        char an[128], prefix[512];
         if (r->wrap) {
                 char aw[AB_PLOT_TITLE_NAME * 2];
                 snprintf(aw, sizeof aw, "%s under %s", r->alloc, r->wrap);
@@ -190,7 +187,17 @@ int ab_plot_timeline(struct ab_plot *P, struct ab_plot_src *s, const struct ab_v
                 ab_plot_safe_name(an, sizeof an, r->alloc);
         }
         snprintf(prefix, sizeof prefix, "%s-%s", s->base, an);
-        ab_plot_fig_name(name, sizeof name, prefix, r->workload);
+        ab_plot_fig_name(name, len, prefix, r->workload);
+}
+
+int ab_plot_timeline(struct ab_plot *P, struct ab_plot_src *s, const struct ab_vrun *r)
+{
+        char name[512], what[2 * AB_PLOT_TITLE_NAME + 80], alloc[AB_PLOT_TITLE_NAME],
+            wl[AB_PLOT_TITLE_NAME];
+        struct ab_plot_member me = {s, r};
+        int rc;
+
+        ab_plot_run_fig_name(s, r, name, sizeof name);
         ab_plot_clean(alloc, sizeof alloc, r->alloc);
         ab_plot_clean(wl, sizeof wl, r->workload_id);
         snprintf(what, sizeof what, "%s on %s: memory of the workload processes while they ran",

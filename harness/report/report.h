@@ -9,6 +9,7 @@
 #ifndef AB_REPORT_H
 #define AB_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "doc/doc.h"
@@ -24,6 +25,9 @@ void ab_flags_print(FILE *f, const struct ab_doc *d);
 void ab_table_sites_print(FILE *f, const struct ab_doc *d);
 /* One CSV row per point (RFC 4180 quoting). */
 void ab_csv_print(FILE *f, const struct ab_doc *d);
+/* One CSV field (RFC 4180), after a comma unless first: quoted when it
+ * holds a comma, a quote or a line break, its quotes doubled. */
+void ab_csv_field(FILE *f, const char *s, bool first);
 
 int ab_cmd_plot(int argc, char **argv);
 int ab_cmd_compare(int argc, char **argv);

@@ -383,7 +383,7 @@ static bool integer_metric(enum ab_metric m)
 
 /* A CSV field (RFC 4180): quoted when it holds a comma, a quote or a line
  * break, with quotes doubled. */
-static void csv_field(FILE *f, const char *s, bool first)
+void ab_csv_field(FILE *f, const char *s, bool first)
 {
         if (!first)
                 fputc(',', f);
@@ -419,11 +419,11 @@ void ab_csv_print(FILE *f, const struct ab_doc *d)
                         for (size_t k = 0; k < p->nkv && off < sizeof point; k++)
                                 off += (size_t)snprintf(point + off, sizeof point - off, "%s%s=%s",
                                                         k ? ";" : "", p->kv[k].key, p->kv[k].text);
-                        csv_field(f, run->alloc, true);
-                        csv_field(f, run->alloc_version ? run->alloc_version : "", false);
-                        csv_field(f, run->workload, false);
-                        csv_field(f, point, false);
-                        csv_field(f, p->status, false);
+                        ab_csv_field(f, run->alloc, true);
+                        ab_csv_field(f, run->alloc_version ? run->alloc_version : "", false);
+                        ab_csv_field(f, run->workload, false);
+                        ab_csv_field(f, point, false);
+                        ab_csv_field(f, p->status, false);
                         csv_num(f, p->ops, true);
                         csv_num(f, p->reps, true);
                         csv_num(f, p->ns.median, false);
