@@ -52,7 +52,7 @@ __attribute__((constructor)) static void prefault(void)
 {
         char *m = mmap(NULL, PREFAULT, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_POPULATE, -1, 0);
-        if (m != MAP_FAILED && !cur) {
+        if (m != MAP_FAILED) { /* blocks made before this stay where they are */
                 cur = m;
                 end = m + PREFAULT;
         }
