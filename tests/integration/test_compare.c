@@ -31,20 +31,47 @@ static bool made;
         char var[512];                                                                             \
         snprintf(var, sizeof var, "%s/%s", tmpdir, name)
 
+/* Every point of d measured to its precision (the default 5%). */
+static bool precise(json_t *d)
+{
+        json_t *r, *p;
+        size_t i, j;
+        json_array_foreach(json_object_get(d, "runs"), i, r)
+        {
+                json_array_foreach(json_object_get(r, "points"), j, p)
+                {
+                        if (!json_is_true(json_object_get(p, "precision_met")))
+                                return false;
+                }
+        }
+        return true;
+}
+
 /* The shared files: BASE of glibc and jemalloc, and glibc made slow, 15
- * repetitions each (see above). */
+ * repetitions each (see above). A pair in which some point missed its
+ * precision (the machine busy with something else during some of its
+ * repetitions, which compare rightly calls "not significant") is measured
+ * again, up to three times: the tests below are of compare's verdicts on
+ * clean measurements, not of the machine's quiet. */
 static void make_files(void)
 {
-        json_t *d;
+        json_t *d, *e;
+        bool ok = false;
         if (made)
                 return;
-        d = run_doc("base.json", "--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
-                    "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15", NULL);
-        json_decref(d);
-        d = run_doc("slow.json", "--alloc=glibc", "--workload=calloc-sweep", "--set",
-                    "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15", "--env",
-                    "MALLOC_PERTURB_=1", NULL);
-        json_decref(d);
+        for (int k = 0; k < 3 && !ok; k++) {
+                unlink(tmpfile_path("base.json"));
+                unlink(tmpfile_path("slow.json"));
+                d = run_doc("base.json", "--alloc=glibc,jemalloc", "--workload=calloc-sweep",
+                            "--set", "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15",
+                            NULL);
+                e = run_doc("slow.json", "--alloc=glibc", "--workload=calloc-sweep", "--set",
+                            "sizes=4k,64k", "--set", "iterations=2000", "--reps", "15", "--env",
+                            "MALLOC_PERTURB_=1", NULL);
+                ok = precise(d) && precise(e);
+                json_decref(d);
+                json_decref(e);
+        }
         made = true;
 }
 
