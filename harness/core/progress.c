@@ -13,6 +13,11 @@ void ab_progress_init(struct ab_progress *p, bool quiet, bool tty, size_t total)
         p->start_ns = p->last_line_ns = ab_prim_now_ns();
 }
 
+void ab_progress_add_units(struct ab_progress *p, size_t n)
+{
+        p->total += n;
+}
+
 void ab_progress_fmt_secs(double s, char *buf, size_t len)
 {
         if (s >= 60)
@@ -23,7 +28,7 @@ void ab_progress_fmt_secs(double s, char *buf, size_t len)
                 snprintf(buf, len, "%.1fs", s);
 }
 
-/* "12s elapsed, ~30s left" (no estimate before the first point is done). */
+/* "12s elapsed, ~30s left" (no estimate before the first unit is done). */
 static void times(const struct ab_progress *p, char *buf, size_t len)
 {
         double el = (double)(ab_prim_now_ns() - p->start_ns) / 1e9;
@@ -48,12 +53,13 @@ void ab_progress_step(struct ab_progress *p, const char *alloc, const char *what
         if (!p->tty)
                 return;
         times(p, t, sizeof t);
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s  %s %s  (%s)", p->done + 1, p->total, p->point,
+        fprintf(stderr, "\r\033[K[%zu/%zu] %s  %s %s  (%s)",
+                p->done < p->total ? p->done + 1 : p->total, p->total, p->point,
                 alloc, what, t);
         fflush(stderr);
 }
 
-void ab_progress_point_done(struct ab_progress *p)
+void ab_progress_unit_done(struct ab_progress *p)
 {
         uint64_t now = ab_prim_now_ns();
         char t[96];
@@ -64,8 +70,8 @@ void ab_progress_point_done(struct ab_progress *p)
                 return;
         p->last_line_ns = now;
         times(p, t, sizeof t);
-        fprintf(stderr, "bench: %zu/%zu points done, last %s (%s)\n", p->done, p->total, p->point,
-                t);
+        fprintf(stderr, "bench: %zu/%zu repetitions done, last at %s (%s)\n", p->done, p->total,
+                p->point, t);
 }
 
 void ab_progress_clear(struct ab_progress *p)

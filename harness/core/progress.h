@@ -2,12 +2,15 @@
  * progress.h - telling a person how far a run is, on stderr, never in files
  * or on stdout.
  *
- * On a terminal one line is redrawn in place: the point, the allocator, what
- * runs now, the time spent and an estimate of the time left. When stderr is
- * not a terminal (a CI log) a full line is printed when a point finishes, at
- * most every AB_PROGRESS_EVERY_S seconds, and always for the last one, so a
- * log shows the run moving without drowning in it. The estimate is the time
- * per finished point times the points left: a rough figure, said as one.
+ * Progress is counted in units of work (bench run: timed repetitions; the
+ * matrix adds units when adaptive repetitions go on). On a terminal one line
+ * is redrawn in place: the point, the allocator, what runs now, the time
+ * spent and an estimate of the time left. When stderr is not a terminal (a
+ * CI log) a full line is printed when a unit finishes, at most every
+ * AB_PROGRESS_EVERY_S seconds, so a log shows the run moving without
+ * drowning in it. The estimate is the time per finished unit times the
+ * units left: a rough figure, said as one (units added later, and the
+ * passes after the timed repetitions, are not in it).
  * Memory here is the parent's own (it is never measured).
  */
 #ifndef AB_PROGRESS_H
@@ -23,22 +26,25 @@ struct ab_progress {
         bool tty;   /* redraw one line */
         bool lines; /* print a line per finished point (not a terminal) */
         uint64_t start_ns, last_line_ns;
-        size_t total, done; /* points of the whole matrix */
+        size_t total, done; /* units of work */
         char point[160];    /* "calloc-sweep size=16 MiB" */
 };
 
-/* quiet: nothing at all. total: the points of the matrix (each counted once,
- * whatever the number of allocators). */
+/* quiet: nothing at all. total: the units known at the start (more can be
+ * added). */
 void ab_progress_init(struct ab_progress *p, bool quiet, bool tty, size_t total);
 
-/* A new point starts: its label, as a person names it. */
+/* n more units of work. */
+void ab_progress_add_units(struct ab_progress *p, size_t n);
+
+/* The point that runs now: its label, as a person names it. */
 void ab_progress_point(struct ab_progress *p, const char *label);
 
 /* What runs now at the current point ("glibc rep 3", "jemalloc probe"). */
 void ab_progress_step(struct ab_progress *p, const char *alloc, const char *what);
 
-/* The current point is finished. */
-void ab_progress_point_done(struct ab_progress *p);
+/* A unit (a repetition) is finished. */
+void ab_progress_unit_done(struct ab_progress *p);
 
 /* Remove the redrawn line before the results are printed. */
 void ab_progress_clear(struct ab_progress *p);

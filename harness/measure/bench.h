@@ -133,6 +133,8 @@ struct ab_point_res {
         uint64_t op_hash; /* of the point's op stream (equal in every repetition) */
         struct ab_rep *reps;
         size_t nreps, capreps;
+        uint64_t iters;             /* the op count asked of the runner (0: the workload's) */
+        uint64_t last_ns, spent_ns; /* wall time of the last repetition; of those past the minimum */
         bool done;                  /* adaptive repetitions: this allocator needs no more */
         bool skipped;               /* --shard: another shard's cell; never run, not written */
         const char *precision_note; /* why the precision was not met, or NULL */

@@ -1,9 +1,9 @@
 /*
- * matrix.c - the repetitions of each point: one fresh child per repetition,
- * interleaved across allocators (rep 1 of each, then rep 2, ...) so that
- * slow drift of the machine spreads over all of them instead of biasing the
- * one measured last; adaptive until the precision is reached; each child's
- * records made into a repetition.
+ * matrix.c - the repetitions of the matrix: one fresh child per repetition,
+ * in rounds over every cell (workload x point x allocator: rep 1 of each,
+ * then rep 2, ...) so that drift of the machine spreads over all of them
+ * instead of biasing the ones measured at a bad moment; adaptive until the
+ * precision is reached; each child's records made into a repetition.
  */
 #include <errno.h>
 #include <limits.h>
@@ -14,9 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/fmt.h"
 #include "core/prng.h"
 #include "core/stats.h"
 #include "measure/matrix.h"
+#include "measure/shard.h"
 #include "prim/prim.h"
 
 /* The relative CI95 half-width of an allocator's point so far; INFINITY
@@ -98,81 +100,197 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
         return 0;
 }
 
-/* The repetitions of one point, interleaved across allocators (rep 1 of
- * each, then rep 2, ...). With --reps N every allocator runs N. Adaptive
- * (the default): every allocator runs at least 6 (the fewest that give a 95%
- * interval of the median), then each goes on until its CI95 half-width is
- * within --precision, or --max-reps, or until its next repetition (as long as
- * its last) would not fit in its share of wall time (--point-budget, per
- * allocator and point): fast and steady allocators stop early or get many
- * repetitions, slow ones stop at the minimum. */
-static int run_reps(struct ab_matrix *m, size_t job, size_t point, uint64_t iters)
+/* Is cell (run ri, point) still to be repeated in round `rep`? Marks it
+ * done when its time budget has run out. */
+static bool cell_active(const struct ab_matrix *m, struct ab_point_res *p, unsigned rep,
+                        unsigned min)
+{
+        if (p->skipped || p->status != AB_ST_OK || p->done)
+                return false; /* another shard's; or failed before: the rest would fail alike */
+        if (rep >= min && (double)(p->spent_ns + p->last_ns) > m->o->point_budget_s * 1e9) {
+                p->done = true;
+                p->precision_note = "the point's time budget ran out";
+                return false;
+        }
+        return true;
+}
+
+/* After a repetition of p: is it precise enough, or will it never be? */
+static void judge_cell(const struct ab_opts *o, struct ab_point_res *p, unsigned min, unsigned cap)
+{
+        if (!o->adaptive || p->status != AB_ST_OK || p->nreps < min)
+                return;
+        if (precise_enough(p, o->precision)) {
+                p->done = true;
+        } else if (out_of_reach(p, o->precision, cap)) {
+                p->done = true;
+                p->precision_note = "out of reach: the samples spread too widely for --max-reps "
+                                    "to narrow it";
+        }
+}
+
+/* The label progress shows for a point ("calloc-sweep size=16 MiB"). */
+static void point_label(const struct ab_job *jb, size_t p, char *label, size_t len)
+{
+        char val[32] = "";
+        if (jb->sweep >= 0)
+                ab_fmt_size(jb->points[p], val, sizeof val);
+        snprintf(label, len, "%s%s%s%s%s", jb->name, *val ? " " : "",
+                 *val ? jb->w->params[jb->sweep].point_key : "", *val ? "=" : "", val);
+}
+
+/* Round `rep` of the matrix: one repetition of every cell still active, in
+ * matrix order (workload, point, allocator). *ran counts the cells that ran.
+ * Returns -1 when a child could not be started, 0 otherwise (interrupted:
+ * m->interrupted). */
+static int one_round(struct ab_matrix *m, unsigned rep, unsigned min, unsigned cap, size_t *ran)
 {
         const struct ab_opts *o = m->o;
         size_t na = o->nallocs;
-        unsigned cap = o->adaptive ? o->max_reps : o->reps;
-        unsigned min = o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps;
-        uint64_t last[AB_MAX_ALLOCS] = {0}, spent[AB_MAX_ALLOCS] = {0};
-        double budget = o->point_budget_s * 1e9;
-        if (min > cap)
-                min = cap;
-        for (unsigned rep = 0; rep < cap && !m->interrupted; rep++) {
-                bool any = false;
-                for (size_t a = 0; a < na && !m->interrupted; a++) {
-                        struct ab_point_res *p = &m->runs[job * na + a].points[point];
-                        int r;
-                        if (p->skipped || p->status != AB_ST_OK || p->done)
-                                continue; /* another shard's; or failed before: the rest
-                                             would fail alike */
-                        if (rep >= min && (double)(spent[a] + last[a]) > budget) {
-                                p->done = true;
-                                p->precision_note = "the point's time budget ran out";
-                                continue;
-                        }
-                        any = true;
-                        if ((r = one_rep(m, job * na + a, point, iters, &last[a])) < 0)
-                                return -1;
-                        if (r > 0)
-                                break;
-                        if (rep >= min)
-                                spent[a] += last[a];
-                        if (o->adaptive && p->status == AB_ST_OK && p->nreps >= min &&
-                            precise_enough(p, o->precision))
-                                p->done = true;
-                        else if (o->adaptive && p->status == AB_ST_OK && p->nreps >= min &&
-                                 out_of_reach(p, o->precision, cap)) {
-                                p->done = true;
-                                p->precision_note = "out of reach: the samples spread too "
-                                                    "widely for --max-reps to narrow it";
+        for (size_t j = 0; j < o->njobs && !m->interrupted; j++) {
+                const struct ab_job *jb = &o->jobs[j];
+                for (size_t pt = 0; pt < jb->npoints && !m->interrupted; pt++) {
+                        bool labelled = false;
+                        for (size_t a = 0; a < na && !m->interrupted; a++) {
+                                struct ab_point_res *p = &m->runs[j * na + a].points[pt];
+                                uint64_t wall = 0;
+                                int r;
+                                if (!cell_active(m, p, rep, min))
+                                        continue;
+                                if (!labelled) {
+                                        char label[160];
+                                        point_label(jb, pt, label, sizeof label);
+                                        ab_progress_point(&m->prog, label);
+                                        labelled = true;
+                                }
+                                if ((r = one_rep(m, j * na + a, pt, p->iters, &wall)) < 0)
+                                        return -1;
+                                if (r > 0) {
+                                        m->interrupted = true;
+                                        break;
+                                }
+                                p->last_ns = wall;
+                                if (rep >= min)
+                                        p->spent_ns += wall;
+                                judge_cell(o, p, min, cap);
+                                ab_progress_unit_done(&m->prog);
+                                (*ran)++;
                         }
                 }
-                if (!any)
-                        break;
-        }
-        for (size_t a = 0; a < na; a++) {
-                struct ab_point_res *p = &m->runs[job * na + a].points[point];
-                if (!p->skipped && !p->done && !p->precision_note && p->status == AB_ST_OK &&
-                    !precise_enough(p, o->precision))
-                        p->precision_note = !o->adaptive      ? "fixed --reps"
-                                            : p->nreps >= cap ? "--max-reps reached"
-                                                              : "interrupted";
         }
         return 0;
 }
 
-int ab_matrix_point(struct ab_matrix *m, size_t job, size_t point)
+/* The cells a round beyond the minimum will run, for the progress estimate. */
+static size_t cells_active(struct ab_matrix *m)
 {
-        size_t na = m->o->nallocs;
-        uint64_t iters = 0;
-        for (size_t a = 0; a < na; a++)
-                m->runs[job * na + a].points[point].callgrind_per_op = NAN;
-        if (ab_auto_iterations(m, job, point, &iters))
+        size_t n = 0, na = m->o->nallocs;
+        for (size_t j = 0; j < m->o->njobs; j++)
+                for (size_t pt = 0; pt < m->o->jobs[j].npoints; pt++)
+                        for (size_t a = 0; a < na; a++) {
+                                const struct ab_point_res *p = &m->runs[j * na + a].points[pt];
+                                n += !p->skipped && p->status == AB_ST_OK && !p->done;
+                        }
+        return n;
+}
+
+/* The timed repetitions of the whole matrix, in rounds: round 1 runs
+ * repetition 1 of every cell (workload x point x allocator), round 2 the
+ * second, and so on. A point's repetitions so spread over the whole run,
+ * not over the few seconds the point would take on its own: a stretch of
+ * seconds in which the machine is slower or faster (another tenant of the
+ * host, its memory bandwidth) touches one or two repetitions of every point
+ * instead of all the repetitions of the points measured then, so it widens
+ * their intervals honestly instead of shifting their medians, and two runs
+ * of the same command agree. Within a round the allocators of a point run
+ * back to back, as before.
+ *
+ * With --reps N every cell runs N. Adaptive (the default): every cell runs
+ * at least 6 (the fewest that give a 95% interval of the median), then each
+ * goes on until its CI95 half-width is within --precision, or --max-reps,
+ * or until its next repetition (as long as its last) would not fit in its
+ * share of wall time (--point-budget, per allocator and point). Returns -1
+ * when a child could not be started. */
+static int run_rounds(struct ab_matrix *m)
+{
+        const struct ab_opts *o = m->o;
+        unsigned cap = o->adaptive ? o->max_reps : o->reps;
+        unsigned min = o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps;
+        if (min > cap)
+                min = cap;
+        for (unsigned rep = 0; rep < cap && !m->interrupted; rep++) {
+                size_t ran = 0;
+                if (rep >= min) /* a refining round: its cells join the estimate */
+                        ab_progress_add_units(&m->prog, cells_active(m));
+                if (one_round(m, rep, min, cap, &ran))
+                        return -1;
+                if (ran == 0)
+                        break;
+        }
+        for (size_t r = 0; r < o->njobs * o->nallocs; r++)
+                for (size_t pt = 0; pt < m->runs[r].job->npoints; pt++) {
+                        struct ab_point_res *p = &m->runs[r].points[pt];
+                        if (!p->skipped && !p->done && !p->precision_note &&
+                            p->status == AB_ST_OK && !precise_enough(p, o->precision))
+                                p->precision_note = !o->adaptive      ? "fixed --reps"
+                                                    : p->nreps >= cap ? "--max-reps reached"
+                                                                      : "interrupted";
+                }
+        return 0;
+}
+
+/* Before the rounds: each point's op count (iterations=auto probes). */
+static int choose_iterations(struct ab_matrix *m)
+{
+        const struct ab_opts *o = m->o;
+        size_t na = o->nallocs;
+        for (size_t j = 0; j < o->njobs && !m->interrupted; j++)
+                for (size_t pt = 0; pt < o->jobs[j].npoints && !m->interrupted; pt++) {
+                        uint64_t iters = 0;
+                        char label[160];
+                        if (!ab_shard_point_mine(o, j, pt))
+                                continue;
+                        for (size_t a = 0; a < na; a++)
+                                m->runs[j * na + a].points[pt].callgrind_per_op = NAN;
+                        point_label(&o->jobs[j], pt, label, sizeof label);
+                        ab_progress_point(&m->prog, label);
+                        if (ab_auto_iterations(m, j, pt, &iters))
+                                return -1;
+                        for (size_t a = 0; a < na; a++)
+                                m->runs[j * na + a].points[pt].iters = iters;
+                }
+        return 0;
+}
+
+/* After the rounds: each point's accounting passes and trace pass. */
+static int after_rounds(struct ab_matrix *m)
+{
+        const struct ab_opts *o = m->o;
+        for (size_t j = 0; j < o->njobs && !m->interrupted; j++)
+                for (size_t pt = 0; pt < o->jobs[j].npoints && !m->interrupted; pt++) {
+                        uint64_t iters = m->runs[j * o->nallocs].points[pt].iters;
+                        char label[160];
+                        if (!ab_shard_point_mine(o, j, pt))
+                                continue;
+                        point_label(&o->jobs[j], pt, label, sizeof label);
+                        ab_progress_point(&m->prog, label);
+                        if (ab_child_account(m, j, pt, iters))
+                                return -1;
+                        if (o->trace && ab_trace_pass(m, j, pt, iters))
+                                return -1;
+                }
+        return 0;
+}
+
+int ab_matrix_run(struct ab_matrix *m)
+{
+        size_t min = m->o->adaptive ? (m->o->reps > 6 ? m->o->reps : 6) : m->o->reps;
+        if (m->o->adaptive && min > m->o->max_reps)
+                min = m->o->max_reps;
+        ab_progress_add_units(&m->prog, cells_active(m) * min);
+        if (choose_iterations(m) || run_rounds(m) || after_rounds(m))
                 return -1;
-        if (run_reps(m, job, point, iters))
-                return -1;
-        if (ab_child_account(m, job, point, iters))
-                return -1;
-        return m->o->trace ? ab_trace_pass(m, job, point, iters) : 0;
+        return 0;
 }
 
 /* What serves malloc for al, for messages. */

@@ -32,7 +32,6 @@ struct ab_matrix {
         char *(*pout)[2];
         char mark_path[128];
         uint64_t start_ns;
-        size_t total; /* points of the matrix */
         struct ab_progress prog;
         json_t *cal; /* this machine's calibration, or NULL */
         bool interrupted;
@@ -101,9 +100,10 @@ void ab_take_failure(struct ab_point_res *p, const struct ab_outcome *out);
 void ab_take_owners(struct ab_run_res *run, const struct ab_outcome *out);
 
 /* matrix.c */
-/* Every repetition of one point (and its accounting passes). 0, or -1 when a
- * child could not be started. */
-int ab_matrix_point(struct ab_matrix *m, size_t job, size_t point);
+/* The whole matrix: each point's op count, then every repetition in rounds
+ * over all cells, then each point's accounting and trace passes. 0, or -1
+ * when a child could not be started (m->interrupted when interrupted). */
+int ab_matrix_run(struct ab_matrix *m);
 /* Each allocator started once: it loads and serves malloc. 0 or AB_BAD_INPUT. */
 int ab_matrix_preflight(struct ab_matrix *m);
 /* Run status and op_hash of every run, once every point is done. */

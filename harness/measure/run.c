@@ -115,8 +115,6 @@ static int setup_runs(struct ab_matrix *m)
                                         return -ENOMEM;
                         }
                 }
-                for (size_t p = 0; p < o->jobs[j].npoints; p++)
-                        m->total += ab_shard_point_mine(o, j, p);
         }
         return 0;
 }
@@ -322,27 +320,8 @@ static int setup_accounting(struct ab_matrix *m)
  * be started (the matrix stops there, keeping what was measured). */
 static bool run_matrix(struct ab_matrix *m)
 {
-        const struct ab_opts *o = m->o;
-        bool aborted = false;
         m->start_ns = ab_prim_now_ns();
-        for (size_t j = 0; j < o->njobs && !m->interrupted && !aborted; j++) {
-                const struct ab_job *jb = &o->jobs[j];
-                for (size_t p = 0; p < jb->npoints && !m->interrupted && !aborted; p++) {
-                        char label[160], val[32] = "";
-                        if (!ab_shard_point_mine(o, j, p))
-                                continue; /* another shard's */
-                        if (jb->sweep >= 0)
-                                ab_fmt_size(jb->points[p], val, sizeof val);
-                        snprintf(label, sizeof label, "%s%s%s%s%s", jb->name, *val ? " " : "",
-                                 *val ? jb->w->params[jb->sweep].point_key : "", *val ? "=" : "",
-                                 val);
-                        ab_progress_point(&m->prog, label);
-                        aborted = ab_matrix_point(m, j, p) != 0;
-                        if (!aborted && !m->interrupted)
-                                ab_progress_point_done(&m->prog);
-                }
-        }
-        return aborted;
+        return ab_matrix_run(m) != 0;
 }
 
 /* bench's exit code once the results are written. */
@@ -455,7 +434,7 @@ static int run_all(struct ab_matrix *m, struct ab_opts *o)
                 ab_err("", "%s", err);
                 return AB_BAD_INPUT;
         }
-        ab_progress_init(&m->prog, o->quiet, isatty(STDERR_FILENO), m->total);
+        ab_progress_init(&m->prog, o->quiet, isatty(STDERR_FILENO), 0);
         if (ab_spawn_init() || (r = ab_matrix_preflight(m)))
                 return r ? r : AB_BAD_INPUT;
         m->cal = ab_calibration_get(o, false, !o->quiet, err, sizeof err);

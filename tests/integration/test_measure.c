@@ -221,7 +221,7 @@ static void test_compare_different_work(void **state)
         }
 }
 
-/* Progress: on a pipe, a line when the last point is done; -q silences it.
+/* Progress: on a pipe, a line when the last repetition is done; -q silences it.
  * Calibration is announced only when it is measured, with the reason. */
 static void test_progress_and_calibration_notes(void **state)
 {
@@ -243,7 +243,7 @@ static void test_progress_and_calibration_notes(void **state)
                          0);
         assert_non_null(strstr(errtext, "calibrating this machine"));
         assert_non_null(strstr(errtext, "no figures cached"));
-        assert_non_null(strstr(errtext, "2/2 points done"));
+        assert_non_null(strstr(errtext, "2/2 repetitions done"));
         assert_int_equal(run_envp(envp, "--alloc=glibc", "--workload=calloc-sweep", "--set",
                                   "sizes=4k", "--set", "iterations=10", "--reps", "1", "-o",
                                   tmpfile_path("prog2.json"), NULL),
@@ -253,13 +253,56 @@ static void test_progress_and_calibration_notes(void **state)
                                   "sizes=4k", "--set", "iterations=10", "--reps", "1", "-q", "-o",
                                   tmpfile_path("prog3.json"), NULL),
                          0);
-        assert_null(strstr(errtext, "points done"));
+        assert_null(strstr(errtext, "repetitions done"));
+}
+
+/* Repetitions run in rounds over the whole matrix: round k runs the k-th
+ * repetition of every point of every allocator, so a point's repetitions
+ * spread over the run instead of sitting in one stretch of it. The spans of
+ * the timeline (one per measured process, with its start) show the order. */
+static void test_reps_in_rounds(void **state)
+{
+        json_t *d;
+        double prev = -1;
+        (void)state;
+        /* processes long enough (a few ms) for the 1 ms timeline to see them */
+        d = run_doc("rounds.json", "--alloc=glibc,jemalloc", "--workload=calloc-sweep", "--set",
+                    "sizes=1m,2m,4m", "--set", "iterations=200", "--sample-ms", "1", "--reps", "3",
+                    NULL);
+        /* in time order: rep 1 of points 0,1,2 (glibc then jemalloc at each),
+         * then rep 2 of each, then rep 3 */
+        for (unsigned rep = 1; rep <= 3; rep++)
+                for (size_t pt = 0; pt < 3; pt++)
+                        for (size_t a = 0; a < 2; a++) {
+                                json_t *spans = json_object_get(
+                                    json_array_get(json_object_get(d, "runs"), a),
+                                    "timeline_spans");
+                                json_t *s;
+                                size_t i, found = 0;
+                                double start = -1;
+                                json_array_foreach(spans, i, s)
+                                {
+                                        if ((size_t)json_integer_value(json_object_get(s, "point")) ==
+                                                pt &&
+                                            json_integer_value(json_object_get(s, "rep")) == rep) {
+                                                start = num(s, "start_ms");
+                                                found++;
+                                        }
+                                }
+                                assert_int_equal(found, 1);
+                                assert_true(start > prev);
+                                prev = start;
+                        }
+        for (size_t pt = 0; pt < 3; pt++)
+                assert_int_equal(json_integer_value(json_object_get(point_n(d, 1, pt), "reps")), 3);
+        json_decref(d);
 }
 
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_steady_state),
+                cmocka_unit_test(test_reps_in_rounds),
                 cmocka_unit_test(test_auto_reproducible),
                 cmocka_unit_test(test_adaptive_reps),
                 cmocka_unit_test(test_compare_different_work),
