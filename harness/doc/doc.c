@@ -231,6 +231,18 @@ static void syscalls(json_t *pt, struct ab_vpoint *p)
         p->sc_ops = num(per, "ops");
 }
 
+/* A memory_range entry [lo, hi] into *lo, *hi; NAN both when it is not one. */
+static void range_of(json_t *r, double *lo, double *hi)
+{
+        json_t *a = json_array_get(r, 0), *b = json_array_get(r, 1);
+        *lo = *hi = NAN;
+        if (json_array_size(r) == 2 && json_is_number(a) && json_is_number(b) &&
+            json_number_value(a) <= json_number_value(b)) {
+                *lo = json_number_value(a);
+                *hi = json_number_value(b);
+        }
+}
+
 static int point_view(json_t *pt, struct ab_vpoint *p)
 {
         json_t *samples = json_object_get(pt, "samples_ns_per_op"), *v;
@@ -262,6 +274,8 @@ static int point_view(json_t *pt, struct ab_vpoint *p)
                 p->m[m] = json_is_object(mv)   ? num(mv, "median")
                           : json_is_number(mv) ? json_number_value(mv)
                                                : NAN;
+                range_of(json_object_get(json_object_get(pt, "memory_range"), ab_metrics[m].key),
+                         &p->mlo[m], &p->mhi[m]);
         }
         p->steady = tristate(pt, "steady");
         for (int h = 0; h < 2; h++) {

@@ -88,6 +88,9 @@ struct ab_vpoint {
         size_t nsamples;
         struct ab_vsum ns, cpu;
         double m[AB_M_COUNT]; /* every metric (for SUMMARY ones, the median) */
+        /* memory_range: each figure's lowest and highest repetition (NAN when
+         * the file has none: older files, programs' figures) */
+        double mlo[AB_M_COUNT], mhi[AB_M_COUNT];
         int steady;           /* 1, 0, or -1 (null) */
         double half_ns[2], half_minflt[2];
         int precision_met; /* 1, 0, or -1 (null) */

@@ -8,9 +8,10 @@
  * scale change (Hodges-Lehmann/Moses on log ns/op, core/mwu.h), and the
  * verdict needs both a Mann-Whitney U p-value below --alpha and the ratio's
  * whole interval beyond 1+T, T the larger of --threshold and the two points'
- * CI95 half-widths summed. Memory figures are one value per point, so there
- * is no test: a change counts when it passes --mem-threshold and the
- * figure's noise floor (doc/metrics.def).
+ * CI95 half-widths summed. Memory figures are one median per point: a change
+ * counts when it passes --mem-threshold and the figure's noise floor
+ * (doc/metrics.def), and, when both files give the repetitions' range
+ * (memory_range), those ranges do not overlap.
  *
  * Values the report shows as the files had them (parameters, environment,
  * host figures) are rebuilt from the view with their JSON type, so the
@@ -319,6 +320,20 @@ fail:
         return NULL;
 }
 
+/* Do the two points' repetitions overlap on memory figure m (both files
+ * give each figure's lowest and highest repetition)? Then the medians
+ * differ only by which processes the repetitions happened to be: an
+ * allocator that keeps an extra 1 MiB span in some processes and not in
+ * others moves its median between two runs of the same command. With 6
+ * repetitions a side, ranges apart by chance alone have probability
+ * 2/C(12,6) = 0.2%. Files without ranges: no overlap known. */
+static bool overlap(const struct ab_vpoint *b, const struct ab_vpoint *n, enum ab_metric m)
+{
+        if (isnan(b->mlo[m]) || isnan(n->mlo[m]))
+                return false;
+        return n->mlo[m] <= b->mhi[m] && b->mlo[m] <= n->mhi[m];
+}
+
 /* Memory changes of one pair of points that pass the thresholds, appended to mem.
  * Returns how many are regressions. */
 int ab_compare_memory(const struct ab_compare_opts *o, const struct ab_compare_pair *pr,
@@ -337,6 +352,8 @@ int ab_compare_memory(const struct ab_compare_opts *o, const struct ab_compare_p
                 rel = db > 0 ? (dn - db) / db : dn > 0 ? INFINITY : 0;
                 if (fabs(dn - db) < ab_metrics[m].floor || fabs(rel) < o->mem_threshold)
                         continue;
+                if (overlap(pr->b->pt, pr->n->pt, m))
+                        continue; /* some repetitions of each side agree */
                 grew = dn > db;
                 e = ab_compare_ident(pr->b);
                 json_object_set_new(e, "metric", json_string(ab_metrics[m].key));
