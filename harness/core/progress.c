@@ -18,6 +18,34 @@ void ab_progress_add_units(struct ab_progress *p, size_t n)
         p->total += n;
 }
 
+/* "12s elapsed, ~30s left" (no estimate before the first unit is done). */
+static void times(const struct ab_progress *p, char *buf, size_t len)
+{
+        double el = (double)(ab_prim_now_ns() - p->start_ns) / 1e9;
+        char a[32], b[32];
+        ab_progress_fmt_secs(el, a, sizeof a);
+        if (p->done == 0 || p->done >= p->total || p->open_ended) {
+                snprintf(buf, len, "%s elapsed", a);
+                return;
+        }
+        ab_progress_fmt_secs(el / (double)p->done * (double)(p->total - p->done), b, sizeof b);
+        snprintf(buf, len, "%s elapsed, ~%s left", a, b);
+}
+
+void ab_progress_phase(struct ab_progress *p, const char *phase, bool open_ended)
+{
+        char t[96];
+        /* leaving open-ended work: its last count, which no line said yet */
+        if (p->lines && p->open_ended && !open_ended && p->printed < p->done) {
+                p->printed = p->done;
+                times(p, t, sizeof t);
+                fprintf(stderr, "bench: %zu/%zu repetitions done, %s, last at %s (%s)\n",
+                        p->done, p->total, p->phase, p->point, t);
+        }
+        snprintf(p->phase, sizeof p->phase, "%s", phase);
+        p->open_ended = open_ended;
+}
+
 void ab_progress_fmt_secs(double s, char *buf, size_t len)
 {
         if (s >= 60)
@@ -26,20 +54,6 @@ void ab_progress_fmt_secs(double s, char *buf, size_t len)
                 snprintf(buf, len, "%.0fs", s);
         else
                 snprintf(buf, len, "%.1fs", s);
-}
-
-/* "12s elapsed, ~30s left" (no estimate before the first unit is done). */
-static void times(const struct ab_progress *p, char *buf, size_t len)
-{
-        double el = (double)(ab_prim_now_ns() - p->start_ns) / 1e9;
-        char a[32], b[32];
-        ab_progress_fmt_secs(el, a, sizeof a);
-        if (p->done == 0 || p->done >= p->total) {
-                snprintf(buf, len, "%s elapsed", a);
-                return;
-        }
-        ab_progress_fmt_secs(el / (double)p->done * (double)(p->total - p->done), b, sizeof b);
-        snprintf(buf, len, "%s elapsed, ~%s left", a, b);
 }
 
 void ab_progress_point(struct ab_progress *p, const char *label)
@@ -53,9 +67,9 @@ void ab_progress_step(struct ab_progress *p, const char *alloc, const char *what
         if (!p->tty)
                 return;
         times(p, t, sizeof t);
-        fprintf(stderr, "\r\033[K[%zu/%zu] %s  %s %s  (%s)",
-                p->done < p->total ? p->done + 1 : p->total, p->total, p->point,
-                alloc, what, t);
+        fprintf(stderr, "\r\033[K[%zu/%zu%s%s] %s  %s %s  (%s)",
+                p->done < p->total ? p->done + 1 : p->total, p->total, *p->phase ? ", " : "",
+                p->phase, p->point, alloc, what, t);
         fflush(stderr);
 }
 
@@ -66,12 +80,14 @@ void ab_progress_unit_done(struct ab_progress *p)
         p->done++;
         if (!p->lines)
                 return;
-        if (p->done < p->total && now - p->last_line_ns < AB_PROGRESS_EVERY_S * 1000000000ull)
+        if ((p->done < p->total || p->open_ended) &&
+            now - p->last_line_ns < AB_PROGRESS_EVERY_S * 1000000000ull)
                 return;
         p->last_line_ns = now;
+        p->printed = p->done;
         times(p, t, sizeof t);
-        fprintf(stderr, "bench: %zu/%zu repetitions done, last at %s (%s)\n", p->done, p->total,
-                p->point, t);
+        fprintf(stderr, "bench: %zu/%zu repetitions done%s%s, last at %s (%s)\n", p->done,
+                p->total, *p->phase ? ", " : "", p->phase, p->point, t);
 }
 
 void ab_progress_clear(struct ab_progress *p)

@@ -27,7 +27,10 @@ struct ab_progress {
         bool lines; /* print a line per finished point (not a terminal) */
         uint64_t start_ns, last_line_ns;
         size_t total, done; /* units of work */
+        size_t printed;     /* done when the last line was printed */
         char point[160];    /* "calloc-sweep size=16 MiB" */
+        char phase[96];     /* "round 2 of 6", or "" */
+        bool open_ended;    /* units are added as they start: no estimate */
 };
 
 /* quiet: nothing at all. total: the units known at the start (more can be
@@ -36,6 +39,11 @@ void ab_progress_init(struct ab_progress *p, bool quiet, bool tty, size_t total)
 
 /* n more units of work. */
 void ab_progress_add_units(struct ab_progress *p, size_t n);
+
+/* Where the work is ("round 2 of 6"), shown with the counts; open_ended:
+ * the units left are not known (each is added as it starts), so no
+ * estimate of the time left is given. */
+void ab_progress_phase(struct ab_progress *p, const char *phase, bool open_ended);
 
 /* The point that runs now: its label, as a person names it. */
 void ab_progress_point(struct ab_progress *p, const char *label);

@@ -163,6 +163,8 @@ static int one_round(struct ab_matrix *m, unsigned rep, unsigned min, unsigned c
                                         ab_progress_point(&m->prog, label);
                                         labelled = true;
                                 }
+                                if (rep >= min) /* a refining round's units join as they start */
+                                        ab_progress_add_units(&m->prog, 1);
                                 if ((r = one_rep(m, j * na + a, pt, p->iters, &wall)) < 0)
                                         return -1;
                                 if (r > 0) {
@@ -181,7 +183,8 @@ static int one_round(struct ab_matrix *m, unsigned rep, unsigned min, unsigned c
         return 0;
 }
 
-/* The cells a round beyond the minimum will run, for the progress estimate. */
+/* The cells a round beyond the minimum may run (its time budget can still
+ * stop some), for progress. */
 static size_t cells_active(struct ab_matrix *m)
 {
         size_t n = 0, na = m->o->nallocs;
@@ -219,14 +222,22 @@ static int run_rounds(struct ab_matrix *m)
         if (min > cap)
                 min = cap;
         for (unsigned rep = 0; rep < cap && !m->interrupted; rep++) {
-                size_t ran = 0;
-                if (rep >= min) /* a refining round: its cells join the estimate */
-                        ab_progress_add_units(&m->prog, cells_active(m));
+                size_t ran = 0, left = rep < min ? 1 : cells_active(m);
+                char phase[96];
+                if (left == 0)
+                        break;
+                if (rep < min)
+                        snprintf(phase, sizeof phase, "round %u of %u", rep + 1, min);
+                else
+                        snprintf(phase, sizeof phase, "round %u: %zu cells short of ±%g%%",
+                                 rep + 1, left, 100 * o->precision);
+                ab_progress_phase(&m->prog, phase, rep >= min);
                 if (one_round(m, rep, min, cap, &ran))
                         return -1;
                 if (ran == 0)
                         break;
         }
+        ab_progress_phase(&m->prog, "", false);
         for (size_t r = 0; r < o->njobs * o->nallocs; r++)
                 for (size_t pt = 0; pt < m->runs[r].job->npoints; pt++) {
                         struct ab_point_res *p = &m->runs[r].points[pt];
