@@ -239,7 +239,10 @@ bench-cmd: all $(PROG_BINS)
 bench-replay: all
 	benchmarks/replay_cost.sh
 
-.PHONY: all check check-one check-asan clean bench-harness bench-cmd bench-replay
+bench-validity: all
+	benchmarks/measure_validity.sh
+
+.PHONY: all check check-one check-asan clean bench-harness bench-cmd bench-replay bench-validity
 -include $(shell find $(O)/obj $(O)/obj-musl -name '*.d' 2>/dev/null)
 include harness/trace/trace.mk
 include harness/runner/musl.mk

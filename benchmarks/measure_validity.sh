@@ -6,10 +6,11 @@
 # 1. default run   wall time of ./bench --alloc=all --workload=calloc-sweep
 #                  (adaptive repetitions), and the points whose CI95 is wider
 #                  than 5% (each must carry its reason); target: at most
-#                  TARGET_WALL_S (1.2x the 35 s of the fixed-5-repetition harness)
+#                  TARGET_WALL_S (1.2x the 35 s of the fixed-5-repetition harness,
+#                  which ran four allocators; the matrix now has five)
 # 2. A/A           the same default command run twice, compared: no slower or
-#                  faster verdict and the same op count at every point, PAIRS
-#                  times over
+#                  faster verdict, no memory change and the same op count at
+#                  every point, PAIRS times over
 # 3. op count      glibc calloc-sweep 16 MiB at iterations 8, 32 and 128:
 #                  faults and ns per op within 10% of each other
 # 4. load          the default run beside two busy loops: the same flags (kind,
@@ -91,17 +92,22 @@ if [ "$nunexpl" = 0 ]; then res=PASS; else res=FAIL; fi
 row "points wider than 5% (run 1a)" "$nbad of $npts, $nunexpl without a reason" "every one with a reason" "$res"
 
 verdicts=0
+memverdicts=0
 opsdiff=0
 for i in $(seq 1 "$PAIRS"); do
         "$BENCH" compare --format json "$TMP/aa${i}a.json" "$TMP/aa${i}b.json" >"$TMP/cmp$i.json" 2>/dev/null
         n=$(py "$TMP/cmp$i.json" 'd["summary"]["slower"] + d["summary"]["faster"]')
+        nm=$(py "$TMP/cmp$i.json" 'd["summary"]["memory_regressions"] + d["summary"]["memory_improvements"]')
         nc=$(py "$TMP/cmp$i.json" 'd["summary"]["not_comparable"]')
         verdicts=$((verdicts + n))
+        memverdicts=$((memverdicts + nm))
         opsdiff=$((opsdiff + nc))
         [ "$(ops_of "$TMP/aa${i}a.json")" = "$(ops_of "$TMP/aa${i}b.json")" ] || opsdiff=$((opsdiff + 1))
 done
 if [ "$verdicts" = 0 ]; then res=PASS; else res=FAIL; fi
 row "A/A slower+faster verdicts ($PAIRS pairs)" "$verdicts" "0" "$res"
+if [ "$memverdicts" = 0 ]; then res=PASS; else res=FAIL; fi
+row "A/A memory changes ($PAIRS pairs)" "$memverdicts" "0" "$res"
 if [ "$opsdiff" = 0 ]; then res=PASS; else res=FAIL; fi
 row "A/A pairs with other op counts" "$opsdiff" "0" "$res"
 

@@ -111,6 +111,7 @@ struct ab_opts {
 
 /* One repetition of one point, as measured. */
 struct ab_rep {
+        uint64_t start_ns; /* when its process was started, since the matrix started */
         uint64_t ops, op_hash;
         double ns_per_op, user_ns_per_op, sys_ns_per_op, minflt_per_op, majflt_per_op;
         int64_t rss_kib, vsz_kib, pte_kib, hwm_kib, instructions;

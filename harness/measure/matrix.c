@@ -72,6 +72,8 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
         struct ab_point_res *p = &run->points[point];
         struct ab_outcome out;
         char what[48];
+        size_t before = p->nreps;
+        uint64_t start = ab_prim_now_ns() - m->start_ns;
         snprintf(what, sizeof what, "rep %zu", p->nreps + 1);
         ab_progress_step(&m->prog, run->alloc->name, what);
         if (ab_child_one(m, ri, AB_PROTO_RUN, point, iters, &out))
@@ -96,6 +98,8 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
                 if (p->status == AB_ST_OK) /* exited 0 with no result */
                         p->status = AB_ST_CRASHED;
         }
+        if (p->nreps > before)
+                p->reps[p->nreps - 1].start_ns = start;
         ab_outcome_free(&out);
         return 0;
 }

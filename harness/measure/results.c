@@ -198,7 +198,7 @@ static json_t *memory_range_json(const struct ab_point_res *p)
 static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *run,
                           const struct ab_point_res *p)
 {
-        json_t *o = json_object(), *samples = json_array(), *iter_auto;
+        json_t *o = json_object(), *samples = json_array(), *starts = json_array(), *iter_auto;
         bool kernel = run->job->w->kind == AB_WK_KERNEL;
         struct ab_point_sum s;
         char hash[20];
@@ -217,10 +217,12 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "reps", json_integer((json_int_t)p->nreps));
         for (size_t i = 0; i < p->nreps; i++) {
                 json_array_append_new(samples, json_real(p->reps[i].ns_per_op));
+                json_array_append_new(starts, json_real((double)p->reps[i].start_ns / 1e6));
                 if (p->reps[i].live_peak > live)
                         live = p->reps[i].live_peak;
         }
         json_object_set_new(o, "samples_ns_per_op", samples);
+        json_object_set_new(o, "samples_start_ms", starts);
         json_object_set_new(o, "ns_per_op", summary_json(s.have_ns, &s.ns));
         json_object_set_new(o, "precision_met",
                             p->nreps ? json_boolean(s.precision_met) : json_null());
