@@ -18,14 +18,17 @@ FUZZ_SRC     := $(CORE_SRC) $(DOC_SRC) $(DETECT_SRC) $(REPORT_SRC) $(MEASURE_SRC
                 $(TRACE_READER_SRC)
 FUZZ_OBJS    := $(patsubst %.c,$(O)/fuzz-obj/%.o,$(FUZZ_SRC))
 
+# With their header dependencies (-MMD -MP, the .d files included below):
+# a struct that grows in a header must rebuild every object that uses it,
+# or the fuzzers link objects that disagree on its layout.
 $(O)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link \
-		$(WL_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WL_CFLAGS) -c -o $@ $<
 
 $(O)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_memfile.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(filter-out -MMD -MP,$(CPPFLAGS)) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_OBJS) $(BENCH_LIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(BENCH_LIBS)
+
+-include $(shell find $(O)/fuzz-obj -name '*.d' 2>/dev/null) $(wildcard $(O)/fuzz_*.d)
 
 # The seeds that are made, not kept: a results pair for compare, and dumps
 # the tracer writes for its test programs.
