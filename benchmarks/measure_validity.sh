@@ -45,6 +45,10 @@ done
 mkdir -p "$TMP/bin" "$TMP/workloads" || die "cannot make $TMP/bin"
 cp ./bench build/ab-runner "$TMP/bin/" && cp workloads/*.ini "$TMP/workloads/" ||
         die "cannot copy the harness"
+# musl's runner too, or --alloc=all would run four allocators, not five
+if [ -e build/ab-runner-musl ]; then
+        cp build/ab-runner-musl "$TMP/bin/" || die "cannot copy the musl runner"
+fi
 BENCH=$TMP/bin/bench
 
 banner "measurement validity"
