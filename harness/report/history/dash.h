@@ -34,6 +34,9 @@ struct ab_dash {
 
 void ab_dash_esc(FILE *f, const char *s);
 void ab_dash_esc_url(FILE *f, const char *s);
+/* n strings (NULL ones as empty), each escaped, sep (markup, as it is)
+ * between them: "HOST · WORKLOAD · POINT", a data-key "a|b|c", table cells. */
+void ab_dash_esc_join(FILE *f, const char *sep, size_t n, ...);
 /* The date part of `created` (its first 10 bytes), escaped. */
 void ab_dash_esc_date(FILE *f, const char *created);
 

@@ -10,6 +10,7 @@
  * (settings.h) are marked along the top, each saying what changed.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,18 @@ void ab_dash_esc(FILE *f, const char *s)
         }
 }
 
+void ab_dash_esc_join(FILE *f, const char *sep, size_t n, ...)
+{
+        va_list ap;
+        va_start(ap, n);
+        for (size_t i = 0; i < n; i++) {
+                if (i)
+                        fputs(sep, f);
+                ab_dash_esc(f, va_arg(ap, const char *));
+        }
+        va_end(ap);
+}
+
 /* A URL path component: unreserved characters as they are, the rest %XX. */
 void ab_dash_esc_url(FILE *f, const char *s)
 {
@@ -87,15 +100,7 @@ void ab_dash_esc_date(FILE *f, const char *created)
 
 void ab_dash_series_title(FILE *f, const struct ab_hseries *s)
 {
-        ab_dash_esc(f, s->host);
-        fputs(" · ", f);
-        ab_dash_esc(f, s->workload);
-        fputs(" · ", f);
-        ab_dash_esc(f, s->point);
-        fputs(" · ", f);
-        ab_dash_esc(f, s->alloc);
-        fputs(" · ", f);
-        ab_dash_esc(f, s->metric);
+        ab_dash_esc_join(f, " · ", 5, s->host, s->workload, s->point, s->alloc, s->metric);
 }
 
 void ab_dash_run_ref(FILE *f, const struct ab_hrun *r)
@@ -342,23 +347,13 @@ void ab_dash_series_figure(FILE *f, const struct ab_history *h, const struct ab_
         bool reg = ab_hseries_regressed(s);
         fprintf(f, "<figure class=\"series%s\" id=\"s-%lld\" data-key=\"", reg ? " reg" : "",
                 (long long)s->id);
-        ab_dash_esc(f, s->host);
-        fputc('|', f);
-        ab_dash_esc(f, s->alloc);
-        fputc('|', f);
-        ab_dash_esc(f, s->workload);
-        fputc('|', f);
-        ab_dash_esc(f, s->point);
-        fputc('|', f);
-        ab_dash_esc(f, s->metric);
+        ab_dash_esc_join(f, "|", 5, s->host, s->alloc, s->workload, s->point, s->metric);
         fprintf(f, "\" data-changes=\"%zu\">\n<figcaption><a href=\"#s-%lld\">", s->ncp,
                 (long long)s->id);
         if (caption) {
                 ab_dash_esc(f, caption);
         } else {
-                ab_dash_esc(f, s->alloc);
-                fputs(" · ", f);
-                ab_dash_esc(f, s->metric);
+                ab_dash_esc_join(f, " · ", 2, s->alloc, s->metric);
         }
         fprintf(f, "</a><span class=\"meta\">%zu runs, latest %s</span>", s->n,
                 s->n ? ab_fmt_value(s->v[s->n - 1], s->unit, a, sizeof a) : "-");

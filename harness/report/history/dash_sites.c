@@ -42,11 +42,7 @@ static void site_row(FILE *f, const struct ab_history *h, const struct ab_hsite 
         fprintf(f, "<tr class=\"site\"><td><a href=\"#site-%lld\"><code>", (long long)st->id);
         ab_dash_esc(f, st->key);
         fputs("</code></a></td><td>", f);
-        ab_dash_esc(f, st->alloc);
-        fputs("</td><td>", f);
-        ab_dash_esc(f, st->workload);
-        fputs("</td><td>", f);
-        ab_dash_esc(f, st->point);
+        ab_dash_esc_join(f, "</td><td>", 3, st->alloc, st->workload, st->point);
         fputs("</td><td>", f);
         verdict_badge(f, st);
         fputs("</td><td>", f);
@@ -94,13 +90,7 @@ static void site_card(FILE *f, const struct ab_history *h, const struct ab_hsite
          * whose charts it hides */
         fprintf(f, "<section class=\"site%s\" id=\"site-%lld\"><h3>", charts ? " group" : "",
                 (long long)st->id);
-        ab_dash_esc(f, st->host);
-        fputs(" · ", f);
-        ab_dash_esc(f, st->workload);
-        fputs(" · ", f);
-        ab_dash_esc(f, st->point);
-        fputs(" · ", f);
-        ab_dash_esc(f, st->alloc);
+        ab_dash_esc_join(f, " · ", 4, st->host, st->workload, st->point, st->alloc);
         fputs("</h3>\n<p><code class=\"key\">", f);
         ab_dash_esc(f, st->key);
         fputs("</code></p>\n<p>", f);

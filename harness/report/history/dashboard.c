@@ -333,11 +333,7 @@ static void section_series(FILE *f, const struct ab_dash *d)
                         if (prev)
                                 fputs("</div></section>\n", f);
                         fputs("<section class=\"group\"><h3>", f);
-                        ab_dash_esc(f, s->host);
-                        fputs(" · ", f);
-                        ab_dash_esc(f, s->workload);
-                        fputs(" · ", f);
-                        ab_dash_esc(f, s->point);
+                        ab_dash_esc_join(f, " · ", 3, s->host, s->workload, s->point);
                         fputs("</h3><div class=\"grid\">\n", f);
                 }
                 ab_dash_series_figure(f, h, s, NULL);
