@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -45,27 +46,53 @@ static inline void slurp(const char *path, char *buf, size_t len)
 }
 
 /* Run bench with argv[1..] (argv[0] is filled in); stdout and stderr land
- * in outtext and errtext. Returns the exit code, or 128+signal. */
-static inline int run_argv(char **envp, const char **argv)
+ * in outtext and errtext, stdin is /dev/null when null_stdin. With secs > 0
+ * bench is killed after that many seconds (a bench that blocks must fail its
+ * test, not hang the suite). Returns the exit code, 128+signal, or -1 when
+ * it had to be killed. */
+static inline int run_argv_limited(char **envp, const char **argv, int secs, bool null_stdin)
 {
         char outp[256], errp[256];
         posix_spawn_file_actions_t fa;
-        int st;
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        int st = 0;
         pid_t pid;
 
         argv[0] = bench_bin;
         snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
         snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
         posix_spawn_file_actions_init(&fa);
+        if (null_stdin)
+                posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         assert_int_equal(
             posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, envp ? envp : environ), 0);
         posix_spawn_file_actions_destroy(&fa);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
+        for (long waited = 0; secs > 0; waited += 20) {
+                pid_t w = waitpid(pid, &st, WNOHANG);
+                assert_true(w >= 0);
+                if (w == pid)
+                        break;
+                if (waited >= secs * 1000L) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &st, 0);
+                        slurp(outp, outtext, sizeof outtext);
+                        slurp(errp, errtext, sizeof errtext);
+                        return -1;
+                }
+                nanosleep(&nap, NULL);
+        }
+        if (secs <= 0)
+                assert_int_equal(waitpid(pid, &st, 0), pid);
         slurp(outp, outtext, sizeof outtext);
         slurp(errp, errtext, sizeof errtext);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static inline int run_argv(char **envp, const char **argv)
+{
+        return run_argv_limited(envp, argv, 0, false);
 }
 
 /* The same with the arguments as a NULL-terminated list. */
@@ -82,6 +109,21 @@ static inline int run_envp(char **envp, const char *first, ...)
         return run_argv(envp, argv);
 }
 #define run(...) run_envp(NULL, __VA_ARGS__, NULL)
+
+/* run(), stdin from /dev/null and killed after `secs` seconds: -1 then.
+ * Arguments NULL-terminated. */
+static inline int run_watchdog(int secs, const char *first, ...)
+{
+        const char *argv[128];
+        va_list ap;
+        int n = 1;
+        va_start(ap, first);
+        for (const char *a = first; a && n < 127; a = va_arg(ap, const char *))
+                argv[n++] = a;
+        va_end(ap);
+        argv[n] = NULL;
+        return run_argv_limited(NULL, argv, secs, true);
+}
 
 static inline char *tmpfile_path(const char *name)
 {

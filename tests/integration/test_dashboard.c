@@ -31,53 +31,6 @@ static void write_text(const char *path, const char *text)
         fclose(f);
 }
 
-/* Run bench with the arguments (NULL-terminated), killed after `secs`
- * seconds: returns its exit code, 128+signal, or -1 when it had to be killed
- * (it hung). stdout and stderr land in outtext and errtext. */
-static int run_watchdog(int secs, const char *first, ...)
-{
-        const char *argv[64];
-        char outp[600], errp[600];
-        va_list ap;
-        int n = 1, st;
-        pid_t pid;
-        struct timespec ts = {0, 20 * 1000 * 1000};
-        argv[0] = bench_bin;
-        va_start(ap, first);
-        for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-                argv[n++] = a;
-        va_end(ap);
-        argv[n] = NULL;
-        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
-        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
-        pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644),
-                    e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-                if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-                        _exit(126);
-                execv(bench_bin, (char **)argv);
-                _exit(127);
-        }
-        for (long waited = 0;; waited += 20) {
-                pid_t w = waitpid(pid, &st, WNOHANG);
-                assert_true(w >= 0);
-                if (w == pid)
-                        break;
-                if (waited >= secs * 1000L) {
-                        kill(pid, SIGKILL);
-                        waitpid(pid, &st, 0);
-                        slurp(errp, errtext, sizeof errtext);
-                        return -1;
-                }
-                nanosleep(&ts, NULL);
-        }
-        slurp(outp, outtext, sizeof outtext);
-        slurp(errp, errtext, sizeof errtext);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* A results file at `path`: probe.json with these fields (NULL: as it is)
  * and, when flag_text is given, one flag naming alloc and workload. */
 static void results_file(const char *path, const char *created, const char *host, const char *alloc,

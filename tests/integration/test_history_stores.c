@@ -90,37 +90,6 @@ static void test_crafted_ids(void **state)
 
 /* ---- what is not a results file or a store ---------------------------------- */
 
-/* run() with a watchdog: -1 when bench had to be killed after 20 s (it
- * hung). */
-static int run_limited(const char *first, ...)
-{
-        const char *argv[64] = {"timeout", "-s", "KILL", "20", bench_bin};
-        char outp[600], errp[600];
-        posix_spawn_file_actions_t fa;
-        va_list ap;
-        int n = 5, st;
-        pid_t pid;
-        va_start(ap, first);
-        for (const char *a = first; a && n < 63; a = va_arg(ap, const char *))
-                argv[n++] = a;
-        va_end(ap);
-        argv[n] = NULL;
-        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
-        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        assert_int_equal(posix_spawnp(&pid, "timeout", &fa, NULL, (char **)argv, environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        slurp(outp, outtext, sizeof outtext);
-        slurp(errp, errtext, sizeof errtext);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) == 137)
-                return -1;
-        return WEXITSTATUS(st);
-}
-
 /* A FIFO as a results file or as the store: refused at once (nothing
  * writes to it, so reading it would wait forever), exit 1, named. */
 static void test_fifo_refused(void **state)
@@ -136,7 +105,7 @@ static void test_fifo_refused(void **state)
         assert_int_equal(mkfifo(fifo, 0644), 0);
         assert_int_equal(mkfifo(dbfifo, 0644), 0);
 
-        rc = run_limited("history", "add", fifo, "--db", store, NULL);
+        rc = run_watchdog(20, "history", "add", fifo, "--db", store, NULL);
         if (rc == -1)
                 fail_msg("history add of a FIFO hung");
         assert_int_equal(rc, 1);
@@ -144,21 +113,21 @@ static void test_fifo_refused(void **state)
         assert_non_null(strstr(errtext, "not a regular file"));
         assert_false(exists(store));
 
-        rc = run_limited("history", "add", good, "--db", dbfifo, NULL);
+        rc = run_watchdog(20, "history", "add", good, "--db", dbfifo, NULL);
         if (rc == -1)
                 fail_msg("history add --db FIFO hung");
         assert_int_equal(rc, 1);
         assert_non_null(strstr(errtext, dbfifo));
         assert_non_null(strstr(errtext, "not a regular file"));
         for (size_t i = 0; i < 2; i++) {
-                rc = run_limited("history", subs[i], "--db", dbfifo, NULL);
+                rc = run_watchdog(20, "history", subs[i], "--db", dbfifo, NULL);
                 if (rc == -1)
                         fail_msg("history %s --db FIFO hung", subs[i]);
                 assert_int_equal(rc, 1);
                 assert_non_null(strstr(errtext, dbfifo));
                 assert_non_null(strstr(errtext, "not a regular file"));
         }
-        rc = run_limited("history", "html", tmpfile_path("fifo-dash"), "--db", dbfifo, NULL);
+        rc = run_watchdog(20, "history", "html", tmpfile_path("fifo-dash"), "--db", dbfifo, NULL);
         if (rc == -1)
                 fail_msg("history html --db FIFO hung");
         assert_int_equal(rc, 1);

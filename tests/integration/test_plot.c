@@ -598,44 +598,6 @@ static void test_paths_cannot_run_commands(void **state)
 
 /* ---- reliability: hostile or broken inputs, a full disk ----------------------------- */
 
-/* run(), but killed after `secs` seconds: -1 then. A bench that blocks must
- * fail its test, not hang the suite. */
-static int run_timeout(int secs, const char *first, ...)
-{
-        const char *argv[32];
-        char outp[256], errp[256];
-        posix_spawn_file_actions_t fa;
-        struct timespec nap = {0, 20 * 1000 * 1000};
-        va_list ap;
-        pid_t pid;
-        int n = 1, st = 0;
-        va_start(ap, first);
-        for (const char *a = first; a && n < 31; a = va_arg(ap, const char *))
-                argv[n++] = a;
-        va_end(ap);
-        argv[0] = bench_bin;
-        argv[n] = NULL;
-        snprintf(outp, sizeof outp, "%s/stdout", tmpdir);
-        snprintf(errp, sizeof errp, "%s/stderr", tmpdir);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_addopen(&fa, 1, outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_addopen(&fa, 2, errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        assert_int_equal(posix_spawn(&pid, bench_bin, &fa, NULL, (char **)argv, environ), 0);
-        posix_spawn_file_actions_destroy(&fa);
-        for (int i = 0; i < secs * 50; i++) {
-                if (waitpid(pid, &st, WNOHANG) == pid) {
-                        slurp(outp, outtext, sizeof outtext);
-                        slurp(errp, errtext, sizeof errtext);
-                        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                }
-                nanosleep(&nap, NULL);
-        }
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
-        return -1;
-}
-
 /* Is the whole file well-formed UTF-8? */
 static bool utf8_valid(const char *path)
 {
@@ -713,9 +675,9 @@ static void test_fifo_refused(void **state)
         snprintf(good, sizeof good, "%s", path_in(dir, "good.json"));
         copy_as_host(path_in(cs_dir, "cs.json"), good, "h", NULL);
         assert_int_equal(mkfifo(fifo, 0644), 0);
-        if (run_timeout(20, "plot", fifo, NULL) < 0)
+        if (run_watchdog(20, "plot", fifo, NULL) < 0)
                 fail_msg("bench plot hung on a FIFO (killed after 20 s)");
-        assert_int_equal(run_timeout(20, "plot", good, fifo, NULL), 1);
+        assert_int_equal(run_watchdog(20, "plot", good, fifo, NULL), 1);
         assert_non_null(strstr(errtext, fifo));
         assert_non_null(strstr(errtext, "not a regular file"));
         /* nothing drawn for the good file either */
