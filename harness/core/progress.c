@@ -32,16 +32,22 @@ static void times(const struct ab_progress *p, char *buf, size_t len)
         snprintf(buf, len, "%s elapsed, ~%s left", a, b);
 }
 
-void ab_progress_phase(struct ab_progress *p, const char *phase, bool open_ended)
+/* A log's line: the counts, the phase, the last point, the times. */
+static void print_line(struct ab_progress *p)
 {
         char t[96];
+        p->last_line_ns = ab_prim_now_ns();
+        p->printed = p->done;
+        times(p, t, sizeof t);
+        fprintf(stderr, "bench: %zu/%zu repetitions done%s%s, last at %s (%s)\n", p->done,
+                p->total, *p->phase ? ", " : "", p->phase, p->point, t);
+}
+
+void ab_progress_phase(struct ab_progress *p, const char *phase, bool open_ended)
+{
         /* leaving open-ended work: its last count, which no line said yet */
-        if (p->lines && p->open_ended && !open_ended && p->printed < p->done) {
-                p->printed = p->done;
-                times(p, t, sizeof t);
-                fprintf(stderr, "bench: %zu/%zu repetitions done, %s, last at %s (%s)\n",
-                        p->done, p->total, p->phase, p->point, t);
-        }
+        if (p->lines && p->open_ended && !open_ended && p->printed < p->done)
+                print_line(p);
         snprintf(p->phase, sizeof p->phase, "%s", phase);
         p->open_ended = open_ended;
 }
@@ -75,19 +81,13 @@ void ab_progress_step(struct ab_progress *p, const char *alloc, const char *what
 
 void ab_progress_unit_done(struct ab_progress *p)
 {
-        uint64_t now = ab_prim_now_ns();
-        char t[96];
         p->done++;
         if (!p->lines)
                 return;
         if ((p->done < p->total || p->open_ended) &&
-            now - p->last_line_ns < AB_PROGRESS_EVERY_S * 1000000000ull)
+            ab_prim_now_ns() - p->last_line_ns < AB_PROGRESS_EVERY_S * 1000000000ull)
                 return;
-        p->last_line_ns = now;
-        p->printed = p->done;
-        times(p, t, sizeof t);
-        fprintf(stderr, "bench: %zu/%zu repetitions done%s%s, last at %s (%s)\n", p->done,
-                p->total, *p->phase ? ", " : "", p->phase, p->point, t);
+        print_line(p);
 }
 
 void ab_progress_clear(struct ab_progress *p)

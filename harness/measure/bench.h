@@ -200,6 +200,10 @@ struct ab_point_sum {
         const char *precision_note;                     /* why not met, or NULL */
         double user, sys, minflt, majflt;               /* per op, medians */
         int64_t rss_kib, vsz_kib, pte_kib, peak_kib;    /* AB_UNKNOWN when a repetition lacks it */
+        /* memory_range: the lowest and highest repetition of the figures
+         * compare judges (AB_UNKNOWN / NAN when a repetition lacks it) */
+        int64_t rss_range[2], vsz_range[2], pte_range[2], peak_range[2];
+        double minflt_range[2];
         int64_t anon_kib, anon_vsz_kib, threads, procs; /* cmd: the tree at its largest */
         double instructions; /* per op: the callgrind pass, else the counter; NAN */
         int steady;          /* 1, 0, or -1 when not checked (one op per repetition) */

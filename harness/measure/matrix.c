@@ -104,6 +104,17 @@ static int one_rep(struct ab_matrix *m, size_t ri, size_t point, uint64_t iters,
         return 0;
 }
 
+/* The fewest repetitions every cell runs, and the most: --reps N fixes both;
+ * adaptive, at least 6 (the fewest that give a 95% interval of the median)
+ * up to --max-reps. */
+static void rep_bounds(const struct ab_opts *o, unsigned *min, unsigned *cap)
+{
+        *cap = o->adaptive ? o->max_reps : o->reps;
+        *min = o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps;
+        if (*min > *cap)
+                *min = *cap;
+}
+
 /* Is cell (run ri, point) still to be repeated in round `rep`? Marks it
  * done when its time budget has run out. */
 static bool cell_active(const struct ab_matrix *m, struct ab_point_res *p, unsigned rep,
@@ -154,19 +165,15 @@ static int one_round(struct ab_matrix *m, unsigned rep, unsigned min, unsigned c
         for (size_t j = 0; j < o->njobs && !m->interrupted; j++) {
                 const struct ab_job *jb = &o->jobs[j];
                 for (size_t pt = 0; pt < jb->npoints && !m->interrupted; pt++) {
-                        bool labelled = false;
                         for (size_t a = 0; a < na && !m->interrupted; a++) {
                                 struct ab_point_res *p = &m->runs[j * na + a].points[pt];
+                                char label[160];
                                 uint64_t wall = 0;
                                 int r;
                                 if (!cell_active(m, p, rep, min))
                                         continue;
-                                if (!labelled) {
-                                        char label[160];
-                                        point_label(jb, pt, label, sizeof label);
-                                        ab_progress_point(&m->prog, label);
-                                        labelled = true;
-                                }
+                                point_label(jb, pt, label, sizeof label);
+                                ab_progress_point(&m->prog, label);
                                 if (rep >= min) /* a refining round's units join as they start */
                                         ab_progress_add_units(&m->prog, 1);
                                 if ((r = one_rep(m, j * na + a, pt, p->iters, &wall)) < 0)
@@ -213,28 +220,25 @@ static size_t cells_active(struct ab_matrix *m)
  * back to back, as before.
  *
  * With --reps N every cell runs N. Adaptive (the default): every cell runs
- * at least 6 (the fewest that give a 95% interval of the median), then each
- * goes on until its CI95 half-width is within --precision, or --max-reps,
- * or until its next repetition (as long as its last) would not fit in its
- * share of wall time (--point-budget, per allocator and point). Returns -1
- * when a child could not be started. */
+ * at least 6 (rep_bounds), then each goes on until its CI95 half-width is
+ * within --precision, or --max-reps, or until its next repetition (as long
+ * as its last) would not fit in its share of wall time (--point-budget, per
+ * allocator and point). Returns -1 when a child could not be started. */
 static int run_rounds(struct ab_matrix *m)
 {
         const struct ab_opts *o = m->o;
-        unsigned cap = o->adaptive ? o->max_reps : o->reps;
-        unsigned min = o->adaptive ? (o->reps > 6 ? o->reps : 6) : o->reps;
-        if (min > cap)
-                min = cap;
+        unsigned min, cap;
+        rep_bounds(o, &min, &cap);
         for (unsigned rep = 0; rep < cap && !m->interrupted; rep++) {
-                size_t ran = 0, left = rep < min ? 1 : cells_active(m);
+                size_t ran = 0, left = 0;
                 char phase[96];
-                if (left == 0)
+                if (rep >= min && (left = cells_active(m)) == 0)
                         break;
                 if (rep < min)
                         snprintf(phase, sizeof phase, "round %u of %u", rep + 1, min);
                 else
-                        snprintf(phase, sizeof phase, "round %u: %zu cells short of ±%g%%",
-                                 rep + 1, left, 100 * o->precision);
+                        snprintf(phase, sizeof phase, "round %u: %zu cell%s short of ±%g%%",
+                                 rep + 1, left, left == 1 ? "" : "s", 100 * o->precision);
                 ab_progress_phase(&m->prog, phase, rep >= min);
                 if (one_round(m, rep, min, cap, &ran))
                         return -1;
@@ -299,9 +303,8 @@ static int after_rounds(struct ab_matrix *m)
 
 int ab_matrix_run(struct ab_matrix *m)
 {
-        size_t min = m->o->adaptive ? (m->o->reps > 6 ? m->o->reps : 6) : m->o->reps;
-        if (m->o->adaptive && min > m->o->max_reps)
-                min = m->o->max_reps;
+        unsigned min, cap;
+        rep_bounds(m->o, &min, &cap);
         ab_progress_add_units(&m->prog, cells_active(m) * min);
         if (choose_iterations(m) || run_rounds(m) || after_rounds(m))
                 return -1;

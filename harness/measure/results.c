@@ -162,36 +162,28 @@ static void syscalls_json(json_t *o, const struct ab_point_res *p)
         json_object_set_new(o, "syscalls", tot);
 }
 
-/* The lowest and highest value over the repetitions of the memory figures
- * compare judges (metrics.def: rss, vsz, page tables, peak, faults per op):
- * {"rss_kib": [lo, hi], ...}; a figure some repetition lacks is left out.
- * compare counts a change only when the two files' ranges do not overlap,
- * so one process in a few keeping an extra span is not a regression. */
-static json_t *memory_range_json(const struct ab_point_res *p)
+/* memory_range: each figure compare judges as [lowest, highest] over the
+ * repetitions (ab_point_summarise); a figure some repetition lacks is left
+ * out. compare counts a change only when the two files' ranges do not
+ * overlap, so one process in a few keeping an extra span is no regression. */
+static json_t *memory_range_json(const struct ab_point_sum *s)
 {
-        static const char *const keys[] = {"rss_kib", "vsz_kib", "pte_kib", "peak_rss_kib",
-                                           "minflt_per_op"};
+        const struct {
+                const char *key;
+                const int64_t *r;
+        } kib[] = {{"rss_kib", s->rss_range},
+                   {"vsz_kib", s->vsz_range},
+                   {"pte_kib", s->pte_range},
+                   {"peak_rss_kib", s->peak_range}};
         json_t *o = json_object();
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-                double lo = INFINITY, hi = -INFINITY;
-                size_t i;
-                for (i = 0; i < p->nreps; i++) {
-                        const struct ab_rep *r = &p->reps[i];
-                        int64_t iv = k == 0 ? r->rss_kib : k == 1 ? r->vsz_kib
-                                                   : k == 2   ? r->pte_kib
-                                                              : r->hwm_kib;
-                        double v = k == 4 ? r->minflt_per_op : (double)iv;
-                        if ((k < 4 && iv == AB_UNKNOWN) || isnan(v))
-                                break;
-                        lo = fmin(lo, v);
-                        hi = fmax(hi, v);
-                }
-                if (p->nreps && i == p->nreps)
-                        json_object_set_new(o, keys[k],
-                                            k == 4 ? json_pack("[f, f]", lo, hi)
-                                                   : json_pack("[I, I]", (json_int_t)lo,
-                                                               (json_int_t)hi));
-        }
+        for (size_t k = 0; k < sizeof kib / sizeof kib[0]; k++)
+                if (kib[k].r[0] != AB_UNKNOWN)
+                        json_object_set_new(o, kib[k].key,
+                                            json_pack("[I, I]", (json_int_t)kib[k].r[0],
+                                                      (json_int_t)kib[k].r[1]));
+        if (!isnan(s->minflt_range[0]))
+                json_object_set_new(o, "minflt_per_op",
+                                    json_pack("[f, f]", s->minflt_range[0], s->minflt_range[1]));
         return o;
 }
 
@@ -242,7 +234,7 @@ static json_t *point_json(const struct ab_opts *opt, const struct ab_run_res *ru
         json_object_set_new(o, "vsz_kib", jint(s.vsz_kib));
         json_object_set_new(o, "pte_kib", jint(s.pte_kib));
         json_object_set_new(o, "peak_rss_kib", jint(s.peak_kib));
-        json_object_set_new(o, "memory_range", memory_range_json(p));
+        json_object_set_new(o, "memory_range", memory_range_json(&s));
         json_object_set_new(o, "live_peak_bytes",
                             p->nreps && kernel ? json_integer((json_int_t)live) : json_null());
         json_object_set_new(o, "instructions_per_op", jreal(s.instructions));

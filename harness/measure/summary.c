@@ -90,16 +90,23 @@ size_t ab_rounds_summary(const struct ab_point_res *p, struct ab_round_sum **out
                 ab_stats_median((tmp), (p)->nreps);                                                \
         })
 
-/* A memory figure's median, AB_UNKNOWN when a repetition could not measure it. */
-static int64_t median_mem(const struct ab_point_res *p, size_t off, double *tmp)
+/* A memory figure's median, AB_UNKNOWN when a repetition could not measure
+ * it; its lowest and highest repetition in range (when not NULL). */
+static int64_t median_mem(const struct ab_point_res *p, size_t off, double *tmp, int64_t *range)
 {
+        int64_t med;
         for (size_t i = 0; i < p->nreps; i++) {
                 int64_t v = *(const int64_t *)((const char *)&p->reps[i] + off);
                 if (v == AB_UNKNOWN)
                         return AB_UNKNOWN;
                 tmp[i] = (double)v;
         }
-        return (int64_t)ab_stats_median(tmp, p->nreps);
+        med = (int64_t)ab_stats_median(tmp, p->nreps); /* sorts tmp */
+        if (range) {
+                range[0] = (int64_t)tmp[0];
+                range[1] = (int64_t)tmp[p->nreps - 1];
+        }
+        return med;
 }
 
 /* The halves of a repetition agree on faults per op: within 10%, or within
@@ -170,6 +177,10 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
         memset(s, 0, sizeof *s);
         s->n = p->nreps;
         s->rss_kib = s->vsz_kib = s->pte_kib = s->peak_kib = AB_UNKNOWN;
+        for (int k = 0; k < 2; k++) {
+                s->rss_range[k] = s->vsz_range[k] = s->pte_range[k] = s->peak_range[k] = AB_UNKNOWN;
+                s->minflt_range[k] = NAN;
+        }
         s->anon_kib = s->anon_vsz_kib = s->threads = s->procs = AB_UNKNOWN;
         s->user = s->sys = s->minflt = s->majflt = s->instructions = s->halfwidth = NAN;
         s->steady = -1;
@@ -194,19 +205,21 @@ void ab_point_summarise(const struct ab_point_res *p, double precision, struct a
                                                         : "not reached";
         s->user = MEDIAN_OF(p, tmp, r->user_ns_per_op);
         s->sys = MEDIAN_OF(p, tmp, r->sys_ns_per_op);
-        s->minflt = MEDIAN_OF(p, tmp, r->minflt_per_op);
+        s->minflt = MEDIAN_OF(p, tmp, r->minflt_per_op); /* sorts tmp */
+        s->minflt_range[0] = tmp[0];
+        s->minflt_range[1] = tmp[p->nreps - 1];
         s->majflt = MEDIAN_OF(p, tmp, r->majflt_per_op);
-        s->rss_kib = median_mem(p, offsetof(struct ab_rep, rss_kib), tmp);
-        s->vsz_kib = median_mem(p, offsetof(struct ab_rep, vsz_kib), tmp);
-        s->pte_kib = median_mem(p, offsetof(struct ab_rep, pte_kib), tmp);
-        s->anon_kib = median_mem(p, offsetof(struct ab_rep, anon_kib), tmp);
-        s->anon_vsz_kib = median_mem(p, offsetof(struct ab_rep, anon_vsz_kib), tmp);
-        s->threads = median_mem(p, offsetof(struct ab_rep, threads), tmp);
-        s->procs = median_mem(p, offsetof(struct ab_rep, procs), tmp);
+        s->rss_kib = median_mem(p, offsetof(struct ab_rep, rss_kib), tmp, s->rss_range);
+        s->vsz_kib = median_mem(p, offsetof(struct ab_rep, vsz_kib), tmp, s->vsz_range);
+        s->pte_kib = median_mem(p, offsetof(struct ab_rep, pte_kib), tmp, s->pte_range);
+        s->anon_kib = median_mem(p, offsetof(struct ab_rep, anon_kib), tmp, NULL);
+        s->anon_vsz_kib = median_mem(p, offsetof(struct ab_rep, anon_vsz_kib), tmp, NULL);
+        s->threads = median_mem(p, offsetof(struct ab_rep, threads), tmp, NULL);
+        s->procs = median_mem(p, offsetof(struct ab_rep, procs), tmp, NULL);
         /* each process's high-water mark, the median over them: the largest
          * would grow with the repetitions --precision adds, and one
          * process's spike would make an A/A compare a regression */
-        s->peak_kib = median_mem(p, offsetof(struct ab_rep, hwm_kib), tmp);
+        s->peak_kib = median_mem(p, offsetof(struct ab_rep, hwm_kib), tmp, s->peak_range);
         s->instructions = instructions(p, tmp);
         warm(p, tmp, s);
         free(tmp);
