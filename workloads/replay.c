@@ -160,8 +160,8 @@ static int take(struct replay *rp, struct rthread *self, uint32_t thread, uint64
 }
 
 /* Every thread's live bytes summed, now and then, for the peak of a
- * replay with several threads (one thread's is exact). */
-static void sample_peak(struct replay *rp)
+ * replay with several threads (one thread's is exact); returns the sum. */
+static int64_t sample_peak(struct replay *rp)
 {
         int64_t sum = 0;
         uint64_t have = __atomic_load_n(&rp->live_peak, __ATOMIC_RELAXED);
@@ -171,6 +171,7 @@ static void sample_peak(struct replay *rp)
                !__atomic_compare_exchange_n(&rp->live_peak, &have, (uint64_t)sum, true,
                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED))
                 ;
+        return sum;
 }
 
 static inline void add_live(struct replay *rp, struct rthread *t, int64_t d)
@@ -299,10 +300,7 @@ static void next_targets(struct replay *rp)
 static void lead(struct replay *rp)
 {
         uint64_t now = ab_prim_now_ns();
-        int64_t live = 0;
-        for (uint32_t i = 0; i < rp->n; i++)
-                live += rp->t[i].live;
-        sample_peak(rp);
+        int64_t live = sample_peak(rp);
         if (rp->last) {
                 rp->finished = 1;
         } else {
